@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_PIPELINE_H
+#define PHIGUARD_PIPELINE_H
+
+/*
+ * One packet through decode -> flow -> classify -> match -> decide. Pure
+ * code: the live agent (NFQUEUE) and `phiguard replay` (pcap) both drive it.
+ * One pipeline per worker thread; it owns its flow table and scratch, so no
+ * locks are taken on the packet path.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <phiguard/event.h>
+
+struct policy;
+
+/* What the capture layer knows about a packet besides its bytes. */
+struct pkt_meta {
+	int64_t ts_us;       /* capture time, microseconds since the epoch */
+	bool has_uid;        /* uid/gid come from the queue (NFQA_UID/GID) */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t mark;
+	uint32_t ifindex_in;
+	uint32_t ifindex_out;
+	bool outbound;       /* from this host (OUTPUT); replay sets it from the flow's first packet */
+};
+
+enum pipeline_action {
+	PIPELINE_ACCEPT = 0, /* pass this packet, keep queueing the flow */
+	PIPELINE_BYPASS,     /* pass, and let the kernel carry the rest of the flow */
+	PIPELINE_INSPECT,    /* pass; the flow stays queued for content inspection */
+	PIPELINE_BLOCK,      /* drop this packet, reset the connection, block the rest */
+};
+
+struct pipeline_result {
+	enum pipeline_action action;
+	enum phiguard_verdict verdict; /* the flow's verdict so far */
+};
+
+/* Called for every event the pipeline produces; the event is borrowed. */
+typedef void pipeline_event_fn(const struct phiguard_event *event, void *ctx);
+
+struct pipeline_config {
+	uint32_t max_flows;          /* bounded flow table */
+	uint32_t max_reasm_bytes;    /* per flow, client-to-server reassembly window */
+	uint32_t dns_cache_entries;  /* IP -> name cache */
+	bool flow_records;           /* also emit one PHIGUARD_EVENT_FLOW per flow at its end */
+};
+
+void pipeline_config_defaults(struct pipeline_config *config);
+
+/*
+ * The pipeline takes a reference to @policy (policy_ref) and drops it on
+ * free or on pipeline_set_policy. NULL on out of memory.
+ */
+struct pipeline *pipeline_new(const struct pipeline_config *config, struct policy *policy,
+			      pipeline_event_fn *emit, void *emit_ctx);
+void pipeline_free(struct pipeline *pipeline);
+
+/* Swap the policy at a batch boundary; existing flows are re-decided lazily. */
+void pipeline_set_policy(struct pipeline *pipeline, struct policy *policy);
+
+/*
+ * @l3 is an IPv4 or IPv6 packet, borrowed for the call only. Malformed input
+ * is counted and gets PIPELINE_ACCEPT; this never fails.
+ */
+void pipeline_packet(struct pipeline *pipeline, const uint8_t *l3, size_t len,
+		     const struct pkt_meta *meta, struct pipeline_result *ret);
+
+/* A DNS response seen passively (NFLOG copy): feeds the IP -> name cache only. */
+void pipeline_dns_observed(struct pipeline *pipeline, const uint8_t *l3, size_t len,
+			   int64_t ts_us);
+
+/* Time out idle flows (emitting their final events); call from the worker loop. */
+void pipeline_expire(struct pipeline *pipeline, int64_t now_us);
+
+/* End of input (replay) or shutdown: close every flow, emitting its events. */
+void pipeline_flush(struct pipeline *pipeline);
+
+struct pipeline_counters {
+	uint64_t packets;
+	uint64_t malformed;
+	uint64_t flows_active;
+	uint64_t flows_total;
+	uint64_t flows_evicted;
+	uint64_t flows_bypassed;
+	uint64_t flows_blocked;
+	uint64_t flows_flagged;
+	uint64_t bytes_scanned;
+};
+
+void pipeline_get_counters(const struct pipeline *pipeline, struct pipeline_counters *ret);
+
+#endif
