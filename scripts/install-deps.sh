@@ -18,3 +18,13 @@ apt-get install -y --no-install-recommends \
 	python3 python3-scapy \
 	dpkg-dev debhelper fakeroot rpm \
 	valgrind
+
+# Further packages by area (one apt-get line per area; keep the markers).
+# --- match ---
+# --- policy ---
+# --- pipeline ---
+# --- classify ---
+# --- live agent ---
+# --- report ---
+# --- fleet ---
+# --- end ---
