@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_CLASSIFY_H
+#define PHIGUARD_CLASSIFY_H
+
+/*
+ * Application-protocol detection and field extraction at a flow's first
+ * packets: TLS ClientHello (SNI, ALPN, ECH), QUIC Initial (decrypted per
+ * RFC 9001), HTTP/1.x requests, DNS answers, and wire fingerprints. Pure
+ * parsers over borrowed bytes; every length is checked. Which app a name or
+ * address belongs to is the policy's business (policy_classify()).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum classify_status {
+	CLASSIFY_NOT_THIS = -1, /* these bytes are not this protocol (or are malformed) */
+	CLASSIFY_NEED_MORE = 0, /* looks like it, but the message is not complete yet */
+	CLASSIFY_DONE = 1,      /* parsed; the info struct is filled */
+};
+
+struct tls_hello_info {
+	char sni[256];          /* server_name, lower case; "" when absent */
+	char alpn[64];          /* first ALPN protocol; "" when absent */
+	bool ech;               /* encrypted_client_hello extension present */
+	uint16_t version;       /* highest offered (supported_versions, else legacy) */
+};
+
+/*
+ * @data is the client-to-server byte stream from its first byte (the caller
+ * reassembles TCP), so a ClientHello spanning segments parses once complete.
+ */
+enum classify_status classify_tls_client_hello(const uint8_t *data, size_t len,
+					       struct tls_hello_info *ret);
+
+/* QUIC Initial: per-flow state that reassembles CRYPTO frames across packets. */
+struct quic_state;
+struct quic_state *classify_quic_state_new(void);
+void classify_quic_state_free(struct quic_state *state);
+/* One client UDP datagram (may hold coalesced packets). */
+enum classify_status classify_quic_initial(struct quic_state *state, const uint8_t *udp_payload,
+					   size_t len, struct tls_hello_info *ret);
+
+struct http_request_info {
+	char method[16];
+	char host[256];         /* lower case, port removed */
+	int64_t content_length; /* -1 when absent */
+	bool chunked;
+	size_t header_len;      /* bytes up to and including the blank line */
+};
+
+enum classify_status classify_http_request(const uint8_t *data, size_t len,
+					   struct http_request_info *ret);
+
+/* One address learned from a DNS response: @name is the name the client asked for. */
+typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t *addr,
+				    uint32_t ttl, void *ctx);
+/* Parse a DNS response (UDP payload; for TCP strip the 2-byte length first). */
+enum classify_status classify_dns_response(const uint8_t *payload, size_t len,
+					   classify_dns_answer_fn *cb, void *ctx);
+
+/* Bounded IP -> name cache with TTLs (one per worker). */
+struct dns_cache;
+struct dns_cache *classify_dns_cache_new(uint32_t max_entries);
+void classify_dns_cache_free(struct dns_cache *cache);
+void classify_dns_cache_insert(struct dns_cache *cache, int family, const uint8_t *addr,
+			       const char *name, int64_t expires_us);
+/* The name, borrowed until the next insert; NULL when unknown or expired. */
+const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const uint8_t *addr,
+				      int64_t now_us);
+
+/*
+ * Wire fingerprints of apps' own protocols (WhatsApp's Noise prologue on
+ * 5222/443, STUN attributes of calls, Discord voice discovery, ...). @payload
+ * is the first client-to-server payload. Returns a fingerprint name the
+ * policy maps to an app ("whatsapp-noise", ...) or NULL.
+ */
+const char *classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto,
+				 uint16_t dst_port);
+
+#endif
