@@ -47,7 +47,7 @@ avail_end(const struct match_state *st)
 static int
 byte_at(const struct match_state *st, uint64_t o)
 {
-	if (o >= avail_end(st))
+	if (o >= avail_end(st) || o >= st->visible_end)
 		return -1;
 	if (o >= st->offset)
 		return st->chunk[o - st->offset];
@@ -164,22 +164,6 @@ pending_remove(struct match_state *st, unsigned i)
 	memmove(&st->pending[i], &st->pending[i + 1],
 	        (st->n_pending - i - 1) * sizeof(st->pending[0]));
 	st->n_pending--;
-}
-
-/* Decide every value whose window closed before stream offset @pos. */
-static void
-decide_due(struct match_state *st, uint64_t pos)
-{
-	for (unsigned i = 0; i < st->n_pending;) {
-		const struct match_cand *c = &st->pending[i];
-
-		if (c->to + st->m->det[c->detector].hold < pos) {
-			decide(st, c);
-			pending_remove(st, i);
-		} else {
-			i++;
-		}
-	}
 }
 
 static uint64_t
@@ -312,8 +296,10 @@ accept(struct match_state *st, const struct match_raw *raw)
 		aggregate = aggregate_add(&st->aggregate[t->detector], res.normalised,
 		                          res.normalised_len);
 	if (st->n_pending == MATCH_PENDING) {
+		/* Overflow: decide the oldest with the hits seen so far. */
 		decide(st, &st->pending[0]);
 		pending_remove(st, 0);
+		st->overflows++;
 	}
 	c = &st->pending[st->n_pending++];
 	memset(c, 0, sizeof(*c));
@@ -330,18 +316,46 @@ accept(struct match_state *st, const struct match_raw *raw)
 		                  res.normalised, res.normalised_len, c->token);
 }
 
-/* Examine queued value events whose lookahead bytes are now at hand (all with @force). */
+/*
+ * Run, in order of their stream position, every queued action whose position
+ * is before @pos: examining a value event (at its end + MATCH_LOOKAHEAD) and
+ * deciding a value (at its end + hold). Both APIs call this at the same
+ * points of the event sequence, so they take the same actions with the same
+ * hits remembered; at a tie the decision goes first.
+ */
 static void
-drain(struct match_state *st, bool force)
+advance(struct match_state *st, uint64_t pos)
 {
-	while (st->fifo_n > 0) {
-		const struct match_raw *raw = &st->fifo[st->fifo_head];
+	for (;;) {
+		uint64_t best = UINT64_MAX;
+		int which = -1; /* -1: none, -2: examine the FIFO head, >= 0: decide pending[i] */
 
-		if (!force && !st->at_end && raw->to + MATCH_LOOKAHEAD > avail_end(st))
+		if (st->fifo_n > 0 && st->fifo[st->fifo_head].to + MATCH_LOOKAHEAD < pos) {
+			best = st->fifo[st->fifo_head].to + MATCH_LOOKAHEAD;
+			which = -2;
+		}
+		for (unsigned i = 0; i < st->n_pending; i++) {
+			const struct match_cand *c = &st->pending[i];
+			uint64_t at = c->to + st->m->det[c->detector].hold;
+
+			if (at < pos && at <= best && (which < 0 || at < best)) {
+				best = at;
+				which = (int)i;
+			}
+		}
+		if (which == -1)
 			break;
-		st->fifo_head = (st->fifo_head + 1) % MATCH_FIFO;
-		st->fifo_n--;
-		accept(st, raw);
+		if (which == -2) {
+			const struct match_raw *raw = &st->fifo[st->fifo_head];
+
+			st->fifo_head = (st->fifo_head + 1) % MATCH_FIFO;
+			st->fifo_n--;
+			st->visible_end = raw->to + MATCH_LOOKAHEAD;
+			accept(st, raw);
+		} else {
+			decide(st, &st->pending[which]);
+			pending_remove(st, (unsigned)which);
+		}
 	}
 }
 
@@ -351,11 +365,13 @@ fifo_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr, siz
 	struct match_raw *raw;
 
 	if (st->fifo_n == MATCH_FIFO) {
-		/* Overflow: examine the oldest with the bytes at hand. */
+		/* Overflow: examine the oldest now, seeing no byte past this event. */
 		raw = &st->fifo[st->fifo_head];
 		st->fifo_head = (st->fifo_head + 1) % MATCH_FIFO;
 		st->fifo_n--;
+		st->visible_end = to;
 		accept(st, raw);
+		st->overflows++;
 	}
 	raw = &st->fifo[(st->fifo_head + st->fifo_n) % MATCH_FIFO];
 	raw->from = from;
@@ -427,8 +443,7 @@ match_on_event(unsigned int id, unsigned long long from, unsigned long long to, 
 	bool ringed = false;
 
 	(void)flags;
-	drain(st, false);
-	decide_due(st, to);
+	advance(st, to);
 	for (size_t k = 0; k < e->n_targets && !st->stopped; k++) {
 		const struct match_target *t = &e->targets[k];
 
@@ -456,7 +471,6 @@ match_chunk_begin(struct match_state *st, const uint8_t *data, size_t len)
 {
 	st->chunk = data;
 	st->chunk_len = len;
-	drain(st, false);
 }
 
 void
@@ -466,12 +480,11 @@ match_chunk_end(struct match_state *st)
 	size_t len = st->chunk_len;
 	size_t keep = MIN(len, (size_t)MATCH_TAIL);
 
-	drain(st, false);
 	/*
 	 * Strictly before the end: a match ending exactly here may still be
 	 * reported by the next scan call (Hyperscan needs the next byte for \b).
 	 */
-	decide_due(st, avail_end(st));
+	advance(st, avail_end(st));
 	for (size_t i = len - keep; i < len; i++)
 		st->tail[(st->offset + i) % MATCH_TAIL] = data[i];
 	st->offset += len;
@@ -483,8 +496,5 @@ void
 match_finish(struct match_state *st)
 {
 	st->at_end = true;
-	drain(st, true);
-	for (unsigned i = 0; i < st->n_pending; i++)
-		decide(st, &st->pending[i]);
-	st->n_pending = 0;
+	advance(st, UINT64_MAX);
 }

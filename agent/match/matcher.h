@@ -129,6 +129,8 @@ struct match_state {
 	size_t chunk_len;
 	bool at_end;              /* no byte follows the current chunk */
 	bool stopped;             /* the callback asked to stop */
+	uint64_t visible_end;     /* bytes at or after this are not looked at (see advance()) */
+	uint64_t overflows;       /* queue overflows: block and stream may then differ */
 	uint8_t tail[MATCH_TAIL]; /* ring: byte at offset o is tail[o % MATCH_TAIL] */
 	struct match_hit ring[MATCH_RING];
 	unsigned ring_head, ring_n;
