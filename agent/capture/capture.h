@@ -16,8 +16,8 @@ struct capture_pkt {
 	const uint8_t *l3;
 	size_t l3_len;
 	int64_t ts_us;
-	uint32_t wire_len;  /* original length on the wire (the capture may be shorter) */
-	uint16_t vlan;      /* outermost 802.1Q VLAN id, 0 when untagged */
+	uint32_t wire_len; /* original length on the wire (the capture may be shorter) */
+	uint16_t vlan;     /* outermost 802.1Q VLAN id, 0 when untagged */
 };
 
 /*

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETHERTYPE_IPV4   0x0800
-#define ETHERTYPE_IPV6   0x86dd
-#define ETHERTYPE_VLAN   0x8100
-#define ETHERTYPE_QINQ   0x88a8
+#define ETHERTYPE_IPV4     0x0800
+#define ETHERTYPE_IPV6     0x86dd
+#define ETHERTYPE_VLAN     0x8100
+#define ETHERTYPE_QINQ     0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100
-#define MAX_VLAN_TAGS    4 /* stacked tags beyond this are not real traffic */
+#define MAX_VLAN_TAGS      4 /* stacked tags beyond this are not real traffic */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -26,7 +26,7 @@
 #endif
 
 struct capture_pcap {
-	pcap_t *pcap;  /* owned */
+	pcap_t *pcap; /* owned */
 	int dlt;
 	uint64_t skipped;
 };
@@ -58,9 +58,8 @@ ether_to_l3(const uint8_t *data, size_t len, struct capture_pkt *ret)
 		return -EINVAL;
 	type = be16(data + off);
 	off += 2;
-	for (unsigned n = 0; type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
-			     type == ETHERTYPE_QINQ_OLD;
-	     n++) {
+	for (unsigned n = 0;
+	     type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD; n++) {
 		if (n >= MAX_VLAN_TAGS || len - off < 4)
 			return -EINVAL;
 		if (ret->vlan == 0)
@@ -129,8 +128,8 @@ capture_pcap_open(const char *path, struct capture_pcap **ret, char *errbuf, siz
 	if (cap == NULL)
 		return -ENOMEM;
 	/* Microsecond timestamps whatever the file stores (pcapng may use ns). */
-	cap->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-							    perr);
+	cap->pcap =
+	        pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (cap->pcap == NULL) {
 		snprintf(errbuf, errlen, "%s", perr);
 		free(cap);

@@ -18,7 +18,7 @@
 
 /* The 5-tuple in canonical order (lower endpoint first), so both directions meet. */
 struct flow_key {
-	uint8_t family;   /* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t ip_proto;
 	uint16_t port_lo;
 	uint16_t port_hi;
@@ -27,36 +27,37 @@ struct flow_key {
 };
 
 enum flow_dir {
-	FLOW_DIR_TO_SERVER = 0, /* from the side that sent the first packet (SYN or first datagram) */
+	FLOW_DIR_TO_SERVER =
+	        0, /* from the side that sent the first packet (SYN or first datagram) */
 	FLOW_DIR_TO_CLIENT = 1,
 };
 
-#define REASM_F_MIDSTREAM   (1U << 0) /* no SYN seen: the stream starts at the first data seen */
-#define REASM_F_GAP         (1U << 1) /* bytes were skipped (window full or lost): stream has a hole */
+#define REASM_F_MIDSTREAM    (1U << 0) /* no SYN seen: the stream starts at the first data seen */
+#define REASM_F_GAP          (1U << 1) /* bytes were skipped (window full or lost): stream has a hole */
 #define REASM_F_OVERLAP_DIFF (1U << 2) /* an overlap carried different bytes (first kept) */
 
 /* Client-to-server reassembly state. The window buffer is allocated only once data arrives out of order. */
 struct reasm {
-	bool synced;          /* base sequence known */
-	uint32_t flags;       /* REASM_F_* */
-	uint32_t next_seq;    /* next in-order byte expected */
-	uint64_t delivered;   /* bytes handed on in order */
-	uint32_t window;      /* capacity of the out-of-order window, bytes */
-	uint32_t queued;      /* bytes held in the window */
-	uint32_t head;        /* ring index of next_seq */
-	uint8_t *buf;         /* [window], owned; NULL until needed */
-	uint8_t *have;        /* [window / 8] bitmap of held bytes, owned with buf */
+	bool synced;        /* base sequence known */
+	uint32_t flags;     /* REASM_F_* */
+	uint32_t next_seq;  /* next in-order byte expected */
+	uint64_t delivered; /* bytes handed on in order */
+	uint32_t window;    /* capacity of the out-of-order window, bytes */
+	uint32_t queued;    /* bytes held in the window */
+	uint32_t head;      /* ring index of next_seq */
+	uint8_t *buf;       /* [window], owned; NULL until needed */
+	uint8_t *have;      /* [window / 8] bitmap of held bytes, owned with buf */
 };
 
 /* Counters a reassembler adds to (owned by the caller, usually the table). */
 struct reasm_counters {
 	uint64_t segments;
-	uint64_t retransmissions;  /* wholly already delivered or held */
-	uint64_t overlaps;         /* partly already delivered or held */
-	uint64_t overlap_diffs;    /* overlaps whose bytes differed from what was kept */
-	uint64_t out_of_order;     /* segments held ahead of a hole */
-	uint64_t window_drops;     /* bytes dropped: no memory for the window */
-	uint64_t gaps;             /* holes given up (capture loss, or beyond the window) */
+	uint64_t retransmissions; /* wholly already delivered or held */
+	uint64_t overlaps;        /* partly already delivered or held */
+	uint64_t overlap_diffs;   /* overlaps whose bytes differed from what was kept */
+	uint64_t out_of_order;    /* segments held ahead of a hole */
+	uint64_t window_drops;    /* bytes dropped: no memory for the window */
+	uint64_t gaps;            /* holes given up (capture loss, or beyond the window) */
 	uint64_t alloc_failures;
 };
 
@@ -74,15 +75,14 @@ void reasm_syn(struct reasm *r, uint32_t seq);
  * the bounded window; bytes already delivered or held win over new ones.
  */
 void reasm_segment(struct reasm *r, uint32_t seq, const uint8_t *data, size_t len,
-		   struct reasm_counters *c, reasm_deliver_fn *deliver, void *ctx);
+                   struct reasm_counters *c, reasm_deliver_fn *deliver, void *ctx);
 /* Give up on a hole (the flow is ending): deliver what is held after it. */
-void reasm_flush(struct reasm *r, struct reasm_counters *c, reasm_deliver_fn *deliver,
-		 void *ctx);
+void reasm_flush(struct reasm *r, struct reasm_counters *c, reasm_deliver_fn *deliver, void *ctx);
 
-#define FLOW_F_FIN_CLIENT (1U << 0)
-#define FLOW_F_FIN_SERVER (1U << 1)
-#define FLOW_F_RST        (1U << 2)
-#define FLOW_F_SYN_SEEN   (1U << 3)
+#define FLOW_F_FIN_CLIENT  (1U << 0)
+#define FLOW_F_FIN_SERVER  (1U << 1)
+#define FLOW_F_RST         (1U << 2)
+#define FLOW_F_SYN_SEEN    (1U << 3)
 #define FLOW_F_SYNACK_SEEN (1U << 4)
 
 #define FLOW_MAX_SLOTS 4
@@ -94,7 +94,7 @@ struct flow {
 	uint8_t server_addr[16];
 	uint16_t client_port;
 	uint16_t server_port;
-	uint32_t flags;           /* FLOW_F_* */
+	uint32_t flags; /* FLOW_F_* */
 	int64_t first_us;
 	int64_t last_us;
 	uint64_t id;              /* unique within the table's life */
@@ -114,11 +114,11 @@ struct flow {
 
 struct flow_table_config {
 	uint32_t max_flows;
-	uint32_t reasm_window;      /* per flow, bytes held out of order */
-	int64_t tcp_timeout_us;     /* idle established TCP */
+	uint32_t reasm_window;         /* per flow, bytes held out of order */
+	int64_t tcp_timeout_us;        /* idle established TCP */
 	int64_t tcp_closed_timeout_us; /* after FIN both ways or RST */
 	int64_t udp_timeout_us;
-	uint64_t hash_seed;         /* 0: pick one at random */
+	uint64_t hash_seed; /* 0: pick one at random */
 };
 
 enum flow_end_reason {
@@ -147,7 +147,7 @@ struct flow_table;
 
 /* NULL on out of memory. The table preallocates max_flows flows. */
 struct flow_table *flow_table_new(const struct flow_table_config *config, flow_end_fn *on_end,
-				  void *ctx);
+                                  void *ctx);
 /* Ends every flow (FLOW_END_FLUSH) and frees the table. Accepts NULL. */
 void flow_table_free(struct flow_table *ft);
 void flow_table_config_defaults(struct flow_table_config *config);
@@ -163,13 +163,16 @@ void flow_key_from_view(const struct decode_view *v, struct flow_key *ret);
  * Never NULL for a packet with ports.
  */
 struct flow *flow_table_get(struct flow_table *ft, const struct decode_view *v, int64_t now_us,
-			    enum flow_dir *ret_dir);
+                            enum flow_dir *ret_dir);
 /* Lookup only; NULL when unknown. */
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key);
 
 /* Track TCP flags and sequence numbers; client payload goes through reassembly to @deliver. */
 void flow_tcp_packet(struct flow_table *ft, struct flow *f, enum flow_dir dir,
-		     const struct decode_view *v, reasm_deliver_fn *deliver, void *ctx);
+                     const struct decode_view *v, reasm_deliver_fn *deliver, void *ctx);
+
+/* Deliver what reassembly holds after a hole (the flow is ending). */
+void flow_tcp_flush(struct flow_table *ft, struct flow *f, reasm_deliver_fn *deliver, void *ctx);
 
 /* End flows idle past their timeout as of @now_us. */
 void flow_table_expire(struct flow_table *ft, int64_t now_us);

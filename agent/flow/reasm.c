@@ -164,7 +164,7 @@ reasm_flush(struct reasm *r, struct reasm_counters *c, reasm_deliver_fn *deliver
 
 void
 reasm_segment(struct reasm *r, uint32_t seq, const uint8_t *data, size_t len,
-	      struct reasm_counters *c, reasm_deliver_fn *deliver, void *ctx)
+              struct reasm_counters *c, reasm_deliver_fn *deliver, void *ctx)
 {
 	int64_t off, end;
 	uint32_t n, fit;

@@ -15,10 +15,10 @@
  */
 struct flow_table {
 	struct flow_table_config cfg;
-	struct flow *pool;       /* [max_flows], owned */
-	struct flow **buckets;   /* [n_buckets], owned */
+	struct flow *pool;     /* [max_flows], owned */
+	struct flow **buckets; /* [n_buckets], owned */
 	uint32_t n_buckets;
-	struct flow *free_list;  /* via hash_next */
+	struct flow *free_list; /* via hash_next */
 	struct flow *lru_head;
 	struct flow *lru_tail;
 	uint64_t next_id;
@@ -73,9 +73,8 @@ flow_table_new(const struct flow_table_config *config, flow_end_fn *on_end, void
 		ft->pool[i].hash_next = ft->free_list;
 		ft->free_list = &ft->pool[i];
 	}
-	if (ft->cfg.hash_seed == 0 &&
-	    getrandom(&ft->cfg.hash_seed, sizeof(ft->cfg.hash_seed), 0) !=
-		    (ssize_t)sizeof(ft->cfg.hash_seed))
+	if (ft->cfg.hash_seed == 0 && getrandom(&ft->cfg.hash_seed, sizeof(ft->cfg.hash_seed), 0) !=
+	                                      (ssize_t)sizeof(ft->cfg.hash_seed))
 		ft->cfg.hash_seed = 0x9e3779b97f4a7c15ULL;
 	ft->on_end = on_end;
 	ft->on_end_ctx = ctx;
@@ -204,7 +203,7 @@ flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason)
 
 static struct flow *
 flow_create(struct flow_table *ft, const struct decode_view *v, const struct flow_key *key,
-	    uint32_t h, int64_t now_us)
+            uint32_t h, int64_t now_us)
 {
 	struct flow *f;
 	size_t alen = decode_addr_len(v);
@@ -221,9 +220,9 @@ flow_create(struct flow_table *ft, const struct decode_view *v, const struct flo
 	f->id = ++ft->next_id;
 	f->first_us = f->last_us = now_us;
 	/* The client sent the first packet; a SYN-ACK seen first means the capture missed the SYN. */
-	reversed = v->ip_proto == IPPROTO_TCP &&
-		   (v->tcp_flags & (DECODE_TCP_SYN | DECODE_TCP_ACK)) ==
-			   (DECODE_TCP_SYN | DECODE_TCP_ACK);
+	reversed =
+	        v->ip_proto == IPPROTO_TCP && (v->tcp_flags & (DECODE_TCP_SYN | DECODE_TCP_ACK)) ==
+	                                              (DECODE_TCP_SYN | DECODE_TCP_ACK);
 	memcpy(f->client_addr, reversed ? v->dst : v->src, alen);
 	memcpy(f->server_addr, reversed ? v->src : v->dst, alen);
 	f->client_port = reversed ? v->dst_port : v->src_port;
@@ -239,7 +238,7 @@ flow_create(struct flow_table *ft, const struct decode_view *v, const struct flo
 
 struct flow *
 flow_table_get(struct flow_table *ft, const struct decode_view *v, int64_t now_us,
-	       enum flow_dir *ret_dir)
+               enum flow_dir *ret_dir)
 {
 	struct flow_key key;
 	struct flow *f;
@@ -257,8 +256,8 @@ flow_table_get(struct flow_table *ft, const struct decode_view *v, int64_t now_u
 	}
 	dir = (v->src_port == f->client_port &&
 	       memcmp(v->src, f->client_addr, decode_addr_len(v)) == 0)
-		      ? FLOW_DIR_TO_SERVER
-		      : FLOW_DIR_TO_CLIENT;
+	              ? FLOW_DIR_TO_SERVER
+	              : FLOW_DIR_TO_CLIENT;
 	if (now_us > f->last_us)
 		f->last_us = now_us;
 	f->packets[dir]++;
@@ -269,7 +268,7 @@ flow_table_get(struct flow_table *ft, const struct decode_view *v, int64_t now_u
 
 void
 flow_tcp_packet(struct flow_table *ft, struct flow *f, enum flow_dir dir,
-		const struct decode_view *v, reasm_deliver_fn *deliver, void *ctx)
+                const struct decode_view *v, reasm_deliver_fn *deliver, void *ctx)
 {
 	uint8_t fl = v->tcp_flags;
 	uint32_t seq = v->tcp_seq;
@@ -294,7 +293,13 @@ flow_tcp_packet(struct flow_table *ft, struct flow *f, enum flow_dir dir,
 	/* Data after a reset is not delivered by the server: ignore it. */
 	if (v->payload_len > 0 && (fl & DECODE_TCP_RST) == 0)
 		reasm_segment(&f->reasm, seq, v->payload, v->payload_len, &ft->counters.reasm,
-			      deliver, ctx);
+		              deliver, ctx);
+}
+
+void
+flow_tcp_flush(struct flow_table *ft, struct flow *f, reasm_deliver_fn *deliver, void *ctx)
+{
+	reasm_flush(&f->reasm, &ft->counters.reasm, deliver, ctx);
 }
 
 static int64_t
@@ -302,9 +307,8 @@ flow_timeout(const struct flow_table *ft, const struct flow *f)
 {
 	if (f->key.ip_proto != IPPROTO_TCP)
 		return ft->cfg.udp_timeout_us;
-	if ((f->flags & FLOW_F_RST) != 0 ||
-	    (f->flags & (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER)) ==
-		    (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER))
+	if ((f->flags & FLOW_F_RST) != 0 || (f->flags & (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER)) ==
+	                                            (FLOW_F_FIN_CLIENT | FLOW_F_FIN_SERVER))
 		return ft->cfg.tcp_closed_timeout_us;
 	return ft->cfg.tcp_timeout_us;
 }
