@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETHERTYPE_IPV4     0x0800
-#define ETHERTYPE_IPV6     0x86dd
-#define ETHERTYPE_VLAN     0x8100
-#define ETHERTYPE_QINQ     0x88a8
-#define ETHERTYPE_QINQ_OLD 0x9100
-#define MAX_VLAN_TAGS      4 /* stacked tags beyond this are not real traffic */
+#define ETHERTYPE_IPV4          0x0800
+#define ETHERTYPE_IPV6          0x86dd
+#define ETHERTYPE_VLAN          0x8100
+#define ETHERTYPE_QINQ          0x88a8
+#define ETHERTYPE_QINQ_OLD      0x9100
+#define ETHERTYPE_PPPOE_SESSION 0x8864
+#define PPP_IPV4                0x0021
+#define PPP_IPV6                0x0057
+#define MAX_VLAN_TAGS           4 /* stacked tags beyond this are not real traffic */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -47,7 +50,7 @@ ethertype_to_l3(uint16_t type, const uint8_t *data, size_t len, struct capture_p
 	return 0;
 }
 
-/* Ethernet II with up to MAX_VLAN_TAGS 802.1Q/802.1ad tags. */
+/* Ethernet II with up to MAX_VLAN_TAGS 802.1Q/802.1ad tags, and PPPoE sessions. */
 static int
 ether_to_l3(const uint8_t *data, size_t len, struct capture_pkt *ret)
 {
@@ -66,6 +69,16 @@ ether_to_l3(const uint8_t *data, size_t len, struct capture_pkt *ret)
 			ret->vlan = be16(data + off) & 0x0fff;
 		type = be16(data + off + 2);
 		off += 4;
+	}
+	if (type == ETHERTYPE_PPPOE_SESSION) {
+		/* RFC 2516: 6-byte PPPoE header, then the 2-byte PPP protocol. */
+		if (len - off < 8)
+			return -EINVAL;
+		type = be16(data + off + 6);
+		if (type != PPP_IPV4 && type != PPP_IPV6)
+			return -EPROTONOSUPPORT;
+		type = type == PPP_IPV4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+		off += 8;
 	}
 	return ethertype_to_l3(type, data + off, len - off, ret);
 }

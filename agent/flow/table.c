@@ -201,6 +201,21 @@ flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason)
 		ft->counters.flows_timed_out++;
 }
 
+/*
+ * The client sent the first packet. Two exceptions, for captures that start
+ * mid-conversation: a SYN-ACK first (the SYN was missed), and a UDP datagram
+ * from a well-known port to an ephemeral one (a reply whose query was missed).
+ * Live, the first packet queued is the initiator's (conntrack NEW).
+ */
+static bool
+first_from_server(const struct decode_view *v)
+{
+	if (v->ip_proto == IPPROTO_TCP)
+		return (v->tcp_flags & (DECODE_TCP_SYN | DECODE_TCP_ACK)) ==
+		       (DECODE_TCP_SYN | DECODE_TCP_ACK);
+	return v->src_port < 1024 && v->dst_port >= 1024;
+}
+
 static struct flow *
 flow_create(struct flow_table *ft, const struct decode_view *v, const struct flow_key *key,
             uint32_t h, int64_t now_us)
@@ -219,10 +234,7 @@ flow_create(struct flow_table *ft, const struct decode_view *v, const struct flo
 	f->in_use = true;
 	f->id = ++ft->next_id;
 	f->first_us = f->last_us = now_us;
-	/* The client sent the first packet; a SYN-ACK seen first means the capture missed the SYN. */
-	reversed =
-	        v->ip_proto == IPPROTO_TCP && (v->tcp_flags & (DECODE_TCP_SYN | DECODE_TCP_ACK)) ==
-	                                              (DECODE_TCP_SYN | DECODE_TCP_ACK);
+	reversed = first_from_server(v);
 	memcpy(f->client_addr, reversed ? v->dst : v->src, alen);
 	memcpy(f->server_addr, reversed ? v->src : v->dst, alen);
 	f->client_port = reversed ? v->dst_port : v->src_port;

@@ -22,6 +22,17 @@ main(void)
 	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 18, &p), -EINVAL, "truncated tag");
 	f[20] = 0x08, f[21] = 0x06;
 	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 60, &p), -EPROTONOSUPPORT, "ARP skipped");
+	/* QinQ + PPPoE session carrying IPv4 (as in nDPI's dns.pcap) */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x81, f[13] = 0x00, f[14] = 0x01, f[15] = 0xa5;
+	f[16] = 0x81, f[17] = 0x00, f[18] = 0x03, f[19] = 0x11;
+	f[20] = 0x88, f[21] = 0x64, f[22] = 0x11, f[28] = 0x00, f[29] = 0x21, f[30] = 0x45;
+	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 90, &p), 0, "vlan + vlan + pppoe");
+	tap_ok(p.l3 == f + 30, "l3 after the PPP protocol");
+	tap_eq_int(p.vlan, 421, "outer vlan of the pppoe frame");
+	f[29] = 0xc0;
+	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 90, &p), -EPROTONOSUPPORT, "PPP LCP skipped");
+	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 27, &p), -EINVAL, "truncated pppoe");
 	for (int i = 0; i < 6; i++)
 		f[12 + 4 * i] = 0x81, f[13 + 4 * i] = 0x00;
 	tap_eq_int(capture_link_to_l3(DLT_EN10MB, f, 128, &p), -EINVAL, "endless tags refused");
