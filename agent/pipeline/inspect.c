@@ -252,8 +252,9 @@ inspect_start(struct pipeline *p, struct pflow *pf)
 }
 
 /* Classify the destination, decide, and start inspecting if the policy wants the content. */
+/* @bytes: the client's bytes so far (fed to the matcher if the flow is inspected). */
 static void
-decide(struct pipeline *p, struct flow *f, struct pflow *pf)
+decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *bytes, size_t len)
 {
 	struct policy_flow_facts facts;
 	struct policy_app_match app;
@@ -275,42 +276,50 @@ decide(struct pipeline *p, struct flow *f, struct pflow *pf)
 	    policy_wants_content(p->policy, &facts))
 		inspect_start(p, pf);
 	if (pf->inspect)
-		feed(p, f, pf, pf->prefix, pf->prefix_len);
+		feed(p, f, pf, bytes, len);
 	else if (pf->verdict != PHIGUARD_VERDICT_BLOCK)
 		p->counters.flows_bypassed++;
 	free(pf->prefix);
 	pf->prefix = NULL;
 	pf->prefix_len = 0;
+	pf->prefix_cap = 0;
 	classify_quic_state_free(pf->quic);
 	pf->quic = NULL;
+}
+
+/* No parser recognised the bytes: a wire fingerprint, or cleartext of unknown shape. */
+static void
+decide_unknown(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *bytes,
+               size_t len)
+{
+	const char *fp;
+
+	if (pf->protocol[0] == '\0' && len > 0) {
+		fp = classify_fingerprint(bytes, len, f->key.ip_proto, f->server_port);
+		copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
+		pf->cleartext = fp == NULL;
+	}
+	decide(p, f, pf, bytes, len);
 }
 
 void
 pipeline_decide_now(struct pipeline *p, struct flow *f, struct pflow *pf)
 {
-	const char *fp;
-
 	if (pf->state != PFLOW_CLASSIFYING)
 		return;
-	if (pf->protocol[0] == '\0' && pf->prefix_len > 0) {
-		fp = classify_fingerprint(pf->prefix, pf->prefix_len, f->key.ip_proto,
-		                          f->server_port);
-		copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
-		pf->cleartext = fp == NULL;
-	}
-	decide(p, f, pf);
+	decide_unknown(p, f, pf, pf->prefix, pf->prefix_len);
 }
 
-/* TCP: 1 when the prefix says what the flow is, 0 to wait for more bytes. */
+/* TCP: 1 when @data (the stream from its start) says what the flow is, 0 to wait, -1 unknown. */
 static int
-classify_stream(struct flow *f, struct pflow *pf)
+classify_stream(struct pflow *pf, const uint8_t *data, size_t len)
 {
 	struct tls_hello_info hello;
 	struct http_request_info http;
 	enum classify_status tls, req;
 
 	memset(&hello, 0, sizeof(hello));
-	tls = classify_tls_client_hello(pf->prefix, pf->prefix_len, &hello);
+	tls = classify_tls_client_hello(data, len, &hello);
 	if (tls == CLASSIFY_DONE) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "tls");
 		copy_str(pf->sni, sizeof(pf->sni), hello.sni);
@@ -320,15 +329,35 @@ classify_stream(struct flow *f, struct pflow *pf)
 		return 1;
 	}
 	memset(&http, 0, sizeof(http));
-	req = classify_http_request(pf->prefix, pf->prefix_len, &http);
+	req = classify_http_request(data, len, &http);
 	if (req == CLASSIFY_DONE) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "http");
 		copy_str(pf->domain, sizeof(pf->domain), http.host);
 		pf->cleartext = true;
 		return 1;
 	}
-	(void)f;
 	return tls == CLASSIFY_NEED_MORE || req == CLASSIFY_NEED_MORE ? 0 : -1;
+}
+
+/* Room for @need bytes of prefix, growing by doubling: most flows say what they are in one segment. */
+static bool
+prefix_reserve(struct pflow *pf, size_t need)
+{
+	uint32_t cap = pf->prefix_cap != 0 ? pf->prefix_cap : 2048;
+	uint8_t *n;
+
+	if (need <= pf->prefix_cap)
+		return true;
+	while (cap < need && cap < PIPELINE_PREFIX_MAX)
+		cap *= 2;
+	if (cap > PIPELINE_PREFIX_MAX)
+		cap = PIPELINE_PREFIX_MAX;
+	n = realloc(pf->prefix, cap);
+	if (n == NULL)
+		return false;
+	pf->prefix = n;
+	pf->prefix_cap = cap;
+	return true;
 }
 
 static void
@@ -337,22 +366,30 @@ client_stream(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_
 	size_t n;
 	int r;
 
-	if (pf->prefix == NULL) {
-		pf->prefix = malloc(PIPELINE_PREFIX_MAX);
-		if (pf->prefix == NULL) {
-			p->counters.alloc_failures++;
-			pipeline_decide_now(p, f, pf);
+	/* First bytes: classify straight from the packet, copying only if more are needed. */
+	if (pf->prefix_len == 0) {
+		r = classify_stream(pf, data, len);
+		if (r > 0)
+			decide(p, f, pf, data, len);
+		else if (r < 0 || len >= PIPELINE_PREFIX_MAX)
+			decide_unknown(p, f, pf, data, len);
+		if (pf->state == PFLOW_DECIDED)
 			return;
-		}
 	}
 	n = PIPELINE_PREFIX_MAX - pf->prefix_len;
 	if (n > len)
 		n = len;
+	if (!prefix_reserve(pf, pf->prefix_len + n)) {
+		p->counters.alloc_failures++;
+		pipeline_decide_now(p, f, pf);
+		feed(p, f, pf, data, len);
+		return;
+	}
 	memcpy(pf->prefix + pf->prefix_len, data, n);
 	pf->prefix_len += (uint32_t)n;
-	r = classify_stream(f, pf);
+	r = classify_stream(pf, pf->prefix, pf->prefix_len);
 	if (r > 0)
-		decide(p, f, pf);
+		decide(p, f, pf, pf->prefix, pf->prefix_len);
 	else if (r < 0 || pf->prefix_len >= PIPELINE_PREFIX_MAX)
 		pipeline_decide_now(p, f, pf);
 	/* Bytes past the prefix were not fed with it. */
@@ -400,8 +437,7 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
 	pf->cleartext = fp == NULL;
 decided:
-	decide(p, f, pf);
-	feed(p, f, pf, data, len);
+	decide(p, f, pf, data, len);
 }
 
 void

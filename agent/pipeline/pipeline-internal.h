@@ -46,8 +46,10 @@ struct pflow {
 	char category[32];
 	uint32_t udp_datagrams;
 
-	uint8_t *prefix; /* [PIPELINE_PREFIX_MAX] client stream start, owned; freed once decided */
+	uint8_t *
+	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
 	uint32_t prefix_len;
+	uint32_t prefix_cap;
 	struct quic_state *quic; /* owned */
 
 	struct phiguard_stream *stream; /* owned; open while inspecting */
