@@ -348,7 +348,7 @@ recover_segment(struct spool *sp, struct segment *seg, struct spool_recovery *re
 		len = get_le32(hdr + 4);
 		if ((size_t)n < sizeof(hdr) || get_le32(hdr) != SPOOL_MAGIC ||
 		    len > SPOOL_PAYLOAD_MAX || get_le64(hdr + 8) < sp->next_seq ||
-		    hdr[16] > SEVERITY_MAX || (off == 0 && get_le64(hdr + 8) != seg->first_seq))
+		    hdr[16] > SEVERITY_MAX || get_le64(hdr + 8) < seg->first_seq)
 			goto torn;
 		n = full_pread(seg->fd, payload, len, off + sizeof(hdr));
 		if (n < 0) {
