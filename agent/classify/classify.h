@@ -60,6 +60,13 @@ typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t 
 enum classify_status classify_dns_response(const uint8_t *payload, size_t len,
 					   classify_dns_answer_fn *cb, void *ctx);
 
+/*
+ * The first question's name of a DNS message (query or response), lower
+ * case, into @ret_name (@size bytes): the name a look-up flow is about.
+ */
+enum classify_status classify_dns_query(const uint8_t *payload, size_t len, char *ret_name,
+					size_t size);
+
 /* Bounded IP -> name cache with TTLs (one per worker). */
 struct dns_cache;
 struct dns_cache *classify_dns_cache_new(uint32_t max_entries);
