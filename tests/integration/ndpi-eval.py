@@ -67,6 +67,8 @@ def how(label, host):
     master = label.split(".")[0]
     if master in ("TLS", "QUIC", "HTTP"):
         return f"{master.lower()} name" if host else f"{master.lower()} (address)"
+    if master == "DNS":
+        return "dns look-up"
     if master in ("STUN", "SRTP", "RTP", "DTLS"):
         return "call (STUN/RTP)"
     return "own protocol"
