@@ -96,4 +96,12 @@ const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const
 const char *classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto,
 				 uint16_t dst_port);
 
+/*
+ * True when @payload (no fingerprint yet) is STUN/TURN: calls often name
+ * their app only in a later message (the REALM after a 401, the server's
+ * answer), so a caller that can afford it holds the flow's decision for a
+ * few more datagrams, both directions, before deciding without an app.
+ */
+bool classify_fingerprint_pending(const uint8_t *payload, size_t len, uint8_t ip_proto);
+
 #endif

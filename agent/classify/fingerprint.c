@@ -260,3 +260,13 @@ classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto, uint1
 	}
 	return name;
 }
+
+bool
+classify_fingerprint_pending(const uint8_t *payload, size_t len, uint8_t ip_proto)
+{
+	struct stun_msg m;
+
+	if (payload == NULL || ip_proto != IPPROTO_UDP)
+		return false;
+	return stun_parse(payload, len, &m) && stun_fingerprint(payload, len) == NULL;
+}

@@ -172,6 +172,11 @@ check_synthetic(void)
 	tap_ok(classify_fingerprint(discord, 73, IPPROTO_UDP, 50004) == NULL,
 	       "IP discovery has exactly 74 bytes");
 	tap_ok(classify_fingerprint(NULL, 0, IPPROTO_UDP, 1) == NULL, "empty payload");
+	tap_ok(classify_fingerprint_pending(ice, sizeof(ice), IPPROTO_UDP),
+	       "an anonymous STUN check asks for more packets");
+	tap_ok(!classify_fingerprint_pending(discord, sizeof(discord), IPPROTO_UDP),
+	       "not STUN: nothing to wait for");
+	tap_ok(!classify_fingerprint_pending(ice, sizeof(ice), IPPROTO_TCP), "UDP only");
 }
 
 int
