@@ -47,6 +47,7 @@ struct policy_source {
 	char dir_seen[1024];
 	uint64_t next_scan_ms;
 
+	bool curl_ready;       /* curl_global_init() succeeded: cleanup owed */
 	uint64_t next_pull_ms; /* 0: not scheduled yet */
 	uint64_t retry_after_ms;
 	struct policy_source_counters counters;
@@ -590,10 +591,13 @@ policy_source_new(const struct policy_source_config *cfg, struct policy_source *
 	}
 	load_sources(ps);
 	load_current_sha(ps);
-	if (ps->url[0] != '\0' && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		set_msg(err, errlen, "cannot initialise the HTTPS client");
-		r = -ENOMEM;
-		goto fail;
+	if (ps->url[0] != '\0') {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			set_msg(err, errlen, "cannot initialise the HTTPS client");
+			r = -ENOMEM;
+			goto fail;
+		}
+		ps->curl_ready = true;
 	}
 	*ret = ps;
 	return 0;
@@ -609,7 +613,7 @@ policy_source_free(struct policy_source *ps)
 		return NULL;
 	for (unsigned i = 0; i < ps->n_keys; i++)
 		EVP_PKEY_free(ps->keys[i]);
-	if (ps->url[0] != '\0')
+	if (ps->curl_ready)
 		curl_global_cleanup();
 	free(ps);
 	return NULL;
