@@ -83,7 +83,7 @@ ok "unit $unit installed and enabled"
 grep -q '^ExecStart=/usr/sbin/phiguard run --config /etc/phiguard/agent.yaml$' "$unit" ||
 	fail "unexpected ExecStart in $unit"
 for key in 'Type=notify' 'WatchdogSec=' 'Restart=always' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
-	'ProtectHome=yes' 'PrivateTmp=yes' 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_PTRACE' \
+	'ProtectHome=yes' 'PrivateTmp=yes' 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH' \
 	'RestrictAddressFamilies=AF_NETLINK AF_UNIX AF_INET AF_INET6' 'SystemCallFilter=@system-service'; do
 	grep -q "^$key" "$unit" || fail "$unit lacks $key"
 done
