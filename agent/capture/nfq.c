@@ -21,7 +21,8 @@
  * With NFQA_CFG_F_GSO a message carries up to 64 KiB of packet plus the
  * netlink header and attributes; size every receive slot for that.
  */
-#define RX_SLOT_SIZE (0xffff + 4096)
+/* Page-rounded: every slot starts aligned for struct nlmsghdr. */
+#define RX_SLOT_SIZE ((0xffff + 4096 + 4095) & ~4095)
 #define RX_SLOTS     16
 #define ACK_WAIT_MAX 64
 
@@ -121,13 +122,14 @@ config_ack(struct nfq_queue *q, struct nlmsghdr *nlh)
 		return -errno;
 	for (int tries = 0; tries < ACK_WAIT_MAX; tries++) {
 		ssize_t n = mnl_socket_recvfrom(q->nl, buf, RX_SLOT_SIZE);
+		int len = (int)n;
 		if (n < 0) {
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			return -errno;
 		}
-		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, (int)n);
-		     m = mnl_nlmsg_next(m, (int *)&n)) {
+		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == seq) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 				return e->error;
@@ -378,13 +380,14 @@ nflog_ack(struct nflog_group *g, struct nlmsghdr *nlh)
 		return -errno;
 	for (int tries = 0; tries < ACK_WAIT_MAX; tries++) {
 		ssize_t n = mnl_socket_recvfrom(g->nl, buf, RX_SLOT_SIZE);
+		int len = (int)n;
 		if (n < 0) {
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			return -errno;
 		}
-		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, (int)n);
-		     m = mnl_nlmsg_next(m, (int *)&n))
+		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len))
 			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == nlh->nlmsg_seq)
 				return ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error;
 	}

@@ -104,7 +104,8 @@ diag_read(int fd, const struct sock_tuple *t, bool dump, uint32_t *ret_inode, ui
 			return -errno;
 		}
 		int len = (int)n;
-		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (unsigned)len);
+		     h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_type == NLMSG_DONE)
 				return r;
 			if (h->nlmsg_type == NLMSG_ERROR) {
