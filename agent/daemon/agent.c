@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,7 +27,6 @@
 #include "control/control.h"
 #include "daemon/caps.h"
 #include "daemon/enrich.h"
-#include "daemon/event_print.h"
 #include "daemon/worker.h"
 #include "policy/policy.h"
 
@@ -56,11 +56,9 @@ notify(const char *state)
 void
 agent_emit(struct agent *a, const struct phiguard_event *event)
 {
-	/* The reporter takes over here once it is in the tree. */
-	pthread_mutex_lock(&a->event_out_lock);
-	if (a->event_out)
-		event_print(a->event_out, event, a->event_json);
-	pthread_mutex_unlock(&a->event_out_lock);
+	/* Copied into the reporter's ring; never blocks. */
+	if (a->reporter)
+		report_emit(a->reporter, event);
 }
 
 void
@@ -77,7 +75,7 @@ agent_emit_state(struct agent *a, const char *action, uint8_t severity, const ch
 	ev->pid = -1;
 	ev->uid = -1;
 	snprintf(ev->action, sizeof(ev->action), "%s", action);
-	snprintf(ev->id, sizeof(ev->id), "state-%" PRId64 "-%d", ev->timestamp_us, (int)getpid());
+	snprintf(ev->rule_name, sizeof(ev->rule_name), "agent-%s", action);
 	va_start(ap, fmt);
 	vsnprintf(ev->message, sizeof(ev->message), fmt, ap);
 	va_end(ap);
@@ -178,10 +176,60 @@ own_cgroup(char *buf, size_t len)
 	fclose(f);
 }
 
+/* Our own peers are never queued: resolve them now, before our rules exist. */
+static void
+exempt_peer(struct rules_config *rc, const char *host, uint16_t port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	char service[8];
+
+	if (!host[0] || port == 0)
+		return;
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0) {
+		log_warnx("cannot resolve '%s': its traffic will be inspected like any other",
+		          host);
+		return;
+	}
+	for (struct addrinfo *ai = res; ai && rc->n_exempt < RULES_EXEMPT_MAX; ai = ai->ai_next) {
+		struct rules_exempt *e = &rc->exempt[rc->n_exempt];
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, e->addr, sizeof(e->addr), NULL, 0,
+		                NI_NUMERICHOST) != 0)
+			continue;
+		e->family = ai->ai_family;
+		e->port = port;
+		rc->n_exempt++;
+	}
+	freeaddrinfo(res);
+}
+
+static void
+policy_server(const char *url, char *host, size_t len, uint16_t *port)
+{
+	const char *p = strstr(url, "://"), *end;
+	size_t n;
+
+	host[0] = '\0';
+	*port = 443;
+	if (!p)
+		return;
+	p += 3;
+	end = p + strcspn(p, ":/");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len)
+		return;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (*end == ':')
+		*port = (uint16_t)atoi(end + 1);
+}
+
 static void
 rules_config_from(struct agent *a)
 {
 	struct rules_config *rc = &a->rules_config;
+	char host[256];
+	uint16_t port;
 
 	memset(rc, 0, sizeof(*rc));
 	memcpy(rc->tcp_queues, a->config.tcp_queues, sizeof(rc->tcp_queues));
@@ -190,6 +238,11 @@ rules_config_from(struct agent *a)
 	rc->udp_queue = a->config.udp_queue;
 	rc->fail_open = a->config.fail_open;
 	own_cgroup(rc->cgroup, sizeof(rc->cgroup));
+	if (a->report_config.collector.enabled)
+		exempt_peer(rc, a->report_config.collector.address,
+		            a->report_config.collector.port);
+	policy_server(a->config.policy_url, host, sizeof(host), &port);
+	exempt_peer(rc, host, port);
 }
 
 /* Workers */
@@ -307,6 +360,25 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 }
 
 static void
+collector_status(struct agent *a, FILE *out)
+{
+	struct report_status rs;
+
+	if (!a->reporter)
+		return;
+	report_get_status(a->reporter, &rs);
+	control_put(out, "collector.state", "%s", report_link_name(rs.link));
+	if (rs.last_error[0])
+		control_put(out, "collector.last_error", "%s", rs.last_error);
+	fprintf(out,
+	        "collector.spool_events %" PRIu64 "\ncollector.spool_bytes %" PRIu64
+	        "\ncollector.emitted %" PRIu64 "\ncollector.acked %" PRIu64
+	        "\ncollector.dropped_ring %" PRIu64 "\ncollector.dropped_spool %" PRIu64 "\n",
+	        rs.spool_events, rs.spool_bytes, rs.emitted, rs.acked, rs.dropped_ring,
+	        rs.dropped_spool);
+}
+
+static void
 status(struct agent *a, FILE *out)
 {
 	struct enricher_counters ec = { 0 };
@@ -341,8 +413,7 @@ status(struct agent *a, FILE *out)
 	        "attribution.cache_hits %" PRIu64 "\nattribution.cache_misses %" PRIu64
 	        "\nattribution.proc_scans %" PRIu64 "\n",
 	        ec.cache.hits, ec.cache.misses, ec.cache.scans);
-	fprintf(out, "collector.state %s\n",
-	        a->reporter ? "configured" : "none (events on stdout)");
+	collector_status(a, out);
 }
 
 static void
@@ -379,7 +450,28 @@ check_gaps(struct agent *a, uint64_t *last_missed, int64_t *last_report)
 		                 missed - *last_missed);
 		*last_missed = missed;
 		*last_report = now;
+		a->gap_reports++;
 	}
+}
+
+static void
+publish_state(struct agent *a)
+{
+	struct report_state st = { 0 };
+
+	pthread_mutex_lock(&a->policy_lock);
+	snprintf(st.policy_version, sizeof(st.policy_version), "%s", a->policy_version);
+	snprintf(st.policy_hash, sizeof(st.policy_hash), "%s", a->policy_hash);
+	pthread_mutex_unlock(&a->policy_lock);
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		const struct worker_stats *s = worker_stats(a->workers[i]);
+		st.packets += LOAD(s->packets);
+		st.flows += LOAD(s->flows_total);
+		st.alerts += LOAD(s->events);
+		st.blocks += LOAD(s->blocked);
+	}
+	st.uninspected_periods = a->gap_reports;
+	report_set_state(a->reporter, &st);
 }
 
 static void
@@ -387,6 +479,7 @@ report_stale(struct agent *a, int64_t last_alive_us)
 {
 	if (!a->rules.stale)
 		return;
+	a->gap_reports++;
 	if (last_alive_us > 0)
 		agent_emit_state(
 		        a, "inspection-gap", 6,
@@ -510,6 +603,7 @@ run_loop(struct agent *a, struct loop *l)
 			uint64_t ticks;
 			(void)!read(l->tfd, &ticks, sizeof(ticks));
 			check_gaps(a, &last_missed, &last_gap_report);
+			publish_state(a);
 			(void)utimensat(AT_FDCWD, a->config.control_socket, NULL, 0);
 			if (watchdog)
 				notify("WATCHDOG=1");
@@ -561,6 +655,21 @@ loop_close(struct agent *a, struct loop *l)
 	}
 }
 
+static void
+identity_to_report(struct agent *a)
+{
+	struct report_config *rc = &a->report_config;
+	struct report_labels *l = &rc->labels;
+
+	snprintf(rc->host_name, sizeof(rc->host_name), "%s", a->config.host_name);
+	snprintf(rc->host_id, sizeof(rc->host_id), "%s", a->config.host_id);
+	l->n = 0;
+	for (unsigned i = 0; i < a->config.n_labels && l->n < REPORT_LABELS_MAX; i++, l->n++) {
+		snprintf(l->key[l->n], sizeof(l->key[l->n]), "%s", a->config.label_keys[i]);
+		snprintf(l->value[l->n], sizeof(l->value[l->n]), "%s", a->config.label_values[i]);
+	}
+}
+
 static int
 setup(struct agent *a, const struct agent_options *options)
 {
@@ -572,17 +681,25 @@ setup(struct agent *a, const struct agent_options *options)
 	a->options = *options;
 	a->started_us = agent_now_us();
 	pthread_mutex_init(&a->policy_lock, NULL);
-	pthread_mutex_init(&a->event_out_lock, NULL);
 	config_defaults(&a->config);
+	report_config_defaults(&a->report_config);
 	if (options->config_path) {
 		r = config_load(&a->config, options->config_path, &err);
+		if (r == 0 && a->config.have_document)
+			r = report_config_parse(&a->report_config, &a->config.document,
+			                        a->config.report_node, a->config.spool_node,
+			                        options->config_path, &err);
 		if (r < 0) {
 			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
 			return r;
 		}
 	}
-	a->event_out = stdout;
-	a->event_json = !options->stdout_tty;
+	identity_to_report(a);
+	a->reporter = report_start(&a->report_config, &err);
+	if (!a->reporter) {
+		log_warnx("cannot start reporting: %s", err.msg);
+		return -EIO;
+	}
 	r = load_policy(a, &p, source, sizeof(source), &err);
 	if (r < 0) {
 		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
@@ -610,6 +727,9 @@ teardown(struct agent *a)
 	stop_workers(a);
 	enricher_free(a->enricher);
 	a->enricher = NULL;
+	/* Last: everything above may still emit. Undelivered events stay spooled. */
+	report_stop(a->reporter);
+	a->reporter = NULL;
 	a->policy = policy_unref(a->policy);
 	config_release(&a->config);
 }
@@ -666,7 +786,6 @@ out:
 	loop_close(a, &l);
 	teardown(a);
 	pthread_mutex_destroy(&a->policy_lock);
-	pthread_mutex_destroy(&a->event_out_lock);
 	free(a);
 	return ret;
 }

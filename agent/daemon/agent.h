@@ -16,12 +16,12 @@
 #include <phiguard/event.h>
 
 #include "daemon/agent_config.h"
+#include "report/report.h"
 #include "verdict/rules.h"
 
 struct policy;
 struct worker;
 struct enricher;
-struct reporter;
 
 struct agent_options {
 	const char *config_path; /* NULL: embedded defaults */
@@ -42,12 +42,11 @@ struct agent {
 	char policy_source[CONFIG_PATH_MAX];
 	uint64_t reloads;
 	uint64_t reloads_refused;
+	uint64_t gap_reports;
 	char last_reload_error[1024];
 
+	struct report_config report_config;
 	struct reporter *reporter;
-	FILE *event_out; /* stand-in event printer when no reporter is built */
-	bool event_json;
-	pthread_mutex_t event_out_lock;
 
 	struct enricher *enricher;
 	struct worker *workers[MARK_SHARD_MAX + 1];
@@ -62,7 +61,7 @@ struct agent {
 /* Run until SIGINT/SIGTERM. Returns a CLI exit code. */
 int agent_run(const struct agent_options *options);
 
-/* Hand an event to the reporter (or the stand-in printer). Any thread. */
+/* Hand an event to the reporter. Any thread, never blocks. */
 void agent_emit(struct agent *agent, const struct phiguard_event *event);
 
 /* A state event from the agent itself (policy refused, inspection gap, overload). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -256,6 +257,10 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", o, MARK_AGENT, MARK_AGENT);
 	if (c->cgroup[0])
 		sb_printf(&sb, "-A %s -m cgroup --path %s -j RETURN\n", o, c->cgroup);
+	for (unsigned i = 0; i < c->n_exempt; i++)
+		if ((c->exempt[i].family == AF_INET6) == (family == RULES_IPV6))
+			sb_printf(&sb, "-A %s -d %s -p tcp --dport %u -j RETURN\n", o,
+			          c->exempt[i].addr, c->exempt[i].port);
 	/*
 	 * A packet comes back here once with NF_REPEAT: its mark carries the
 	 * state the verdict chose; keep it in the connmark so the kernel
@@ -282,7 +287,6 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	render_jumps(&sb, "OUTPUT", RULES_CHAIN_OUT, jumps_out);
 	render_jumps(&sb, "INPUT", RULES_CHAIN_IN, jumps_in);
 	sb_printf(&sb, "COMMIT\n");
-	(void)family;
 	if (sb.oom) {
 		free(sb.s);
 		return NULL;

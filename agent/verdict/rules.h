@@ -15,8 +15,9 @@
 
 #include "verdict/marks.h"
 
-#define RULES_CHAIN_OUT "PHIGUARD-OUT"
-#define RULES_CHAIN_IN  "PHIGUARD-IN"
+#define RULES_CHAIN_OUT  "PHIGUARD-OUT"
+#define RULES_CHAIN_IN   "PHIGUARD-IN"
+#define RULES_EXEMPT_MAX 16
 
 struct rules_config {
 	uint16_t tcp_queues[MARK_SHARD_MAX];
@@ -27,6 +28,13 @@ struct rules_config {
 	uint16_t nflog_groups[MARK_SHARD_MAX + 1]; /* DNS answer copies, one group per worker */
 	unsigned n_nflog_groups;
 	char cgroup[256]; /* our own cgroup v2 path, "" when none of our own */
+	/* Our own peers (collector, policy server): never queued. */
+	struct rules_exempt {
+		int family; /* AF_INET or AF_INET6 */
+		char addr[46];
+		uint16_t port;
+	} exempt[RULES_EXEMPT_MAX];
+	unsigned n_exempt;
 };
 
 enum rules_family {

@@ -19,6 +19,7 @@ class Agent:
         with open(self.config, "w") as f:
             f.write("control:\n  socket: %s\n" % self.socket)
             f.write("report:\n  stdout: always\n  stdout_format: json\n")
+            f.write("spool:\n  directory: %s\n" % os.path.join(topo.dir, "spool"))
             f.write(extra_config)
         self.proc = None
 
