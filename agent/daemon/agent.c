@@ -411,8 +411,9 @@ status(struct agent *a, FILE *out)
 	        ec.events, ec.attributed, ec.unattributed);
 	fprintf(out,
 	        "attribution.cache_hits %" PRIu64 "\nattribution.cache_misses %" PRIu64
-	        "\nattribution.proc_scans %" PRIu64 "\n",
-	        ec.cache.hits, ec.cache.misses, ec.cache.scans);
+	        "\nattribution.proc_scans %" PRIu64 "\nattribution.proc_scans_skipped %" PRIu64
+	        "\n",
+	        ec.cache.hits, ec.cache.misses, ec.cache.scans, ec.cache.scans_skipped);
 	collector_status(a, out);
 }
 

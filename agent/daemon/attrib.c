@@ -26,6 +26,12 @@
 #define EXE_CACHE     256
 #define EXE_TTL_NS    (5 * 1000000000LL)
 #define SCAN_PIDS_MAX 65536
+/*
+ * A full /proc scan costs milliseconds on a busy host. A socket closed before
+ * we look (short connections) would make every lookup one, so at most one
+ * full scan per interval; a miss in between stays unattributed.
+ */
+#define FULL_SCAN_GAP_NS (50 * 1000000LL)
 
 int
 sockdiag_open(void)
@@ -200,6 +206,7 @@ struct proc_cache {
 	struct exe_slot exes[EXE_CACHE];
 	struct user_slot users[USER_CACHE];
 	pid_t *scan_pids; /* owned, SCAN_PIDS_MAX */
+	int64_t last_full_scan_ns;
 	struct proc_cache_counters counters;
 };
 
@@ -303,11 +310,17 @@ note_recent(struct proc_cache *c, pid_t pid)
 static int
 full_scan(struct proc_cache *c, uint32_t inode, uint32_t uid, pid_t *ret_pid)
 {
-	DIR *dir = opendir("/proc");
 	struct dirent *de;
 	size_t n = 0;
 	int r = -ENOENT;
+	DIR *dir;
 
+	if (now_ns() - c->last_full_scan_ns < FULL_SCAN_GAP_NS) {
+		c->counters.scans_skipped++;
+		return -EAGAIN;
+	}
+	c->last_full_scan_ns = now_ns();
+	dir = opendir("/proc");
 	if (!dir)
 		return -errno;
 	c->counters.scans++;

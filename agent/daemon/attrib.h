@@ -43,7 +43,8 @@ struct proc_cache;
 struct proc_cache_counters {
 	uint64_t hits;
 	uint64_t misses;
-	uint64_t scans; /* full /proc scans */
+	uint64_t scans;         /* full /proc scans */
+	uint64_t scans_skipped; /* rate limit: a miss left unattributed */
 	uint64_t not_found;
 };
 

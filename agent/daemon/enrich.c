@@ -158,8 +158,9 @@ enricher_submit(struct enricher *e, const struct phiguard_event *event, uint32_t
 		it->event = *event;
 		it->inode = inode;
 		it->uid = sock_uid;
-		e->ev_len++;
-		pthread_cond_signal(&e->cond);
+		/* Wake the thread only when it may be asleep: one wake-up per burst. */
+		if (e->ev_len++ == 0 && e->warm_len == 0)
+			pthread_cond_signal(&e->cond);
 	} else {
 		e->counters.queue_full++;
 	}
@@ -176,8 +177,8 @@ enricher_warm(struct enricher *e, uint32_t inode, uint32_t uid)
 	if (e->warm_len < WARM_SLOTS) {
 		e->warm[(e->warm_head + e->warm_len) % WARM_SLOTS] =
 		        (struct warm_item){ .inode = inode, .uid = uid };
-		e->warm_len++;
-		pthread_cond_signal(&e->cond);
+		if (e->warm_len++ == 0 && e->ev_len == 0)
+			pthread_cond_signal(&e->cond);
 	} else {
 		e->counters.warm_dropped++;
 	}

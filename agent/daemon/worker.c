@@ -256,12 +256,19 @@ worker_main(void *arg)
 	fds[nfds++] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
 	if (w->nflog)
 		fds[nfds++] = (struct pollfd){ .fd = nflog_group_fd(w->nflog), .events = POLLIN };
+	bool nflog_ready = true;
+
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		int n = 0;
 
 		adopt_policy(w);
-		/* DNS answers first: a client's first packet follows its answer closely. */
-		drain_nflog(w);
+		/*
+		 * DNS answers first: a client's first packet follows its answer
+		 * closely. Only when poll saw one (or the queue kept us busy):
+		 * an empty read per wake-up costs as much as a verdict.
+		 */
+		if (nflog_ready)
+			drain_nflog(w);
 		for (int round = 0; round < ROUNDS_PER_TURN; round++) {
 			w->batch_ts_us = agent_now_us();
 			n = nfq_queue_receive(w->queue, RECV_BATCH, on_packet, w);
@@ -275,10 +282,13 @@ worker_main(void *arg)
 			w->last_expire_us = w->batch_ts_us;
 			publish_stats(w);
 		}
+		nflog_ready = n >= RECV_BATCH;
 		if (n < RECV_BATCH) {
 			if (poll(fds, nfds, 250) < 0 && errno != EINTR)
 				break;
-			publish_stats(w);
+			nflog_ready = nfds > 2 && (fds[2].revents & POLLIN);
+			if (!(fds[0].revents & POLLIN))
+				publish_stats(w);
 		}
 	}
 	pipeline_flush(w->pipeline);

@@ -253,6 +253,9 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 
 	/* A ":CHAIN" line under --noflush creates or flushes the chain in this transaction. */
 	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n", RULES_CHAIN_OUT, RULES_CHAIN_IN);
+	/* Bypassed flows are the bulk of the traffic: they leave at the first rule. */
+	sb_printf(&sb, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", o, MARK_STATE_BYPASS,
+	          MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -o lo -j RETURN\n", o);
 	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", o, MARK_AGENT, MARK_AGENT);
 	if (c->cgroup[0])
@@ -261,6 +264,9 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 		if ((c->exempt[i].family == AF_INET6) == (family == RULES_IPV6))
 			sb_printf(&sb, "-A %s -d %s -p tcp --dport %u -j RETURN\n", o,
 			          c->exempt[i].addr, c->exempt[i].port);
+	/* Verdict given, state unchanged (still classifying): nothing to save. */
+	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", o, MARK_SEEN,
+	          MARK_SEEN | MARK_STATE_MASK);
 	/*
 	 * A packet comes back here once with NF_REPEAT: its mark carries the
 	 * state the verdict chose; keep it in the connmark so the kernel
@@ -269,8 +275,8 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	 */
 	sb_printf(
 	        &sb,
-	        "-A %s -m mark --mark 0x%x/0x%x -m mark ! --mark 0x0/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
-	        o, MARK_SEEN, MARK_SEEN, MARK_STATE_MASK, MARK_STATE_MASK, MARK_STATE_MASK);
+	        "-A %s -m mark --mark 0x%x/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
+	        o, MARK_SEEN, MARK_SEEN, MARK_STATE_MASK, MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", o, MARK_STATE_BYPASS,
 	          MARK_STATE_MASK);
 	sb_printf(&sb,

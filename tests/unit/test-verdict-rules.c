@@ -45,6 +45,12 @@ main(void)
 	tap_ok(strstr(t, "-j CONNMARK --save-mark --nfmask 0x300000 --ctmask 0x300000") != NULL,
 	       "state saved to the connmark, masked");
 	tap_ok(strstr(t,
+	              "\n-A PHIGUARD-OUT -m connmark --mark 0x200000/0x300000 -j RETURN\n-A PHIGUARD-OUT -o lo") !=
+	               NULL,
+	       "bypassed flows leave at the first rule");
+	tap_ok(strstr(t, "-m mark --mark 0x400000/0x700000 -j RETURN") < strstr(t, "--save-mark"),
+	       "an unchanged state returns before the save");
+	tap_ok(strstr(t,
 	              "-p tcp -m connmark --mark 0x300000/0x300000 -j REJECT --reject-with tcp-reset") !=
 	               NULL,
 	       "blocked TCP flows are reset by the kernel");
