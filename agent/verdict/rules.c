@@ -161,6 +161,7 @@ tool(enum rules_family family, bool restore)
 struct rules_present {
 	bool chain_out;
 	bool chain_in;
+	bool chain_done;
 	unsigned jumps_out;
 	unsigned jumps_in;
 };
@@ -185,6 +186,8 @@ rules_scan(enum rules_family family, struct rules_present *ret)
 			ret->chain_out = true;
 		else if (strcmp(line, "-N " RULES_CHAIN_IN) == 0)
 			ret->chain_in = true;
+		else if (strcmp(line, "-N " RULES_CHAIN_DONE) == 0)
+			ret->chain_done = true;
 		else if (strcmp(line, "-A OUTPUT -j " RULES_CHAIN_OUT) == 0)
 			ret->jumps_out++;
 		else if (strcmp(line, "-A INPUT -j " RULES_CHAIN_IN) == 0)
@@ -252,7 +255,16 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	const char *o = RULES_CHAIN_OUT;
 
 	/* A ":CHAIN" line under --noflush creates or flushes the chain in this transaction. */
-	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n", RULES_CHAIN_OUT, RULES_CHAIN_IN);
+	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n", RULES_CHAIN_OUT,
+	          RULES_CHAIN_IN, RULES_CHAIN_DONE);
+	/*
+	 * The last stop of a packet we gave a verdict: our bits are cleared so
+	 * its mark is what it was when it was queued, and the kernel does not
+	 * route it again (it does whenever the mark changed). Reached by goto,
+	 * so its end returns straight to OUTPUT.
+	 */
+	sb_printf(&sb, "-A %s -j MARK --and-mark 0x%x\n", RULES_CHAIN_DONE,
+	          ~(MARK_SEEN | MARK_STATE_MASK));
 	/* Bypassed flows are the bulk of the traffic: they leave at the first rule. */
 	sb_printf(&sb, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", o, MARK_STATE_BYPASS,
 	          MARK_STATE_MASK);
@@ -265,8 +277,8 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 			sb_printf(&sb, "-A %s -d %s -p tcp --dport %u -j RETURN\n", o,
 			          c->exempt[i].addr, c->exempt[i].port);
 	/* Verdict given, state unchanged (still classifying): nothing to save. */
-	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", o, MARK_SEEN,
-	          MARK_SEEN | MARK_STATE_MASK);
+	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -g %s\n", o, MARK_SEEN,
+	          MARK_SEEN | MARK_STATE_MASK, RULES_CHAIN_DONE);
 	/*
 	 * A packet comes back here once with NF_REPEAT: its mark carries the
 	 * state the verdict chose; keep it in the connmark so the kernel
@@ -277,14 +289,13 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	        &sb,
 	        "-A %s -m mark --mark 0x%x/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
 	        o, MARK_SEEN, MARK_SEEN, MARK_STATE_MASK, MARK_STATE_MASK);
-	sb_printf(&sb, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", o, MARK_STATE_BYPASS,
-	          MARK_STATE_MASK);
 	sb_printf(&sb,
 	          "-A %s -p tcp -m connmark --mark 0x%x/0x%x -j REJECT --reject-with tcp-reset\n",
 	          o, MARK_STATE_BLOCK, MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -m connmark --mark 0x%x/0x%x -j REJECT\n", o, MARK_STATE_BLOCK,
 	          MARK_STATE_MASK);
-	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -j RETURN\n", o, MARK_SEEN, MARK_SEEN);
+	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -g %s\n", o, MARK_SEEN, MARK_SEEN,
+	          RULES_CHAIN_DONE);
 	render_queues(&sb, c);
 	for (unsigned i = 0; i < c->n_nflog_groups; i++)
 		sb_printf(&sb,
@@ -332,7 +343,8 @@ install_family(const struct rules_config *c, enum rules_family family, bool *ret
 		         family == RULES_IPV6 ? "IPv6" : "IPv4", strerror(-r));
 		return r;
 	}
-	*ret_stale = present.chain_out || present.chain_in || present.jumps_out || present.jumps_in;
+	*ret_stale = present.chain_out || present.chain_in || present.chain_done ||
+	             present.jumps_out || present.jumps_in;
 	text = rules_render(c, family, present.jumps_out, present.jumps_in);
 	if (!text)
 		return -ENOMEM;
@@ -367,17 +379,27 @@ remove_family(enum rules_family family, char *err, size_t errlen)
 	r = rules_scan(family, &present);
 	if (r < 0)
 		return r;
-	if (!present.chain_out && !present.chain_in && !present.jumps_out && !present.jumps_in)
+	if (!present.chain_out && !present.chain_in && !present.chain_done && !present.jumps_out &&
+	    !present.jumps_in)
 		return 0;
 	sb_printf(&sb, "*filter\n");
 	for (unsigned i = 0; i < present.jumps_out; i++)
 		sb_printf(&sb, "-D OUTPUT -j %s\n", RULES_CHAIN_OUT);
 	for (unsigned i = 0; i < present.jumps_in; i++)
 		sb_printf(&sb, "-D INPUT -j %s\n", RULES_CHAIN_IN);
+	/* Flush all first: PHIGUARD-OUT refers to PHIGUARD-DONE. */
 	if (present.chain_out)
-		sb_printf(&sb, "-F %s\n-X %s\n", RULES_CHAIN_OUT, RULES_CHAIN_OUT);
+		sb_printf(&sb, "-F %s\n", RULES_CHAIN_OUT);
 	if (present.chain_in)
-		sb_printf(&sb, "-F %s\n-X %s\n", RULES_CHAIN_IN, RULES_CHAIN_IN);
+		sb_printf(&sb, "-F %s\n", RULES_CHAIN_IN);
+	if (present.chain_done)
+		sb_printf(&sb, "-F %s\n", RULES_CHAIN_DONE);
+	if (present.chain_out)
+		sb_printf(&sb, "-X %s\n", RULES_CHAIN_OUT);
+	if (present.chain_in)
+		sb_printf(&sb, "-X %s\n", RULES_CHAIN_IN);
+	if (present.chain_done)
+		sb_printf(&sb, "-X %s\n", RULES_CHAIN_DONE);
 	sb_printf(&sb, "COMMIT\n");
 	if (sb.oom) {
 		free(sb.s);

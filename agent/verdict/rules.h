@@ -3,8 +3,9 @@
 #define PHIGUARD_VERDICT_RULES_H
 
 /*
- * phiguard's firewall rules: two chains of its own per address family
- * (PHIGUARD-OUT jumped to from filter OUTPUT, PHIGUARD-IN from filter INPUT),
+ * phiguard's firewall rules: three chains of its own per address family
+ * (PHIGUARD-OUT jumped to from filter OUTPUT, PHIGUARD-IN from filter INPUT,
+ * PHIGUARD-DONE reached by goto from PHIGUARD-OUT),
  * written with iptables-nft-restore --noflush so each install is one atomic
  * transaction and nobody else's rules are touched. See docs/live-agent.md.
  */
@@ -17,6 +18,7 @@
 
 #define RULES_CHAIN_OUT  "PHIGUARD-OUT"
 #define RULES_CHAIN_IN   "PHIGUARD-IN"
+#define RULES_CHAIN_DONE "PHIGUARD-DONE"
 #define RULES_EXEMPT_MAX 16
 
 struct rules_config {

@@ -32,8 +32,12 @@ main(void)
 
 	t = rules_render(&c, RULES_IPV4, 0, 0);
 	tap_ok(t != NULL, "render");
-	tap_ok(strncmp(t, "*filter\n:PHIGUARD-OUT - [0:0]\n:PHIGUARD-IN - [0:0]\n", 51) == 0,
+	tap_ok(strncmp(t,
+	               "*filter\n:PHIGUARD-OUT - [0:0]\n:PHIGUARD-IN - [0:0]\n:PHIGUARD-DONE - [0:0]\n",
+	               72) == 0,
 	       "own chains declared (flushed in the same transaction)");
+	tap_ok(strstr(t, "-A PHIGUARD-DONE -j MARK --and-mark 0xff8fffff\n") != NULL,
+	       "our bits are cleared before the packet leaves (no re-route)");
 	tap_eq_int(count(t, "-I OUTPUT 1 -j PHIGUARD-OUT\n"), 1, "jump added when missing");
 	tap_eq_int(count(t, "-I INPUT 1 -j PHIGUARD-IN\n"), 1, "input jump added when missing");
 	tap_eq_int(count(t, "--queue-bypass"), 3, "every queue rule fails open");
@@ -48,7 +52,8 @@ main(void)
 	              "\n-A PHIGUARD-OUT -m connmark --mark 0x200000/0x300000 -j RETURN\n-A PHIGUARD-OUT -o lo") !=
 	               NULL,
 	       "bypassed flows leave at the first rule");
-	tap_ok(strstr(t, "-m mark --mark 0x400000/0x700000 -j RETURN") < strstr(t, "--save-mark"),
+	tap_ok(strstr(t, "-m mark --mark 0x400000/0x700000 -g PHIGUARD-DONE") <
+	               strstr(t, "--save-mark"),
 	       "an unchanged state returns before the save");
 	tap_ok(strstr(t,
 	              "-p tcp -m connmark --mark 0x300000/0x300000 -j REJECT --reject-with tcp-reset") !=
