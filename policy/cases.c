@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "policy/cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "policy/internal.h"
+
+size_t
+policy_case_count(const struct policy *policy)
+{
+	return policy->n_cases;
+}
+
+struct tally {
+	uint32_t *count;
+	enum phiguard_confidence *level;
+	size_t n;
+};
+
+#if HAVE_MATCHER
+static int
+on_finding(const struct phiguard_finding *finding, void *ctx)
+{
+	struct tally *t = ctx;
+
+	if (finding->detector_index < t->n) {
+		t->count[finding->detector_index]++;
+		if (finding->confidence > t->level[finding->detector_index])
+			t->level[finding->detector_index] = finding->confidence;
+	}
+	return 0;
+}
+#endif
+
+/* 0 scanned (or nothing to scan); 1 skipped, reason in @res. */
+static int
+scan_payload(const struct policy *policy, const struct policy_case *t, struct tally *tally,
+             struct policy_case_result *res)
+{
+	if (t->payload == NULL)
+		return 0;
+#if HAVE_MATCHER
+	{
+		struct phiguard_scratch *scratch = NULL;
+		int r;
+
+		if (phiguard_scratch_new(policy->matcher, &scratch) < 0) {
+			snprintf(res->message, sizeof(res->message), "cannot allocate scratch");
+			return 1;
+		}
+		r = phiguard_scan_block(policy->matcher, scratch, t->payload, t->payload_len,
+		                        on_finding, tally);
+		phiguard_scratch_free(scratch);
+		if (r < 0) {
+			snprintf(res->message, sizeof(res->message), "scan failed (%d)", r);
+			return 1;
+		}
+		return 0;
+	}
+#else
+	(void)policy;
+	(void)tally;
+	if (t->n_findings > 0)
+		return 0; /* the stated findings stand in for the scan */
+	snprintf(res->message, sizeof(res->message),
+	         "skipped: scanning a payload needs the detector matcher, which this build lacks");
+	return 1;
+#endif
+}
+
+static void
+describe_findings(const struct policy *policy, const struct tally *tally, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t d = 0; d < tally->n && used < size; d++) {
+		const char *name;
+		int n;
+
+		if (tally->count[d] == 0)
+			continue;
+#if HAVE_MATCHER
+		name = phiguard_matcher_detector_name(policy->matcher, d);
+#else
+		name = policy->detector_names.v[d];
+#endif
+		n = snprintf(out + used, size - used, "%s%s x%u %s", used ? ", " : "", name,
+		             tally->count[d], phiguard_confidence_name(tally->level[d]));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used == 0)
+		snprintf(out, size, "none");
+}
+
+static bool
+default_cleartext(const struct policy_case *t)
+{
+	if (t->cleartext != TRI_ANY)
+		return t->cleartext == TRI_YES;
+	if (t->protocol != NULL)
+		return strcmp(t->protocol, "tls") != 0 && strcmp(t->protocol, "quic") != 0;
+	return t->payload != NULL || t->n_findings > 0;
+}
+
+static void
+run_case(const struct policy *policy, const struct policy_case *t, struct policy_case_result *res)
+{
+	struct policy_flow_facts f = { 0 };
+	struct policy_decision d;
+	struct tally tally = { 0 };
+	char found[256], by[128];
+	const char *rule, *app;
+	bool ok;
+
+	memset(res, 0, sizeof(*res));
+	res->name = t->name;
+	res->line = t->line;
+	res->column = t->column;
+	if (t->pcap != NULL) {
+		res->skipped = true;
+		snprintf(res->message, sizeof(res->message),
+		         "skipped: capture cases need the packet pipeline, which this build lacks");
+		return;
+	}
+#if HAVE_MATCHER
+	tally.n = phiguard_matcher_detector_count(policy->matcher);
+#else
+	tally.n = policy->detector_names.n;
+#endif
+	tally.count = xcalloc(tally.n + 1, sizeof(*tally.count));
+	tally.level = xcalloc(tally.n + 1, sizeof(*tally.level));
+	if (scan_payload(policy, t, &tally, res) != 0) {
+		res->skipped = true;
+		goto out;
+	}
+	for (size_t i = 0; i < t->n_findings; i++) {
+		int di = t->finding_detectors ? t->finding_detectors[i] : -1;
+
+		if (di < 0 || (size_t)di >= tally.n)
+			continue;
+		tally.count[di] += t->finding_counts[i];
+		if (t->finding_levels[i] > tally.level[di])
+			tally.level[di] = t->finding_levels[i];
+	}
+
+	f.dest.domain = t->domain;
+	f.dest.family = t->family;
+	memcpy(f.dest.addr, t->addr, sizeof(f.dest.addr));
+	f.dest.port = t->port;
+	f.dest.ip_proto = t->ip_proto;
+	f.dest.fingerprint = t->fingerprint;
+	policy_classify(policy, &f.dest, &f.app);
+	f.protocol = t->protocol;
+	f.cleartext = default_cleartext(t);
+	f.outbound = !t->inbound;
+	f.bytes_out = t->has_bytes_out ? t->bytes_out : t->payload_len;
+	f.has_uid = t->has_uid;
+	f.uid = t->uid;
+	f.gid = t->gid;
+	f.user_name = t->user_name;
+	f.group_name = t->group_name;
+	f.executable = t->executable;
+	f.n_detectors = tally.n;
+	f.finding_count = tally.count;
+	f.finding_level = tally.level;
+	policy_decide(policy, &f, &d);
+
+	rule = d.rule_name ? d.rule_name : "";
+	app = f.app.app ? f.app.app : "";
+	ok = d.verdict == t->expect;
+	if (t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
+		ok = false;
+	if (t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
+		ok = false;
+	res->passed = ok;
+	describe_findings(policy, &tally, found, sizeof(found));
+	if (d.rule_name)
+		snprintf(by, sizeof(by), "%s by rule '%s'", phiguard_verdict_name(d.verdict), rule);
+	else
+		snprintf(by, sizeof(by), "%s by the default action",
+		         phiguard_verdict_name(d.verdict));
+	snprintf(res->message, sizeof(res->message), "%s%s%s (app %s%s%s, findings: %s)",
+	         ok ? "" : "expected ", ok ? "" : phiguard_verdict_name(t->expect), ok ? by : "",
+	         app[0] ? "'" : "", app[0] ? app : "none", app[0] ? "'" : "", found);
+	if (!ok)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; got %s", by);
+	if (!ok && t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; expected rule '%s'",
+		         t->expect_rule[0] ? t->expect_rule : "none");
+	if (!ok && t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; expected app '%s'",
+		         t->expect_app[0] ? t->expect_app : "none");
+out:
+	free(tally.count);
+	free(tally.level);
+}
+
+unsigned
+policy_run_cases(const struct policy *policy, policy_case_fn *cb, void *ctx, unsigned *ret_skipped)
+{
+	unsigned failed = 0, skipped = 0;
+
+	for (size_t i = 0; i < policy->n_cases; i++) {
+		struct policy_case_result res;
+
+		run_case(policy, &policy->cases[i], &res);
+		if (res.skipped)
+			skipped++;
+		else if (!res.passed)
+			failed++;
+		if (cb)
+			cb(&res, ctx);
+	}
+	if (ret_skipped)
+		*ret_skipped = skipped;
+	return failed;
+}
