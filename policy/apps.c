@@ -7,7 +7,8 @@
  *   wire fingerprint  >  longest CIDR prefix (restricted to the app's ports)
  *
  * On equal keys (two apps claiming the same suffix or prefix) the higher
- * priority wins, then an approved category, then the app defined first.
+ * priority wins, then an approved category, then an app the policy itself
+ * defines over a built-in one, then the app defined first.
  * That is how Teams keeps *.skype.com and 52.112.0.0/14, which it shares
  * with consumer Skype: blocking Skype must never break Teams.
  */
@@ -287,6 +288,9 @@ app_beats(const struct policy *policy, uint32_t a, uint32_t b)
 		return x->priority > y->priority;
 	if (ax != ay)
 		return ax;
+	/* The policy's own definition is more deliberate than the catalogue's. */
+	if (x->builtin != y->builtin)
+		return !x->builtin;
 	return a < b;
 }
 

@@ -254,7 +254,7 @@ parse_app(const struct node_ctx *c, struct policy *policy, const yaml_node_t *ke
 		goto out;
 	n = node_map_get(c, val, "category");
 	if (n == NULL) {
-		r = node_error(c, val, "app '%s' needs a category", app.name);
+		r = node_error(c, key, "app '%s' needs a category", app.name);
 		goto out;
 	}
 	r = node_name(c, n, "category", &app.category_name);

@@ -392,8 +392,10 @@ node_each(const struct node_ctx *c, const yaml_node_t *node, const char *what, n
 		return node_error(c, node, "%s must be a value or a list of values", what);
 	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 	if (n > POLICY_NODE_MAX_LIST)
-		return node_error(c, node, "%s has %zu entries, at most %d are allowed", what, n,
-		                  POLICY_NODE_MAX_LIST);
+		return node_error(
+		        c, node_get(c, node->data.sequence.items.start[POLICY_NODE_MAX_LIST]),
+		        "%s has %zu entries, at most %d are allowed", what, n,
+		        POLICY_NODE_MAX_LIST);
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
 		yaml_node_t *item = node_get(c, *it);
