@@ -398,3 +398,59 @@ policy_classify(const struct policy *policy, const struct policy_destination *de
 	ret->category = policy->categories[policy->apps[e->app].category].name;
 	ret->media = e->media;
 }
+
+bool
+policy_category_fail_closed(const struct policy *policy, const char *category)
+{
+	for (size_t i = 0; policy != NULL && category != NULL && i < policy->n_categories; i++)
+		if (strcmp(policy->categories[i].name, category) == 0)
+			return policy->categories[i].fail_mode == FAIL_CLOSED;
+	return false;
+}
+
+static bool
+cidrs_overlap(const struct cidr *a, const struct cidr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->len <= b->len ? policy_cidr_contains(a, b->family, b->addr)
+	                        : policy_cidr_contains(b, a->family, a->addr);
+}
+
+static bool
+shared_with_open_app(const struct policy *policy, const struct cidr *c)
+{
+	for (size_t a = 0; a < policy->n_apps; a++) {
+		const struct app *app = &policy->apps[a];
+
+		if (policy->categories[app->category].fail_mode == FAIL_CLOSED)
+			continue;
+		for (size_t i = 0; i < app->n_cidrs; i++)
+			if (cidrs_overlap(&app->cidrs[i], c))
+				return true;
+	}
+	return false;
+}
+
+size_t
+policy_fail_closed_cidrs(const struct policy *policy, policy_cidr_fn *fn, void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t a = 0; policy != NULL && a < policy->n_apps; a++) {
+		const struct app *app = &policy->apps[a];
+
+		if (policy->categories[app->category].fail_mode != FAIL_CLOSED)
+			continue;
+		for (size_t i = 0; i < app->n_cidrs; i++) {
+			const struct cidr *c = &app->cidrs[i];
+
+			if (shared_with_open_app(policy, c))
+				continue;
+			if (fn != NULL)
+				fn(c->family, c->addr, c->len, app->name, ctx);
+			n++;
+		}
+	}
+	return n;
+}

@@ -88,7 +88,10 @@ policy_compile(struct policy *policy, yaml_document_t *doc, struct phiguard_erro
 	(void)doc;
 #if HAVE_MATCHER
 	{
-		struct phiguard_matcher_options options = { 0 };
+		struct phiguard_matcher_options options = {
+			.token_key = policy->options.token_key,
+			.token_key_len = policy->options.token_key_len,
+		};
 
 		r = phiguard_matcher_compile(policy->detector_set, &options, &policy->matcher, err);
 		if (r < 0)

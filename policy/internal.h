@@ -208,6 +208,7 @@ struct policy {
 	struct strv disabled_detectors;
 	struct phiguard_detector_set *detector_set; /* until compiled */
 	bool wants_process;
+	struct policy_load_options options; /* during load only */
 	/* compiled */
 	struct key_index *index;
 	struct phiguard_matcher *matcher;

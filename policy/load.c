@@ -292,6 +292,14 @@ int
 policy_load_buffer(const char *text, size_t len, const char *filename, struct policy **ret_policy,
                    struct phiguard_error *err)
 {
+	return policy_load_buffer_with(text, len, filename, NULL, ret_policy, err);
+}
+
+int
+policy_load_buffer_with(const char *text, size_t len, const char *filename,
+                        const struct policy_load_options *options, struct policy **ret_policy,
+                        struct phiguard_error *err)
+{
 	struct policy *policy = NULL;
 	yaml_document_t doc;
 	int r;
@@ -305,10 +313,14 @@ policy_load_buffer(const char *text, size_t len, const char *filename, struct po
 		return r;
 	policy = policy_alloc();
 	policy->filename = xstrdup(filename);
+	if (options != NULL)
+		policy->options = *options;
 	hash_text(text, len, policy->hash);
 	r = policy_parse_document(policy, &doc, filename, err);
 	if (r == 0)
 		r = policy_compile(policy, &doc, err);
+	/* the key belongs to the caller; the matcher keeps its own copy */
+	memset(&policy->options, 0, sizeof(policy->options));
 	yaml_document_delete(&doc);
 	if (r < 0) {
 		policy_unref(policy);
@@ -376,6 +388,13 @@ out:
 int
 policy_load_file(const char *path, struct policy **ret_policy, struct phiguard_error *err)
 {
+	return policy_load_file_with(path, NULL, ret_policy, err);
+}
+
+int
+policy_load_file_with(const char *path, const struct policy_load_options *options,
+                      struct policy **ret_policy, struct phiguard_error *err)
+{
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -385,7 +404,7 @@ policy_load_file(const char *path, struct policy **ret_policy, struct phiguard_e
 	r = policy_read_file(path, &text, &len, err);
 	if (r < 0)
 		return r;
-	r = policy_load_buffer(text, len, path, ret_policy, err);
+	r = policy_load_buffer_with(text, len, path, options, ret_policy, err);
 	free(text);
 	return r;
 }

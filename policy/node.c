@@ -157,6 +157,38 @@ node_nearest(const char *word, const char *const *candidates, size_t n)
 	return best;
 }
 
+/* Keys people put one level off; say where they belong. */
+static const char *
+misplaced_hint(const char *key, const char *what)
+{
+	static const struct {
+		const char *key;
+		const char *section;
+		const char *hint;
+	} table[] = {
+		{ "app", "when", "conditions go under 'when:'" },
+		{ "category", "when", "conditions go under 'when:'" },
+		{ "findings", "when", "conditions go under 'when:'" },
+		{ "destination", "when", "conditions go under 'when:'" },
+		{ "domains", "when", "conditions go under 'when:'" },
+		{ "protocol", "when", "conditions go under 'when:'" },
+		{ "user", "when", "conditions go under 'when:'" },
+		{ "group", "when", "conditions go under 'when:'" },
+		{ "executable", "when", "conditions go under 'when:'" },
+		{ "min_bytes_out", "when", "conditions go under 'when:'" },
+		{ "fail_mode", "category",
+		  "fail_mode is set per category: categories: NAME: fail_mode" },
+		{ "evidence", "settings", "evidence belongs under 'settings:'" },
+		{ "default_action", "settings", "default_action belongs under 'settings:'" },
+		{ "expect", "test", "expectations belong to a test case under 'tests:'" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (strcmp(table[i].key, key) == 0 && strcmp(table[i].section, what) != 0)
+			return table[i].hint;
+	return NULL;
+}
+
 int
 node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *what,
                const char *const *allowed)
@@ -181,6 +213,11 @@ node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *wha
 			known = strcmp(k, allowed[i]) == 0;
 		if (!known) {
 			const char *near = node_nearest(k, allowed, n_allowed);
+			const char *hint = misplaced_hint(k, what);
+
+			if (hint != NULL)
+				return node_error(c, key, "unknown key '%s' in %s (%s)", k, what,
+				                  hint);
 
 			if (near != NULL)
 				return node_error(c, key,

@@ -95,6 +95,33 @@ bool policy_wants_content(const struct policy *policy, const struct policy_flow_
 /* Does any rule look at the process (so attribution must be resolved before deciding)? */
 bool policy_wants_process(const struct policy *policy);
 
+/*
+ * Additions after the first contract. Loading with options: the HMAC key for
+ * finding tokens comes from the agent configuration (never from the policy,
+ * which is pushed to every host and readable by its authors).
+ */
+struct policy_load_options {
+	const uint8_t *token_key; /* NULL: tokens stay empty */
+	size_t token_key_len;
+};
+int policy_load_file_with(const char *path, const struct policy_load_options *options,
+                          struct policy **ret_policy, struct phiguard_error *err);
+int policy_load_buffer_with(const char *text, size_t len, const char *filename,
+                            const struct policy_load_options *options, struct policy **ret_policy,
+                            struct phiguard_error *err);
+
+/* Is @category (by name) fail_mode: closed? */
+bool policy_category_fail_closed(const struct policy *policy, const char *category);
+/*
+ * The address prefixes the kernel should keep dropping while the agent is
+ * not running: those of apps in fail_mode: closed categories, minus any that
+ * overlap a prefix of an app in a fail-open category (Skype's ranges carry
+ * Teams too). Names cannot be enforced without the agent. Returns the count.
+ */
+typedef void policy_cidr_fn(int family, const uint8_t *addr, uint8_t prefix_len, const char *app,
+                            void *ctx);
+size_t policy_fail_closed_cidrs(const struct policy *policy, policy_cidr_fn *fn, void *ctx);
+
 enum policy_evidence {
 	POLICY_EVIDENCE_NONE = 0,
 	POLICY_EVIDENCE_REDACTED,

@@ -243,7 +243,8 @@ policy_verify_file(const char *path, const char *sig_path, const char *const *pu
 
 int
 policy_load_file_signed(const char *path, const char *sig_path, const char *const *pubkey_paths,
-                        size_t n_keys, struct policy **ret_policy, struct phiguard_error *err)
+                        size_t n_keys, const struct policy_load_options *options,
+                        struct policy **ret_policy, struct phiguard_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -254,7 +255,7 @@ policy_load_file_signed(const char *path, const char *sig_path, const char *cons
 		return r;
 	r = policy_verify_buffer(text, len, path, sig_path, pubkey_paths, n_keys, err);
 	if (r == 0)
-		r = policy_load_buffer(text, len, path, ret_policy, err);
+		r = policy_load_buffer_with(text, len, path, options, ret_policy, err);
 	free(text);
 	return r;
 }

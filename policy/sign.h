@@ -29,7 +29,8 @@ int policy_verify_file(const char *path, const char *sig_path, const char *const
  * with policy.require_signature.
  */
 int policy_load_file_signed(const char *path, const char *sig_path, const char *const *pubkey_paths,
-                            size_t n_keys, struct policy **ret_policy, struct phiguard_error *err);
+                            size_t n_keys, const struct policy_load_options *options,
+                            struct policy **ret_policy, struct phiguard_error *err);
 /* Read a policy file (at most the size limit); *ret_text is NUL-terminated, caller frees. */
 int policy_read_file(const char *path, char **ret_text, size_t *ret_len,
                      struct phiguard_error *err);

@@ -164,9 +164,49 @@ test_classify(void)
 	policy_unref(p);
 }
 
+struct closed_ctx {
+	size_t skype, telegram;
+};
+
+static void
+on_closed(int family, const uint8_t *addr, uint8_t len, const char *app, void *ctx)
+{
+	struct closed_ctx *c = ctx;
+
+	if (strcmp(app, "skype") == 0)
+		c->skype++;
+	if (strcmp(app, "telegram") == 0)
+		c->telegram++;
+}
+
+static void
+test_fail_closed(void)
+{
+	static const char text[] = "version: t\n"
+	                           "categories:\n"
+	                           "  consumer-messaging: {fail_mode: closed}\n"
+	                           "rules: [{name: r, action: allow}]\n";
+	struct phiguard_error err;
+	struct closed_ctx c = { 0 };
+	struct policy *p = NULL;
+	size_t n;
+
+	if (!tap_ok(policy_load_buffer(text, strlen(text), "t.yaml", &p, &err) == 0,
+	            "fail-closed policy loads"))
+		return;
+	tap_ok(policy_category_fail_closed(p, "consumer-messaging"), "category closed");
+	tap_ok(!policy_category_fail_closed(p, "approved-clinical"), "approved stays open");
+	n = policy_fail_closed_cidrs(p, on_closed, &c);
+	tap_ok(n > 0, "some prefixes to drop while down (%zu)", n);
+	tap_eq_int(c.telegram, 12, "all of Telegram's prefixes");
+	tap_eq_int(c.skype, 0, "none of Skype's: Teams shares them");
+	policy_unref(p);
+}
+
 int
 main(void)
 {
+	test_fail_closed();
 	test_domain_matches();
 	test_normalize();
 	test_cidr();
