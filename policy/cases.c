@@ -20,7 +20,6 @@ struct tally {
 	size_t n;
 };
 
-#if HAVE_MATCHER
 static int
 on_finding(const struct phiguard_finding *finding, void *ctx)
 {
@@ -33,42 +32,44 @@ on_finding(const struct phiguard_finding *finding, void *ctx)
 	}
 	return 0;
 }
-#endif
 
 /* 0 scanned (or nothing to scan); 1 skipped, reason in @res. */
 static int
 scan_payload(const struct policy *policy, const struct policy_case *t, struct tally *tally,
              struct policy_case_result *res)
 {
+	struct phiguard_scratch *scratch = NULL;
+	int r;
+
 	if (t->payload == NULL)
 		return 0;
-#if HAVE_MATCHER
-	{
-		struct phiguard_scratch *scratch = NULL;
-		int r;
-
-		if (phiguard_scratch_new(policy->matcher, &scratch) < 0) {
-			snprintf(res->message, sizeof(res->message), "cannot allocate scratch");
-			return 1;
-		}
-		r = phiguard_scan_block(policy->matcher, scratch, t->payload, t->payload_len,
-		                        on_finding, tally);
-		phiguard_scratch_free(scratch);
-		if (r < 0) {
-			snprintf(res->message, sizeof(res->message), "scan failed (%d)", r);
-			return 1;
-		}
-		return 0;
+	if (policy->matcher == NULL) {
+		if (t->n_findings > 0)
+			return 0; /* the stated findings stand in for the scan */
+		snprintf(res->message, sizeof(res->message),
+		         "skipped: the policy was loaded without its detectors");
+		return 1;
 	}
-#else
-	(void)policy;
-	(void)tally;
-	if (t->n_findings > 0)
-		return 0; /* the stated findings stand in for the scan */
-	snprintf(res->message, sizeof(res->message),
-	         "skipped: scanning a payload needs the detector matcher, which this build lacks");
-	return 1;
-#endif
+	if (phiguard_scratch_new(policy->matcher, &scratch) < 0) {
+		snprintf(res->message, sizeof(res->message), "cannot allocate scratch space");
+		return 1;
+	}
+	r = phiguard_scan_block(policy->matcher, scratch, t->payload, t->payload_len, on_finding,
+	                        tally);
+	phiguard_scratch_free(scratch);
+	if (r < 0) {
+		snprintf(res->message, sizeof(res->message), "scan failed (%d)", r);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+detector_name(const struct policy *policy, size_t index)
+{
+	if (policy->matcher != NULL)
+		return phiguard_matcher_detector_name(policy->matcher, index);
+	return index < policy->detector_names.n ? policy->detector_names.v[index] : "?";
 }
 
 static void
@@ -83,11 +84,7 @@ describe_findings(const struct policy *policy, const struct tally *tally, char *
 
 		if (tally->count[d] == 0)
 			continue;
-#if HAVE_MATCHER
-		name = phiguard_matcher_detector_name(policy->matcher, d);
-#else
-		name = policy->detector_names.v[d];
-#endif
+		name = detector_name(policy, d);
 		n = snprintf(out + used, size - used, "%s%s x%u %s", used ? ", " : "", name,
 		             tally->count[d], phiguard_confidence_name(tally->level[d]));
 		if (n < 0)
@@ -128,11 +125,8 @@ run_case(const struct policy *policy, const struct policy_case *t, struct policy
 		         "skipped: capture cases need the packet pipeline, which this build lacks");
 		return;
 	}
-#if HAVE_MATCHER
-	tally.n = phiguard_matcher_detector_count(policy->matcher);
-#else
-	tally.n = policy->detector_names.n;
-#endif
+	tally.n = policy->matcher ? phiguard_matcher_detector_count(policy->matcher)
+	                          : policy->detector_names.n;
 	tally.count = xcalloc(tally.n + 1, sizeof(*tally.count));
 	tally.level = xcalloc(tally.n + 1, sizeof(*tally.level));
 	if (scan_payload(policy, t, &tally, res) != 0) {

@@ -18,10 +18,8 @@
 int
 policy_detector_lookup(const struct policy *policy, const char *name)
 {
-#if HAVE_MATCHER
 	if (policy->matcher != NULL)
 		return phiguard_matcher_detector_index(policy->matcher, name);
-#endif
 	for (size_t i = 0; i < policy->detector_names.n; i++)
 		if (strcmp(policy->detector_names.v[i], name) == 0)
 			return (int)i;
@@ -71,6 +69,15 @@ resolve_ids(struct id_list *l, bool groups)
 }
 
 static uint64_t
+cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t
 now_us(void)
 {
 	struct timespec ts;
@@ -86,21 +93,21 @@ policy_compile(struct policy *policy, yaml_document_t *doc, struct phiguard_erro
 	int r;
 
 	(void)doc;
-#if HAVE_MATCHER
-	{
+	if (!policy->options.skip_matcher) {
 		struct phiguard_matcher_options options = {
 			.token_key = policy->options.token_key,
 			.token_key_len = policy->options.token_key_len,
 		};
+		uint64_t cpu = cpu_us();
 
 		r = phiguard_matcher_compile(policy->detector_set, &options, &policy->matcher, err);
 		if (r < 0)
 			return r;
-		phiguard_detector_set_free(policy->detector_set);
-		policy->detector_set = NULL;
 		policy->matcher_db_bytes = phiguard_matcher_database_size(policy->matcher);
+		policy->matcher_cpu_us = cpu_us() - cpu;
 	}
-#endif
+	phiguard_detector_set_free(policy->detector_set);
+	policy->detector_set = NULL;
 	for (size_t i = 0; i < policy->n_rules; i++) {
 		struct rule *rule = &policy->rules[i];
 

@@ -12,35 +12,20 @@
 #include "base/xalloc.h"
 #include "policy/parse.h"
 
-#if HAVE_DETECTOR_YAML
 #include "match/detector_yaml.h"
-#endif
-
-/* The built-in detector names (a contract, DESIGN.md) for builds without the matcher. */
-static const char *const contract_detectors[] = {
-	"nhs_number",   "chi_number", "hc_number",     "nino",        "uk_postcode",
-	"uk_phone",     "email",      "date_of_birth", "person_name", "hl7v2",
-	"fhir_patient", "dicom",      "us_ssn",        "us_npi",      "us_mbi",
-};
 
 static int
-add_builtin_names(const struct node_ctx *c, struct policy *policy, const yaml_node_t *where)
+add_builtin(const struct node_ctx *c, struct policy *policy)
 {
-#if HAVE_MATCHER
 	int r;
 
 	r = phiguard_detector_set_add_builtin(policy->detector_set, c->err);
 	if (r < 0)
 		return r;
-	(void)where;
+	for (size_t i = 0; i < phiguard_detector_set_count(policy->detector_set); i++)
+		strv_push(&policy->detector_names,
+		          phiguard_detector_set_name(policy->detector_set, i));
 	return 0;
-#else
-	(void)c;
-	(void)where;
-	for (size_t i = 0; i < sizeof(contract_detectors) / sizeof(contract_detectors[0]); i++)
-		strv_push(&policy->detector_names, contract_detectors[i]);
-	return 0;
-#endif
 }
 
 static int
@@ -73,6 +58,7 @@ check_pattern_lengths(const struct node_ctx *c, const yaml_node_t *node, int dep
 static int
 parse_custom(const struct node_ctx *c, struct policy *policy, const yaml_node_t *node)
 {
+	struct strv custom = { 0 };
 	size_t n;
 	int r;
 
@@ -87,35 +73,39 @@ parse_custom(const struct node_ctx *c, struct policy *policy, const yaml_node_t 
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
 		yaml_node_t *def = node_get(c, *it), *name_node;
-		char *name = NULL;
+		const char *name;
 
 		r = node_expect(c, def, YAML_MAPPING_NODE, "custom detector");
 		if (r < 0)
-			return r;
+			goto out;
 		name_node = node_map_get(c, def, "name");
-		if (name_node == NULL)
-			return node_error(c, def, "a custom detector needs a name");
-		r = node_name(c, name_node, "detector name", &name);
-		if (r < 0)
-			return r;
-		if (strv_contains(&policy->detector_names, name)) {
-			r = node_error(c, name_node, "detector '%s' already exists", name);
-			free(name);
-			return r;
+		if (name_node == NULL) {
+			r = node_error(c, def, "a custom detector needs a name");
+			goto out;
 		}
-		free(name);
+		r = node_expect(c, name_node, YAML_SCALAR_NODE, "detector name");
+		if (r < 0)
+			goto out;
+		name = node_scalar(name_node);
+		/* A policy may redefine a built-in detector (tuning), never its own twice. */
+		if (strv_contains(&custom, name)) {
+			r = node_error(c, name_node, "custom detector '%s' is defined twice", name);
+			goto out;
+		}
 		r = check_pattern_lengths(c, def, 0);
 		if (r < 0)
-			return r;
-#if HAVE_DETECTOR_YAML
+			goto out;
 		r = detector_set_add_yaml_node(policy->detector_set, c->doc, def, c->filename,
 		                               c->err);
 		if (r < 0)
-			return r;
-#endif
-		strv_push(&policy->detector_names, node_scalar(name_node));
+			goto out;
+		strv_push(&custom, name);
+		if (!strv_contains(&policy->detector_names, name))
+			strv_push(&policy->detector_names, name);
 	}
-	return 0;
+out:
+	strv_free(&custom);
+	return r;
 }
 
 static int
@@ -130,10 +120,8 @@ add_disabled(const struct node_ctx *c, const yaml_node_t *item, void *ctx)
 	                       policy->detector_names.n, NULL);
 	if (r < 0)
 		return r;
-#if HAVE_MATCHER
 	if (phiguard_detector_set_enable(policy->detector_set, name, false) < 0)
 		return node_error(c, item, "detector '%s' cannot be disabled", name);
-#endif
 	strv_push(&policy->disabled_detectors, name);
 	return 0;
 }
@@ -153,19 +141,12 @@ policy_parse_detectors(const struct node_ctx *c, struct policy *policy, const ya
 		    (r = node_bool(c, n, "builtin", &policy->builtin_detectors)) < 0)
 			return r;
 	}
-#if HAVE_MATCHER
 	policy->detector_set = phiguard_detector_set_new();
-#endif
 	if (policy->builtin_detectors) {
-		r = add_builtin_names(c, policy, node);
+		r = add_builtin(c, policy);
 		if (r < 0)
 			return r;
 	}
-#if HAVE_MATCHER
-	for (size_t i = 0; i < phiguard_detector_set_count(policy->detector_set); i++)
-		strv_push(&policy->detector_names,
-		          phiguard_detector_set_name(policy->detector_set, i));
-#endif
 	if (node == NULL)
 		return 0;
 	if ((n = node_map_get(c, node, "custom")) && (r = parse_custom(c, policy, n)) < 0)

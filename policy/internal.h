@@ -213,6 +213,7 @@ struct policy {
 	struct key_index *index;
 	struct phiguard_matcher *matcher;
 	size_t matcher_db_bytes;
+	uint64_t matcher_cpu_us;
 	uint64_t compile_us;
 };
 

@@ -97,10 +97,8 @@ policy_free(struct policy *p)
 	free(p->cases);
 	strv_free(&p->detector_names);
 	strv_free(&p->disabled_detectors);
-#if HAVE_MATCHER
 	phiguard_detector_set_free(p->detector_set);
 	phiguard_matcher_free(p->matcher);
-#endif
 	policy_index_free(p->index);
 	free(p);
 }
@@ -320,7 +318,8 @@ policy_load_buffer_with(const char *text, size_t len, const char *filename,
 	if (r == 0)
 		r = policy_compile(policy, &doc, err);
 	/* the key belongs to the caller; the matcher keeps its own copy */
-	memset(&policy->options, 0, sizeof(policy->options));
+	policy->options.token_key = NULL;
+	policy->options.token_key_len = 0;
 	yaml_document_delete(&doc);
 	if (r < 0) {
 		policy_unref(policy);

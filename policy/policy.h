@@ -103,6 +103,7 @@ bool policy_wants_process(const struct policy *policy);
 struct policy_load_options {
 	const uint8_t *token_key; /* NULL: tokens stay empty */
 	size_t token_key_len;
+	bool skip_matcher; /* validate only: no Hyperscan compile, policy_matcher() is NULL */
 };
 int policy_load_file_with(const char *path, const struct policy_load_options *options,
                           struct policy **ret_policy, struct phiguard_error *err);

@@ -222,5 +222,6 @@ policy_get_stats(const struct policy *policy, struct policy_stats *ret)
 	ret->detectors = policy->detector_names.n;
 	ret->matcher_db_bytes = policy->matcher_db_bytes;
 	ret->compile_us = policy->compile_us;
+	ret->matcher_cpu_us = policy->matcher_cpu_us;
 	ret->have_matcher = policy->matcher != NULL;
 }

@@ -12,25 +12,48 @@ static int
 load(const char *text, size_t len, struct phiguard_error *err)
 {
 	struct policy *p = NULL;
-	int r = policy_load_buffer(text, len, "t.yaml", &p, err);
+	static const struct policy_load_options fast = { .skip_matcher = true };
+	int r = policy_load_buffer_with(text, len, "t.yaml", &fast, &p, err);
 
 	policy_unref(p);
 	return r;
 }
 
+static int
+on_finding(const struct phiguard_finding *finding, void *ctx)
+{
+	char *token = ctx;
+
+	if (strcmp(finding->detector, "nhs_number") == 0)
+		memcpy(token, finding->token, PHIGUARD_TOKEN_MAX);
+	return 0;
+}
+
 static void
 test_default(void)
 {
+	static const uint8_t key[32] = { 1, 2, 3 };
+	static const char text[] = "NHS number 401 023 2137";
+	struct policy_load_options options = { .token_key = key, .token_key_len = sizeof(key) };
+	struct phiguard_scratch *scratch = NULL;
+	char token[PHIGUARD_TOKEN_MAX] = "";
 	struct phiguard_error err;
 	struct policy *p = NULL;
 
-	tap_ok(policy_load_default(&p, &err) == 0, "embedded default loads");
+	tap_ok(policy_load_buffer_with(policy_embedded_default, policy_embedded_default_len,
+	                               "default.yaml", &options, &p, &err) == 0,
+	       "embedded default loads with a token key");
 	if (p == NULL)
 		return;
 	tap_eq_str(policy_version(p), "default-1", "default version");
 	tap_eq_int(strlen(policy_hash(p)), 64, "sha256 hex");
 	tap_eq_int(policy_evidence(p), POLICY_EVIDENCE_REDACTED, "evidence redacted by default");
 	tap_ok(!policy_wants_process(p), "default needs no process attribution");
+	tap_ok(policy_matcher(p) != NULL, "the default policy has a matcher");
+	tap_ok(phiguard_scratch_new(policy_matcher(p), &scratch) == 0, "scratch");
+	phiguard_scan_block(policy_matcher(p), scratch, text, strlen(text), on_finding, token);
+	phiguard_scratch_free(scratch);
+	tap_eq_int(strlen(token), PHIGUARD_TOKEN_MAX - 1, "the agent's key reaches the matcher");
 	policy_unref(p);
 }
 
