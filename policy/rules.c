@@ -345,7 +345,7 @@ parse_rule(const struct node_ctx *c, struct policy *policy, const yaml_node_t *n
 	r = node_name(c, n, "rule name", &rule->name);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < policy->n_rules; i++)
+	for (size_t i = 0; &policy->rules[i] != rule; i++)
 		if (strcmp(policy->rules[i].name, rule->name) == 0)
 			return node_error(c, n, "rule '%s' is defined twice (first at line %u)",
 			                  rule->name, policy->rules[i].line);
@@ -376,6 +376,34 @@ parse_rule(const struct node_ctx *c, struct policy *policy, const yaml_node_t *n
 	return 0;
 }
 
+static bool
+rule_has_conditions(const struct rule *r)
+{
+	return r->n_apps || r->unknown_app || r->n_categories || r->dest != DEST_ANY ||
+	       r->domains.n || r->n_cidrs || r->n_ports || r->protocols.n ||
+	       r->cleartext != TRI_ANY || r->media != TRI_ANY || r->direction != DIRECTION_ANY ||
+	       r->min_bytes_out || r->n_findings || r->users.n_ids || r->users.names.n ||
+	       r->groups.n_ids || r->groups.names.n || r->executables.n;
+}
+
+/*
+ * First match wins, so a rule below one without conditions is dead: say so
+ * rather than let someone believe it protects anything.
+ */
+static int
+check_reachable(const struct node_ctx *c, const struct policy *policy, const yaml_node_t *node)
+{
+	for (size_t i = 0; i + 1 < policy->n_rules; i++) {
+		if (!rule_has_conditions(&policy->rules[i]))
+			return node_error(
+			        c, node,
+			        "rule '%s' is never reached: rule '%s' above it (line %u) has no conditions and matches every connection",
+			        policy->rules[policy->n_rules - 1].name, policy->rules[i].name,
+			        policy->rules[i].line);
+	}
+	return 0;
+}
+
 int
 policy_parse_rules(const struct node_ctx *c, struct policy *policy, const yaml_node_t *node)
 {
@@ -392,15 +420,16 @@ policy_parse_rules(const struct node_ctx *c, struct policy *policy, const yaml_n
 	policy->rules = xcalloc(n, sizeof(*policy->rules));
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		/* Count the rule first so a failure half-way is still freed. */
 		struct rule *rule = &policy->rules[policy->n_rules];
 
-		r = parse_rule(c, policy, node_get(c, *it), rule);
+		/* Counted before parsing, so a half-parsed rule is still freed. */
 		policy->n_rules++;
-		if (r < 0) {
-			/* a half-parsed rule must not collide with its own name check */
+		r = parse_rule(c, policy, node_get(c, *it), rule);
+		if (r < 0)
 			return r;
-		}
+		r = check_reachable(c, policy, node_get(c, *it));
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
