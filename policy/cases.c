@@ -105,24 +105,98 @@ default_cleartext(const struct policy_case *t)
 	return t->payload != NULL || t->n_findings > 0;
 }
 
+/* Compare what happened with what the case expects; the message never carries content. */
 static void
-run_case(const struct policy *policy, const struct policy_case *t, struct policy_case_result *res)
+judge(const struct policy_case *t, enum phiguard_verdict verdict, const char *rule_name,
+      const char *app_name, const char *found, struct policy_case_result *res)
+{
+	const char *rule = rule_name ? rule_name : "";
+	const char *app = app_name ? app_name : "";
+	char by[128];
+	bool ok = verdict == t->expect;
+
+	if (t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
+		ok = false;
+	if (t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
+		ok = false;
+	res->passed = ok;
+	if (rule[0] != '\0')
+		snprintf(by, sizeof(by), "%s by rule '%s'", phiguard_verdict_name(verdict), rule);
+	else
+		snprintf(by, sizeof(by), "%s by the default action",
+		         phiguard_verdict_name(verdict));
+	snprintf(res->message, sizeof(res->message), "%s%s%s (app %s%s%s, findings: %s)",
+	         ok ? "" : "expected ", ok ? "" : phiguard_verdict_name(t->expect), ok ? by : "",
+	         app[0] ? "'" : "", app[0] ? app : "none", app[0] ? "'" : "", found);
+	if (!ok)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; got %s", by);
+	if (!ok && t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; expected rule '%s'",
+		         t->expect_rule[0] ? t->expect_rule : "none");
+	if (!ok && t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
+		snprintf(res->message + strlen(res->message),
+		         sizeof(res->message) - strlen(res->message), "; expected app '%s'",
+		         t->expect_app[0] ? t->expect_app : "none");
+}
+
+/* A capture path relative to the policy file's folder, as people write it. */
+static void
+capture_path(const struct policy *policy, const char *pcap, char *out, size_t size)
+{
+	const char *slash = policy->filename ? strrchr(policy->filename, '/') : NULL;
+
+	if (pcap[0] == '/' || slash == NULL)
+		snprintf(out, size, "%s", pcap);
+	else
+		snprintf(out, size, "%.*s/%s", (int)(slash - policy->filename), policy->filename,
+		         pcap);
+}
+
+static void
+run_capture_case(const struct policy *policy, const struct policy_case *t,
+                 policy_capture_fn *capture, void *capture_ctx, struct policy_case_result *res)
+{
+	struct policy_capture_outcome out = { 0 };
+	char path[4096];
+
+	if (capture == NULL) {
+		res->skipped = true;
+		snprintf(res->message, sizeof(res->message),
+		         "skipped: capture cases need the packet pipeline");
+		return;
+	}
+	capture_path(policy, t->pcap, path, sizeof(path));
+	capture(policy, path, t->domain, t->family, t->addr, &out, capture_ctx);
+	if (out.error[0] != '\0') {
+		snprintf(res->message, sizeof(res->message), "capture '%s': %s", t->pcap,
+		         out.error);
+		return;
+	}
+	if (!out.found) {
+		snprintf(res->message, sizeof(res->message),
+		         "capture '%s' has no flow to the case's destination", t->pcap);
+		return;
+	}
+	judge(t, out.verdict, out.rule, out.app, "from the capture", res);
+}
+
+static void
+run_case(const struct policy *policy, const struct policy_case *t, policy_capture_fn *capture,
+         void *capture_ctx, struct policy_case_result *res)
 {
 	struct policy_flow_facts f = { 0 };
 	struct policy_decision d;
 	struct tally tally = { 0 };
-	char found[256], by[128];
-	const char *rule, *app;
-	bool ok;
+	char found[256];
 
 	memset(res, 0, sizeof(*res));
 	res->name = t->name;
 	res->line = t->line;
 	res->column = t->column;
 	if (t->pcap != NULL) {
-		res->skipped = true;
-		snprintf(res->message, sizeof(res->message),
-		         "skipped: capture cases need the packet pipeline, which this build lacks");
+		run_capture_case(policy, t, capture, capture_ctx, res);
 		return;
 	}
 	tally.n = policy->matcher ? phiguard_matcher_detector_count(policy->matcher)
@@ -165,48 +239,23 @@ run_case(const struct policy *policy, const struct policy_case *t, struct policy
 	f.finding_level = tally.level;
 	policy_decide(policy, &f, &d);
 
-	rule = d.rule_name ? d.rule_name : "";
-	app = f.app.app ? f.app.app : "";
-	ok = d.verdict == t->expect;
-	if (t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
-		ok = false;
-	if (t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
-		ok = false;
-	res->passed = ok;
 	describe_findings(policy, &tally, found, sizeof(found));
-	if (d.rule_name)
-		snprintf(by, sizeof(by), "%s by rule '%s'", phiguard_verdict_name(d.verdict), rule);
-	else
-		snprintf(by, sizeof(by), "%s by the default action",
-		         phiguard_verdict_name(d.verdict));
-	snprintf(res->message, sizeof(res->message), "%s%s%s (app %s%s%s, findings: %s)",
-	         ok ? "" : "expected ", ok ? "" : phiguard_verdict_name(t->expect), ok ? by : "",
-	         app[0] ? "'" : "", app[0] ? app : "none", app[0] ? "'" : "", found);
-	if (!ok)
-		snprintf(res->message + strlen(res->message),
-		         sizeof(res->message) - strlen(res->message), "; got %s", by);
-	if (!ok && t->expect_rule != NULL && strcmp(t->expect_rule, rule) != 0)
-		snprintf(res->message + strlen(res->message),
-		         sizeof(res->message) - strlen(res->message), "; expected rule '%s'",
-		         t->expect_rule[0] ? t->expect_rule : "none");
-	if (!ok && t->expect_app != NULL && strcmp(t->expect_app, app) != 0)
-		snprintf(res->message + strlen(res->message),
-		         sizeof(res->message) - strlen(res->message), "; expected app '%s'",
-		         t->expect_app[0] ? t->expect_app : "none");
+	judge(t, d.verdict, d.rule_name, f.app.app, found, res);
 out:
 	free(tally.count);
 	free(tally.level);
 }
 
 unsigned
-policy_run_cases(const struct policy *policy, policy_case_fn *cb, void *ctx, unsigned *ret_skipped)
+policy_run_cases_with(const struct policy *policy, policy_case_fn *cb, void *ctx,
+                      policy_capture_fn *capture, void *capture_ctx, unsigned *ret_skipped)
 {
 	unsigned failed = 0, skipped = 0;
 
 	for (size_t i = 0; i < policy->n_cases; i++) {
 		struct policy_case_result res;
 
-		run_case(policy, &policy->cases[i], &res);
+		run_case(policy, &policy->cases[i], capture, capture_ctx, &res);
 		if (res.skipped)
 			skipped++;
 		else if (!res.passed)
@@ -217,4 +266,10 @@ policy_run_cases(const struct policy *policy, policy_case_fn *cb, void *ctx, uns
 	if (ret_skipped)
 		*ret_skipped = skipped;
 	return failed;
+}
+
+unsigned
+policy_run_cases(const struct policy *policy, policy_case_fn *cb, void *ctx, unsigned *ret_skipped)
+{
+	return policy_run_cases_with(policy, cb, ctx, NULL, NULL, ret_skipped);
 }

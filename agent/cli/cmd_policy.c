@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
+
 #include "base/log.h"
 #include "base/macro.h"
+#include "capture/capture.h"
 #include "cli/cli.h"
+#include "pipeline/pipeline.h"
 #include "policy/cases.h"
 #include "policy/policy.h"
 #include "policy/show.h"
@@ -112,6 +117,82 @@ print_case(const struct policy_case_result *res, void *ctx)
 		       res->message);
 }
 
+struct capture_filter {
+	const char *domain;
+	char ip[INET6_ADDRSTRLEN];
+	struct policy_capture_outcome *out;
+};
+
+static bool
+same_name(const char *a, const char *b)
+{
+	return a[0] != '\0' && strcasecmp(a, b) == 0;
+}
+
+/* Keep the most severe verdict among the flows to the case's destination. */
+static void
+on_capture_event(const struct phiguard_event *ev, void *ctx)
+{
+	struct capture_filter *f = ctx;
+	bool match = f->domain == NULL && f->ip[0] == '\0';
+
+	if (f->domain != NULL)
+		match = same_name(ev->destination_domain, f->domain) ||
+		        same_name(ev->tls_server_name, f->domain);
+	if (f->ip[0] != '\0' && !match)
+		match = strcmp(ev->destination_ip, f->ip) == 0;
+	if (!match)
+		return;
+	if (f->out->found && ev->verdict <= f->out->verdict)
+		return;
+	f->out->found = true;
+	f->out->verdict = ev->verdict;
+	snprintf(f->out->rule, sizeof(f->out->rule), "%s", ev->rule_name);
+	snprintf(f->out->app, sizeof(f->out->app), "%s", ev->app);
+}
+
+/*
+ * A capture case: the capture through the pipeline `run` and `replay` use,
+ * with this policy, every flow reported (allowed ones too).
+ */
+static void
+run_capture(const struct policy *policy, const char *path, const char *domain, int family,
+            const uint8_t *addr, struct policy_capture_outcome *ret, void *ctx)
+{
+	struct capture_filter filter = { .domain = domain, .out = ret };
+	struct pipeline_config config;
+	struct pipeline *pipeline = NULL;
+	struct capture_pcap *cap = NULL;
+	struct pipeline_result res;
+	struct capture_pkt pkt;
+	struct pkt_meta meta = { .outbound = true };
+	int r;
+
+	if (family != 0 && inet_ntop(family, addr, filter.ip, sizeof(filter.ip)) == NULL)
+		filter.ip[0] = '\0';
+	r = capture_pcap_open(path, &cap, ret->error, sizeof(ret->error));
+	if (r < 0)
+		return;
+	pipeline_config_defaults(&config);
+	config.flow_records = true;
+	/* The pipeline holds a reference while it runs; the policy outlives it. */
+	pipeline = pipeline_new(&config, (struct policy *)policy, on_capture_event, &filter);
+	if (pipeline == NULL) {
+		snprintf(ret->error, sizeof(ret->error), "out of memory");
+		goto out;
+	}
+	while ((r = capture_pcap_next(cap, &pkt)) > 0) {
+		meta.ts_us = pkt.ts_us;
+		pipeline_packet(pipeline, pkt.l3, pkt.l3_len, &meta, &res);
+	}
+	if (r < 0)
+		snprintf(ret->error, sizeof(ret->error), "read error");
+	pipeline_flush(pipeline);
+out:
+	pipeline_free(pipeline);
+	capture_pcap_close(cap);
+}
+
 static int
 policy_test(int argc, char **argv)
 {
@@ -134,7 +215,7 @@ policy_test(int argc, char **argv)
 		policy_unref(policy);
 		return CLI_EXIT_OK;
 	}
-	failed = policy_run_cases(policy, print_case, argv[1], &skipped);
+	failed = policy_run_cases_with(policy, print_case, argv[1], run_capture, NULL, &skipped);
 	printf("%s: %zu tests, %zu passed, %u failed, %u skipped\n", argv[1], n,
 	       n - failed - skipped, failed, skipped);
 	policy_unref(policy);

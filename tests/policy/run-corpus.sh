@@ -85,6 +85,21 @@ for f in *.yaml; do
 	fi
 done
 
+# Capture cases: real captures through the pipeline, found through PHIGUARD_SHARED.
+if [ -r "${PHIGUARD_SHARED:-/nonexistent}/pcap/ndpi/signal.pcap" ]; then
+	sed "s|@SHARED@|$PHIGUARD_SHARED|g" "$here/capture/captures.yaml.in" >"$tmp/captures.yaml"
+	out=$("$PHIGUARD" policy test "$tmp/captures.yaml" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! printf '%s' "$out" | grep -q '^SKIP'; then
+		ok "capture cases: $(printf '%s' "$out" | tail -n 1 | sed 's|.*: ||')"
+	else
+		not_ok "capture cases" "exit $rc" "$out"
+	fi
+else
+	n=$((n + 1))
+	echo "ok $n - capture cases # SKIP no captures under PHIGUARD_SHARED"
+fi
+
 # Size limit: one byte over 1 MiB, made here rather than stored.
 cd "$tmp" || exit 2
 {
