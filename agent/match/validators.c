@@ -818,9 +818,22 @@ validate_date(const uint8_t *v, size_t len, struct validator_result *r)
 	char iso[11];
 
 	result_init(r);
-	if (len < 6 || len > 40 || !date_lex(v, len, t, &n) || t[0].sep != 0 || t[0].comma)
+	if (len == 8 && all_digits((const char *)v, 8)) {
+		/* compact forms from clinical systems: 19610312 (ISO) or 12031961 (UK order); the
+		 * year ranges make the two readings exclusive */
+		y = digits_value((const char *)v, 4);
+		m = digits_value((const char *)v + 4, 2);
+		d = digits_value((const char *)v + 6, 2);
+		if (y < DATE_YEAR_MIN || y > DATE_YEAR_MAX || !date_ok(y, m, d)) {
+			d = digits_value((const char *)v, 2);
+			m = digits_value((const char *)v + 2, 2);
+			y = digits_value((const char *)v + 4, 4);
+			if (y < DATE_YEAR_MIN || y > DATE_YEAR_MAX || !date_ok(y, m, d))
+				return false;
+		}
+	} else if (len < 6 || len > 40 || !date_lex(v, len, t, &n) || t[0].sep != 0 || t[0].comma) {
 		return false;
-	if (t[0].number && t[1].number && t[2].number) {
+	} else if (t[0].number && t[1].number && t[2].number) {
 		if (!date_numeric(t, &y, &m, &d))
 			return false;
 	} else if (!date_named(t, &y, &m, &d)) {

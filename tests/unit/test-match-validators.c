@@ -314,6 +314,11 @@ static const struct vector vectors[] = {
 	BAD("date", "March 32, 1961", "derived: day 32"),
 	BAD("date", "12/03/1961/4", "derived: four parts"),
 	BAD("date", "1.2.3", "derived: version number"),
+	OK("date", "19610312", "1961-03-12", "derived: compact ISO (HL7 DTM)"),
+	OK("date", "12031961", "1961-03-12", "derived: compact UK order"),
+	BAD("date", "12131961", "derived: compact, month 13"),
+	BAD("date", "18991231", "derived: compact, year 1899"),
+	BAD("date", "1961031", "derived: seven digits"),
 
 	/* ---- e-mail (derived) ---- */
 	OK("email", "jane.smith@nhs.net", "JANE.SMITH@NHS.NET", "derived"),
