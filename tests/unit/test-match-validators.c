@@ -359,6 +359,7 @@ static const struct vector vectors[] = {
 	BAD("person_name", "Mr Sm1th", "derived: digit inside"),
 	BAD("person_name", "Victoria Road", "derived: street word"),
 	BAD("person_name", "Jane said", "derived: lower-case word after a forename"),
+	BAD("person_name", "Jane NEWS", "derived: clinical abbreviation"),
 	BAD("person_name", "Rose garden", "derived: lower-case word after a forename"),
 	OK("person_name", "JANE SMITH", "JANESMITH", "derived: capitals"),
 	OK("person_name", "sister bell", "SISTERBELL", "derived: lower-case title"),
