@@ -602,7 +602,7 @@ class Family:
 
     def glue(self, rng, cue):
         """What people type between a label and its value."""
-        if cue[-1] in ":-=#>":
+        if cue[-1] in ":-=#>" or cue.endswith(" is"):
             return " " if cue[-1] != "#" or rng.random() < 0.5 else ""
         return rng.choice(self.W["glue"])
 

@@ -116,6 +116,11 @@ class TuneFamily(Family):
         "{P}{EMO}\n{IDL}\n{DOBL}\n{CLIN}",
         "Pt: {P}. {DOBL}. {IDL}. {ADDR}. {PHONEL}. {EMAILL}.",
         "FYI {P} ({IDL}) {CLIN} - {REL} aware",
+        "{P} transferred from the Royal Victoria, {HCL}, {CLIN}",
+        "{P} {HCL} {DOBL}",
+        "benefits form for {P}: {NINOL}, {DOBL}",
+        "{P} ({AGE}) {NINOL} - social work want it for the PIP form",
+        "DWP rang about {P}, {NINOL}",
     ]
     handover_lines = [
         "Bed {BED} {P} {AGE} {CLIN} {IDL}",
