@@ -22,6 +22,9 @@ phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch *
 		goto fail;
 	if (m->stream_db != NULL && hs_alloc_scratch(m->stream_db, &s->hs) != HS_SUCCESS)
 		goto fail;
+	if (m->ctx_db != NULL && hs_alloc_scratch(m->ctx_db, &s->ctx_hs) != HS_SUCCESS)
+		goto fail;
+	s->ctx_buf = xmalloc(2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4);
 	if (m->token_key != NULL) {
 		s->mac = match_token_ctx_new();
 		if (s->mac == NULL) {
@@ -30,7 +33,7 @@ phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch *
 		}
 	}
 	s->block = xmalloc(match_state_size(m));
-	s->block_det = m->n_det;
+	s->block_size = match_state_size(m);
 	*ret = s;
 	return 0;
 fail:
@@ -44,6 +47,8 @@ phiguard_scratch_free(struct phiguard_scratch *s)
 	if (s == NULL)
 		return;
 	hs_free_scratch(s->hs);
+	hs_free_scratch(s->ctx_hs);
+	free(s->ctx_buf);
 	EVP_MAC_CTX_free(s->mac);
 	free(s->block);
 	free(s);
@@ -61,8 +66,8 @@ state_bind(struct match_state *st, struct phiguard_scratch *scratch, phiguard_fi
 static bool
 scratch_fits(const struct phiguard_matcher *m, const struct phiguard_scratch *s)
 {
-	return s->block_det >= m->n_det && (m->block_db == NULL || s->hs != NULL) &&
-	       (m->token_key == NULL || s->mac != NULL);
+	return s->block_size >= match_state_size(m) && (m->block_db == NULL || s->hs != NULL) &&
+	       (m->ctx_db == NULL || s->ctx_hs != NULL) && (m->token_key == NULL || s->mac != NULL);
 }
 
 int
