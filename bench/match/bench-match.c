@@ -142,32 +142,22 @@ gen_numbers(struct buf *b)
 	    rnd(1000), rnd(100000000));
 }
 
+typedef void gen_fn(struct buf *b);
+
+static gen_fn *const generators[] = { gen_clinical, gen_chat, gen_json, gen_html, gen_numbers };
+static const char *const generator_names[] = { "clinical chat", "ordinary chat", "JSON", "HTML",
+					       "numbers" };
+
+/* @only < 0: the mixed corpus (one fifth of each kind); else one kind. */
 static char *
-generate(size_t len)
+generate_kind(size_t len, int only)
 {
 	struct buf b = { .p = malloc(len + 1024), .cap = len + 512 };
 
 	if (b.p == NULL)
 		abort();
-	while (b.n < len) {
-		switch (rnd(5)) {
-		case 0:
-			gen_clinical(&b);
-			break;
-		case 1:
-			gen_chat(&b);
-			break;
-		case 2:
-			gen_json(&b);
-			break;
-		case 3:
-			gen_html(&b);
-			break;
-		default:
-			gen_numbers(&b);
-			break;
-		}
-	}
+	while (b.n < len)
+		generators[only >= 0 ? (unsigned)only : rnd(5)](&b);
 	return b.p;
 }
 
@@ -368,7 +358,7 @@ main(int argc, char **argv)
 		        err.msg);
 		return 1;
 	}
-	corpus = generate(len);
+	corpus = generate_kind(len, -1);
 	if (argc > 3) {
 		FILE *out = fopen(argv[3], "wb");
 
@@ -400,6 +390,18 @@ main(int argc, char **argv)
 	str = bench_stream(m, s, corpus, len, 1 << 20, 1448, &fs);
 	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
 	       "stream, 1 MiB flows, 1448 B writes", str, str / cp, (unsigned long long)fs);
+	for (int k = 0; k < 5; k++) {
+		size_t klen = len / 4;
+		char *kc = generate_kind(klen, k);
+		char label[64];
+		double kb;
+
+		snprintf(label, sizeof(label), "  block 64 KiB, %s only", generator_names[k]);
+		kb = bench_block(m, s, kc, klen, 64 << 10, &fb);
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n", label, kb, kb / cp,
+		       (unsigned long long)fb);
+		free(kc);
+	}
 #ifdef HAVE_PCRE2
 	{
 		size_t n = 0;
