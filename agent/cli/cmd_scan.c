@@ -198,7 +198,8 @@ build_matcher(const struct scan_opts *opts, const struct phiguard_matcher **ret,
               struct policy **ret_policy, struct phiguard_matcher **ret_own)
 {
 	struct phiguard_detector_set *set = NULL;
-	struct phiguard_matcher_options mo = { 0 };
+	/* Files are read in chunks through the stream API only. */
+	struct phiguard_matcher_options mo = { .modes = PHIGUARD_MATCHER_STREAM };
 	struct phiguard_error err = { 0 };
 	uint8_t key[TOKEN_KEY_MAX];
 	size_t key_len = 0;

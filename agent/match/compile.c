@@ -290,11 +290,14 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
 	size_t hs_size = 0;
 	int r;
 
+	m->modes = options && options->modes ? options->modes
+	                                     : PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM;
 	r = build_detectors(m, set, err);
 	if (r < 0)
 		goto fail;
-	r = compile_db(m, HS_MODE_BLOCK, false, &m->block_db, err);
-	if (r == 0)
+	if (m->modes & PHIGUARD_MATCHER_BLOCK)
+		r = compile_db(m, HS_MODE_BLOCK, false, &m->block_db, err);
+	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
 		r = compile_db(m, HS_MODE_STREAM, false, &m->stream_db, err);
 	if (r == 0)
 		r = compile_db(m, HS_MODE_BLOCK, true, &m->ctx_db, err);

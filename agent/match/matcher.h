@@ -89,6 +89,7 @@ struct phiguard_matcher {
 	 */
 	hs_database_t *ctx_db;
 	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
+	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
 	uint8_t *token_key; /* owned, wiped on free */
 	size_t token_key_len;
 	size_t stream_size;

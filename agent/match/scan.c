@@ -41,6 +41,33 @@ fail:
 	return r;
 }
 
+int
+phiguard_scratch_clone(const struct phiguard_scratch *proto, struct phiguard_scratch **ret)
+{
+	struct phiguard_scratch *s = xcalloc(1, sizeof(*s));
+	int r = -ENOMEM;
+
+	if (proto->hs != NULL && hs_clone_scratch(proto->hs, &s->hs) != HS_SUCCESS)
+		goto fail;
+	if (proto->ctx_hs != NULL && hs_clone_scratch(proto->ctx_hs, &s->ctx_hs) != HS_SUCCESS)
+		goto fail;
+	s->ctx_buf = xmalloc(2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4);
+	if (proto->mac != NULL) {
+		s->mac = match_token_ctx_new();
+		if (s->mac == NULL) {
+			r = -EIO;
+			goto fail;
+		}
+	}
+	s->block = xmalloc(proto->block_size);
+	s->block_size = proto->block_size;
+	*ret = s;
+	return 0;
+fail:
+	phiguard_scratch_free(s);
+	return r;
+}
+
 void
 phiguard_scratch_free(struct phiguard_scratch *s)
 {
@@ -66,7 +93,8 @@ state_bind(struct match_state *st, struct phiguard_scratch *scratch, phiguard_fi
 static bool
 scratch_fits(const struct phiguard_matcher *m, const struct phiguard_scratch *s)
 {
-	return s->block_size >= match_state_size(m) && (m->block_db == NULL || s->hs != NULL) &&
+	return s->block_size >= match_state_size(m) &&
+	       ((m->block_db == NULL && m->stream_db == NULL) || s->hs != NULL) &&
 	       (m->ctx_db == NULL || s->ctx_hs != NULL) && (m->token_key == NULL || s->mac != NULL);
 }
 
@@ -77,6 +105,8 @@ phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s
 	struct match_state *st = scratch->block;
 	hs_error_t e = HS_SUCCESS;
 
+	if (!(m->modes & PHIGUARD_MATCHER_BLOCK))
+		return -EOPNOTSUPP;
 	if (!scratch_fits(m, scratch))
 		return -EINVAL;
 	if (len > UINT_MAX)
@@ -98,6 +128,8 @@ phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **
 {
 	struct phiguard_stream *s;
 
+	if (!(m->modes & PHIGUARD_MATCHER_STREAM))
+		return -EOPNOTSUPP;
 	s = xmalloc(sizeof(*s) + match_state_size(m) - sizeof(struct match_state));
 	match_state_init(&s->st, m);
 	s->hs = NULL;
