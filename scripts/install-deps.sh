@@ -24,6 +24,7 @@ apt-get install -y --no-install-recommends \
 # --- policy ---
 # --- pipeline ---
 # --- classify ---
+apt-get install -y --no-install-recommends python3-cryptography
 # --- live agent ---
 # --- report ---
 # --- fleet ---
