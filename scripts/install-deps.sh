@@ -25,6 +25,7 @@ apt-get install -y --no-install-recommends \
 # --- pipeline ---
 # --- classify ---
 # --- live agent ---
+apt-get install -y --no-install-recommends iperf3 sockperf util-linux  # bench/live (iperf3, sockperf); setpriv for tests
 # --- report ---
 # --- fleet ---
 apt-get install -y --no-install-recommends libcurl4-openssl-dev man-db
