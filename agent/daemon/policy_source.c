@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +49,20 @@ struct policy_source {
 	char dir_seen[1024];
 	uint64_t next_scan_ms;
 
+	bool curl_ready;       /* curl_global_init() succeeded: cleanup owed */
 	uint64_t next_pull_ms; /* 0: not scheduled yet */
 	uint64_t retry_after_ms;
 	struct policy_source_counters counters;
+
+	/* The thread of policy_source_start(); the mutex guards the fields below it. */
+	bool running;
+	pthread_t thread;
+	struct policy_source_hooks hooks;
+	atomic_bool stop; /* also read by the transfer progress callback */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool kick;
+	struct policy_source_counters shared_counters;
 };
 
 /* ---- small helpers ---- */
@@ -538,6 +551,28 @@ ensure_dir(const char *path)
 	return 0;
 }
 
+static int
+init_sync(struct policy_source *ps)
+{
+	pthread_condattr_t attr;
+	int r;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -ENOMEM;
+	/* Timed waits on the monotonic clock: the due times are CLOCK_MONOTONIC. */
+	r = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (r == 0)
+		r = pthread_cond_init(&ps->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (r != 0)
+		return -ENOMEM;
+	if (pthread_mutex_init(&ps->lock, NULL) != 0) {
+		pthread_cond_destroy(&ps->wake);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 policy_source_new(const struct policy_source_config *cfg, struct policy_source **ret, char *err,
                   size_t errlen)
@@ -566,6 +601,10 @@ policy_source_new(const struct policy_source_config *cfg, struct policy_source *
 	ps = calloc(1, sizeof(*ps)); /* owned by the caller, policy_source_free() */
 	if (ps == NULL)
 		return -ENOMEM;
+	if (init_sync(ps) < 0) {
+		free(ps);
+		return -ENOMEM;
+	}
 	copy_str(ps->directory, sizeof(ps->directory), cfg->directory);
 	copy_str(ps->url, sizeof(ps->url), cfg->url);
 	snprintf(ps->state_dir, sizeof(ps->state_dir), "%s/policy", cfg->state_directory);
@@ -590,10 +629,13 @@ policy_source_new(const struct policy_source_config *cfg, struct policy_source *
 	}
 	load_sources(ps);
 	load_current_sha(ps);
-	if (ps->url[0] != '\0' && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		set_msg(err, errlen, "cannot initialise the HTTPS client");
-		r = -ENOMEM;
-		goto fail;
+	if (ps->url[0] != '\0') {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			set_msg(err, errlen, "cannot initialise the HTTPS client");
+			r = -ENOMEM;
+			goto fail;
+		}
+		ps->curl_ready = true;
 	}
 	*ret = ps;
 	return 0;
@@ -607,18 +649,23 @@ policy_source_free(struct policy_source *ps)
 {
 	if (ps == NULL)
 		return NULL;
+	policy_source_stop(ps);
+	pthread_cond_destroy(&ps->wake);
+	pthread_mutex_destroy(&ps->lock);
 	for (unsigned i = 0; i < ps->n_keys; i++)
 		EVP_PKEY_free(ps->keys[i]);
-	if (ps->url[0] != '\0')
+	if (ps->curl_ready)
 		curl_global_cleanup();
 	free(ps);
 	return NULL;
 }
 
 void
-policy_source_get_counters(const struct policy_source *ps, struct policy_source_counters *ret)
+policy_source_get_counters(struct policy_source *ps, struct policy_source_counters *ret)
 {
-	*ret = ps->counters;
+	pthread_mutex_lock(&ps->lock);
+	*ret = ps->running ? ps->shared_counters : ps->counters;
+	pthread_mutex_unlock(&ps->lock);
 }
 
 uint64_t
@@ -911,6 +958,16 @@ schedule_pull(struct policy_source *ps, uint64_t now_ms, bool failed)
 	ps->next_pull_ms = now_ms + delay;
 }
 
+/* Lets policy_source_stop() abort a transfer in progress. */
+static int
+fetch_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+               curl_off_t ulnow)
+{
+	const struct policy_source *ps = arg;
+
+	return atomic_load(&ps->stop) ? 1 : 0;
+}
+
 static int
 http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *detail, size_t dlen)
 {
@@ -941,6 +998,9 @@ http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *deta
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, fetch_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, ps);
 	if (ps->tls_ca[0] != '\0') {
 		/* Pinned: only this CA, not the system store as well. */
 		curl_easy_setopt(h, CURLOPT_CAINFO, ps->tls_ca);
@@ -1155,4 +1215,160 @@ policy_source_last_good(struct policy_source *ps, struct policy_candidate *ret,
 	          ret, rep);
 	free(sig);
 	return r;
+}
+
+/* ---- the policy thread ---- */
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Hand a verified candidate to the caller, then commit or refuse it. */
+static void
+apply_candidate(struct policy_source *ps, struct policy_candidate *c)
+{
+	struct policy_source_report rep;
+	enum policy_refusal why;
+
+	report_init(&rep, c->origin, c->name);
+	copy_str(rep.sha256, sizeof(rep.sha256), c->sha256);
+	why = ps->hooks.apply(ps->hooks.arg, c, rep.detail, sizeof(rep.detail));
+	if (why == POLICY_REFUSAL_NONE) {
+		int r = policy_source_commit(ps, c);
+		if (r < 0 && ps->hooks.report != NULL) {
+			set_msg(rep.detail, sizeof(rep.detail),
+			        "in force, but not kept as the last good policy: %s", strerror(-r));
+			ps->hooks.report(ps->hooks.arg, &rep, r);
+		}
+		return;
+	}
+	rep.refusal = why;
+	(void)policy_source_refuse(ps, c, why);
+	if (ps->hooks.report != NULL)
+		ps->hooks.report(ps->hooks.arg, &rep, 0);
+}
+
+int
+policy_source_restore(struct policy_source *ps, const struct policy_source_hooks *hooks)
+{
+	struct policy_candidate c;
+	struct policy_source_report rep;
+	int r;
+
+	ps->hooks = *hooks;
+	r = policy_source_last_good(ps, &c, &rep);
+	if (r == POLICY_POLL_REFUSED && hooks->report != NULL)
+		hooks->report(hooks->arg, &rep, 0);
+	if (r != POLICY_POLL_CANDIDATE)
+		return r < 0 ? r : 0;
+	report_init(&rep, c.origin, c.name);
+	copy_str(rep.sha256, sizeof(rep.sha256), c.sha256);
+	/* A newer agent may no longer compile an old policy: then it is refused, not kept. */
+	rep.refusal = hooks->apply(hooks->arg, &c, rep.detail, sizeof(rep.detail));
+	r = rep.refusal == POLICY_REFUSAL_NONE;
+	if (r)
+		copy_str(ps->current_sha, sizeof(ps->current_sha), c.sha256);
+	else if (hooks->report != NULL)
+		hooks->report(hooks->arg, &rep, 0);
+	policy_candidate_clear(&c);
+	return r;
+}
+
+static void *
+policy_thread(void *arg)
+{
+	struct policy_source *ps = arg;
+
+	while (!atomic_load(&ps->stop)) {
+		struct policy_candidate c;
+		struct policy_source_report rep;
+		uint64_t now = monotonic_ms(), due;
+		struct timespec until;
+		int r;
+
+		pthread_mutex_lock(&ps->lock);
+		if (ps->kick) {
+			/* SIGHUP or a control request: look at every source now. */
+			ps->kick = false;
+			ps->next_scan_ms = 0;
+			ps->dir_seen[0] = '\0';
+			if (ps->url[0] != '\0')
+				ps->next_pull_ms = now;
+		}
+		due = policy_source_next_due_ms(ps);
+		if (now < due) {
+			if (due - now > 60000)
+				due = now + 60000;
+			until.tv_sec = (time_t)(due / 1000u);
+			until.tv_nsec = (long)(due % 1000u) * 1000000L;
+			if (!atomic_load(&ps->stop))
+				pthread_cond_timedwait(&ps->wake, &ps->lock, &until);
+			pthread_mutex_unlock(&ps->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ps->lock);
+
+		r = policy_source_poll(ps, now, &c, &rep);
+		if (r == POLICY_POLL_CANDIDATE)
+			apply_candidate(ps, &c);
+		else if ((r == POLICY_POLL_REFUSED || r < 0) && ps->hooks.report != NULL &&
+		         !atomic_load(&ps->stop))
+			ps->hooks.report(ps->hooks.arg, &rep, r < 0 ? r : 0);
+		policy_candidate_clear(&c);
+		pthread_mutex_lock(&ps->lock);
+		ps->shared_counters = ps->counters;
+		pthread_mutex_unlock(&ps->lock);
+	}
+	return NULL;
+}
+
+int
+policy_source_start(struct policy_source *ps, const struct policy_source_hooks *hooks)
+{
+	int r;
+
+	if (ps->running)
+		return -EBUSY;
+	ps->hooks = *hooks;
+	atomic_store(&ps->stop, false);
+	ps->shared_counters = ps->counters;
+	r = pthread_create(&ps->thread, NULL, policy_thread, ps);
+	if (r != 0)
+		return -r;
+	pthread_mutex_lock(&ps->lock);
+	ps->running = true;
+	pthread_mutex_unlock(&ps->lock);
+	return 0;
+}
+
+void
+policy_source_kick(struct policy_source *ps)
+{
+	pthread_mutex_lock(&ps->lock);
+	ps->kick = true;
+	pthread_cond_signal(&ps->wake);
+	pthread_mutex_unlock(&ps->lock);
+}
+
+void
+policy_source_stop(struct policy_source *ps)
+{
+	bool running;
+
+	pthread_mutex_lock(&ps->lock);
+	running = ps->running;
+	atomic_store(&ps->stop, true);
+	pthread_cond_signal(&ps->wake);
+	pthread_mutex_unlock(&ps->lock);
+	if (!running)
+		return;
+	pthread_join(ps->thread, NULL);
+	pthread_mutex_lock(&ps->lock);
+	ps->running = false;
+	pthread_mutex_unlock(&ps->lock);
 }

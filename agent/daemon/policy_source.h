@@ -152,10 +152,43 @@ int policy_source_commit(struct policy_source *ps, const struct policy_candidate
 int policy_source_refuse(struct policy_source *ps, const struct policy_candidate *candidate,
                          enum policy_refusal why);
 
+/*
+ * The simple way to drive all of the above: a thread of its own.
+ *
+ * apply() compiles @candidate and runs its embedded tests; if both pass it
+ * puts the policy in force and returns POLICY_REFUSAL_NONE, else it returns
+ * POLICY_REFUSAL_COMPILE_FAILED or _TESTS_FAILED with @detail filled (one
+ * line, no policy content). report() hears every refusal (error 0) and every
+ * failed pull (error < 0, refusal NONE): the daemon turns them into
+ * `policy-refused` events and log lines. Both are called from the policy
+ * thread (or, for restore, the caller's); apply() may take seconds.
+ */
+struct policy_source_hooks {
+	enum policy_refusal (*apply)(void *arg, const struct policy_candidate *candidate,
+	                             char *detail, size_t detail_len);
+	void (*report)(void *arg, const struct policy_source_report *report, int error);
+	void *arg;
+};
+
+/*
+ * At start, before the workers run: put the last good policy back in force
+ * through hooks->apply. 1 when it is in force, 0 when there is none or it
+ * no longer verifies (reported), negative errno on I/O errors. The caller
+ * then falls back to policy.file or the built-in policy.
+ */
+int policy_source_restore(struct policy_source *ps, const struct policy_source_hooks *hooks);
+
+/* Start the policy thread: directory every 2 s, URL when due. 0 or negative errno. */
+int policy_source_start(struct policy_source *ps, const struct policy_source_hooks *hooks);
+/* Look at every source now (SIGHUP, `reload` on the control socket). Any thread. */
+void policy_source_kick(struct policy_source *ps);
+/* Stop the thread (aborting a transfer in progress) and join it. Idempotent. */
+void policy_source_stop(struct policy_source *ps);
+
 /* Free the candidate's buffers and zero it. Accepts a zeroed candidate. */
 void policy_candidate_clear(struct policy_candidate *candidate);
 
-void policy_source_get_counters(const struct policy_source *ps, struct policy_source_counters *ret);
+void policy_source_get_counters(struct policy_source *ps, struct policy_source_counters *ret);
 
 const char *policy_origin_name(enum policy_origin origin);    /* "directory", "url", ... */
 const char *policy_refusal_name(enum policy_refusal refusal); /* "bad-signature", ... */

@@ -19,3 +19,19 @@ expect_mode() {
 	[ "$got" = "$2 $3 $4" ] || fail "$1 is '$got', want '$2 $3 $4'"
 	ok "$1 $2 $3:$4"
 }
+# dpkg_retry ARGS...: dpkg, waiting (up to 5 min) while another package
+# manager holds the dpkg lock.
+dpkg_retry() {
+	i=0
+	while :; do
+		out=$("$@" 2>&1) && { printf '%s\n' "$out"; return 0; }
+		case "$out" in
+		*"lock"*) [ $i -lt 100 ] || break ;;
+		*) break ;;
+		esac
+		i=$((i + 1))
+		sleep 3
+	done
+	printf '%s\n' "$out"
+	return 1
+}

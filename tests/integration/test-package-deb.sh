@@ -9,7 +9,10 @@ set -u
 . "$(dirname "$0")/lib-fleet.sh"
 
 require_root
-require_tools dpkg-buildpackage dh fakeroot dpkg systemd-analyze iptables-save
+require_tools dpkg-buildpackage dh fakeroot dpkg systemd-analyze iptables-save flock
+# One package test at a time on a machine (several checkouts may run the suite).
+exec 9>/run/lock/phiguard-package-test.lock
+flock -w 900 9 || fail "another package test holds /run/lock/phiguard-package-test.lock"
 if dpkg-query -W -f '${Status}' phiguard 2>/dev/null | grep -q 'installed'; then
 	skip "a phiguard package is already installed here; not touching it"
 fi
@@ -18,7 +21,7 @@ work=$(mktemp -d /tmp/phiguard-deb.XXXXXX)
 ns=pgdeb$$
 cleanup() {
 	if dpkg-query -W -f '${Status}' phiguard 2>/dev/null | grep -q 'installed'; then
-		dpkg --purge phiguard >/dev/null 2>&1
+		dpkg_retry dpkg --purge phiguard >/dev/null 2>&1
 	fi
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "$work"
@@ -44,8 +47,9 @@ ok "built $(basename "$deb")"
 
 # 2. Install, pulling dependencies the way an admin would.
 step "install"
-if ! dpkg -i "$deb" >"$work/install.out" 2>&1; then
-	apt-get install -f -y >>"$work/install.out" 2>&1 || { cat "$work/install.out"; fail "install failed"; }
+if ! dpkg_retry dpkg -i "$deb" >"$work/install.out" 2>&1; then
+	dpkg_retry apt-get -o DPkg::Lock::Timeout=300 install -f -y >>"$work/install.out" 2>&1 ||
+		{ cat "$work/install.out"; fail "install failed"; }
 fi
 dpkg-query -W -f '${Status}' phiguard | grep -q 'install ok installed' || fail "phiguard not installed"
 ok "installed"
@@ -79,7 +83,7 @@ ok "unit $unit installed and enabled"
 grep -q '^ExecStart=/usr/sbin/phiguard run --config /etc/phiguard/agent.yaml$' "$unit" ||
 	fail "unexpected ExecStart in $unit"
 for key in 'Type=notify' 'WatchdogSec=' 'Restart=always' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
-	'ProtectHome=yes' 'PrivateTmp=yes' 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_PTRACE' \
+	'ProtectHome=yes' 'PrivateTmp=yes' 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH' \
 	'RestrictAddressFamilies=AF_NETLINK AF_UNIX AF_INET AF_INET6' 'SystemCallFilter=@system-service'; do
 	grep -q "^$key" "$unit" || fail "$unit lacks $key"
 done
@@ -127,7 +131,7 @@ ip netns exec "$ns" sh -e -c '
 	iptables -A OUTPUT -p udp --dport 9 -j ACCEPT
 	ip6tables -t mangle -N PHIGUARD-MARK; ip6tables -t mangle -A POSTROUTING -j PHIGUARD-MARK' ||
 	fail "cannot set up leftover chains"
-ip netns exec "$ns" dpkg --purge phiguard >"$work/purge.out" 2>&1 || { cat "$work/purge.out"; fail "purge failed"; }
+dpkg_retry ip netns exec "$ns" dpkg --purge phiguard >"$work/purge.out" 2>&1 || { cat "$work/purge.out"; fail "purge failed"; }
 for p in /usr/sbin/phiguard /etc/phiguard /var/lib/phiguard "$unit" \
 	/etc/systemd/system/multi-user.target.wants/phiguard.service /usr/share/man/man8/phiguard.8.gz \
 	/usr/libexec/phiguard /usr/share/phiguard; do

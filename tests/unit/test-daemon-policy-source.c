@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -101,6 +103,8 @@ open_source(const char *key, bool require_signature)
 }
 
 static uint64_t now_ms = 1000000;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw);
 
 static int
 poll_once(struct policy_source *ps, struct policy_candidate *c, struct policy_source_report *rep)
@@ -317,6 +321,115 @@ test_dropins(void)
 	ps = policy_source_free(ps);
 }
 
+/* ---- the policy thread, with a stand-in compiler: "bad" in the text fails to compile ---- */
+
+struct seen {
+	pthread_mutex_t lock;
+	unsigned applied, refused;
+	char last_applied[65];
+	enum policy_refusal last_refusal;
+};
+
+static enum policy_refusal
+fake_apply(void *arg, const struct policy_candidate *c, char *detail, size_t len)
+{
+	struct seen *s = arg;
+	enum policy_refusal why = POLICY_REFUSAL_NONE;
+
+	pthread_mutex_lock(&s->lock);
+	if (strstr(c->text, "bad") != NULL) {
+		snprintf(detail, len, "policy.yaml:1:1: does not compile");
+		why = POLICY_REFUSAL_COMPILE_FAILED;
+	} else {
+		s->applied++;
+		snprintf(s->last_applied, sizeof(s->last_applied), "%s", c->sha256);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return why;
+}
+
+static void
+fake_report(void *arg, const struct policy_source_report *rep, int error)
+{
+	struct seen *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	s->refused++;
+	s->last_refusal = rep->refusal;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Wait up to 5 s for @pred over @s. */
+static bool
+wait_for(struct seen *s, unsigned applied, unsigned refused)
+{
+	for (int i = 0; i < 500; i++) {
+		bool done;
+		pthread_mutex_lock(&s->lock);
+		done = s->applied >= applied && s->refused >= refused;
+		pthread_mutex_unlock(&s->lock);
+		if (done)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void
+test_thread(void)
+{
+	struct seen s = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct policy_source_hooks hooks = { .apply = fake_apply,
+		                             .report = fake_report,
+		                             .arg = &s };
+	struct policy_source_counters counters;
+	struct policy_source *ps;
+	struct timespec t0, t1;
+	char path[256];
+
+	nftw(dropins, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(dropins, 0755);
+	ps = open_source(key_ok, true);
+	if (ps == NULL)
+		return;
+	tap_eq_int(policy_source_restore(ps, &hooks), 0,
+	           "thread: nothing to restore on a fresh host");
+	tap_eq_int(policy_source_start(ps, &hooks), 0, "thread: started");
+	dropin("estate.yaml", policy_a, trusted, 60);
+	tap_ok(wait_for(&s, 1, 0), "thread: signed drop-in compiled and put in force");
+	dropin("estate.yaml", "version: \"bad\"\n", trusted, 50);
+	policy_source_kick(ps);
+	tap_ok(wait_for(&s, 1, 1), "thread: compile failure reported");
+	tap_eq_str(policy_refusal_name(s.last_refusal), "compile-failed",
+	           "thread: reason compile-failed");
+	dropin("estate.yaml", policy_b, NULL, 40);
+	policy_source_kick(ps);
+	tap_ok(wait_for(&s, 1, 2), "thread: tampered drop-in reported");
+	tap_eq_str(policy_refusal_name(s.last_refusal), "bad-signature",
+	           "thread: reason bad-signature");
+	policy_source_get_counters(ps, &counters);
+	tap_ok(counters.committed == 1 && counters.refused == 2,
+	       "thread: counters %llu committed, %llu refused",
+	       (unsigned long long)counters.committed, (unsigned long long)counters.refused);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	policy_source_stop(ps);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tap_ok(t1.tv_sec - t0.tv_sec < 2, "thread: stops promptly");
+	ps = policy_source_free(ps);
+
+	/* Restart: the last good policy (A) goes back in force through apply(). */
+	ps = open_source(key_ok, true);
+	s.applied = 0;
+	tap_eq_int(policy_source_restore(ps, &hooks), 1,
+	           "thread: last good policy restored at start");
+	tap_ok(s.applied == 1 && strcmp(s.last_applied, s.last_applied) == 0,
+	       "thread: through apply()");
+	snprintf(path, sizeof(path), "%s/policy/current.yaml", state);
+	tap_ok(access(path, R_OK) == 0, "thread: state/policy/current.yaml kept");
+	ps = policy_source_free(ps);
+}
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -345,6 +458,7 @@ main(void)
 	test_bundles();
 	test_config_errors();
 	test_dropins();
+	test_thread();
 
 	EVP_PKEY_free(trusted);
 	EVP_PKEY_free(untrusted);
