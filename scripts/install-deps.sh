@@ -26,6 +26,7 @@ apt-get install -y --no-install-recommends \
 # --- classify ---
 apt-get install -y --no-install-recommends python3-cryptography
 # --- live agent ---
+apt-get install -y --no-install-recommends iperf3 sockperf util-linux  # bench/live (iperf3, sockperf); setpriv for tests
 # --- report ---
 # --- fleet ---
 apt-get install -y --no-install-recommends libcurl4-openssl-dev man-db
