@@ -39,6 +39,7 @@ struct link {
 	size_t rx_len;
 	char out[2 * REPORT_RECORD_MAX]; /* frames not yet written: one TLS write for many */
 	size_t out_len;
+	bool confirmed; /* the collector acknowledged something on this connection */
 	char err[256];
 };
 

@@ -209,7 +209,7 @@ test_eviction(void)
 	append(sp, 5, 0, &evicted); /* 37: over the budget */
 	tap_ok(evicted > 0, "over budget: evicted %llu", (unsigned long long)evicted);
 	spool_usage(sp, &events, &bytes);
-	tap_ok(bytes <= 8192 / 10 * 9, "live bytes back under 90%% of the budget (%llu)",
+	tap_ok(bytes <= 8192 / 4 * 3, "live bytes back under 75%% of the budget (%llu)",
 	       (unsigned long long)bytes);
 	n = pending(sp, seqs, 256, flags);
 	tap_ok(n == 37 - evicted && seqs[0] == evicted + 1 && seqs[n - 1] == 37,
