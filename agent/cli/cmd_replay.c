@@ -1,11 +1,282 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * phiguard replay [--policy FILE] [--format text|json] [--all] FILE...
+ *
+ * The live agent's pipeline fed from captures: prints the events `run` would
+ * send (and with --all one record per flow). Exit 0: no alert; 1: at least
+ * one flag or block; 2: an error (unreadable capture or policy).
+ */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <phiguard/event.h>
+
 #include "base/log.h"
+#include "capture/capture.h"
+#include "pipeline/pipeline.h"
+#ifndef PIPELINE_HAVE_STAGES
+#define PIPELINE_HAVE_STAGES 0
+#endif
+#if PIPELINE_HAVE_STAGES
+#include "policy/policy.h"
+#endif
+#if __has_include("report/encode.h")
+#include "report/encode.h"
+#define REPLAY_HAVE_ENCODERS 1
+#else
+#define REPLAY_HAVE_ENCODERS 0
+#endif
+
+/* Expire idle flows once per second of capture time, as the live worker loop does. */
+#define REPLAY_EXPIRE_INTERVAL_US 1000000
+
+enum replay_format {
+	REPLAY_TEXT,
+	REPLAY_JSON,
+};
+
+struct replay {
+	enum replay_format format;
+	uint64_t alerts;
+	uint64_t records;
+	bool io_error;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: phiguard replay [--policy FILE] [--format text|json] [--all] [--stats]\n"
+	        "                       [--max-flows N] FILE...\n");
+}
+
+#if !REPLAY_HAVE_ENCODERS
+static int
+report_format_text(const struct phiguard_event *e, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s %s %s:%u -> %s:%u %s%s%s app=%s verdict=%s %s",
+	                e->kind == PHIGUARD_EVENT_FLOW ? "flow" : "alert", e->transport,
+	                e->source_ip, e->source_port, e->destination_ip, e->destination_port,
+	                e->protocol, e->destination_domain[0] != '\0' ? " " : "",
+	                e->destination_domain, e->app[0] != '\0' ? e->app : "none",
+	                phiguard_verdict_name(e->verdict), e->reason);
+}
+#endif
+
+static void
+on_event(const struct phiguard_event *event, void *ctx)
+{
+	struct replay *rp = ctx;
+	static char line[65536];
+	int n = -ENOTSUP;
+
+	if (event->kind == PHIGUARD_EVENT_ALERT)
+		rp->alerts++;
+	else
+		rp->records++;
+	if (rp->format == REPLAY_JSON) {
+#if REPLAY_HAVE_ENCODERS
+		n = report_encode_ecs(event, line, sizeof(line));
+#endif
+	} else {
+		n = report_format_text(event, line, sizeof(line));
+	}
+	if (n < 0) {
+		rp->io_error = true;
+		return;
+	}
+	if (puts(line) == EOF)
+		rp->io_error = true;
+}
+
+static int
+replay_file(struct pipeline *pipeline, const char *path)
+{
+	char err[512] = "";
+	struct capture_pcap *cap = NULL;
+	struct capture_pkt pkt;
+	struct pipeline_result res;
+	struct pkt_meta meta;
+	int64_t next_expire = 0;
+	int r;
+
+	r = capture_pcap_open(path, &cap, err, sizeof(err));
+	if (r < 0) {
+		log_warnx("%s: %s", path, err);
+		return r;
+	}
+	memset(&meta, 0, sizeof(meta));
+	/* A capture has no hook: the sender of each flow's first packet is taken as this host. */
+	meta.outbound = true;
+	while ((r = capture_pcap_next(cap, &pkt)) > 0) {
+		meta.ts_us = pkt.ts_us;
+		if (pkt.ts_us >= next_expire) {
+			pipeline_expire(pipeline, pkt.ts_us);
+			next_expire = pkt.ts_us + REPLAY_EXPIRE_INTERVAL_US;
+		}
+		pipeline_packet(pipeline, pkt.l3, pkt.l3_len, &meta, &res);
+	}
+	if (r < 0)
+		log_warnx("%s: read error, stopping at the last good packet", path);
+	/* Each capture stands alone: its flows end with it. */
+	pipeline_flush(pipeline);
+	capture_pcap_close(cap);
+	return r;
+}
+
+static void
+print_stats(const struct pipeline *pipeline)
+{
+	struct pipeline_counters c;
+
+	pipeline_get_counters(pipeline, &c);
+	fprintf(stderr,
+	        "packets=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
+	        " not_tcp_udp=%" PRIu64 " flows=%" PRIu64 " evicted=%" PRIu64 " timed_out=%" PRIu64
+	        " bypassed=%" PRIu64 " flagged=%" PRIu64 " blocked=%" PRIu64
+	        " bytes_scanned=%" PRIu64 " tcp_segments=%" PRIu64 " retransmissions=%" PRIu64
+	        " overlaps=%" PRIu64 " overlap_diffs=%" PRIu64 " out_of_order=%" PRIu64
+	        " gaps=%" PRIu64 " reasm_drops=%" PRIu64 " events=%" PRIu64 "\n",
+	        c.packets, c.malformed, c.fragments, c.not_tcp_udp, c.flows_total, c.flows_evicted,
+	        c.flows_timed_out, c.flows_bypassed, c.flows_flagged, c.flows_blocked,
+	        c.bytes_scanned, c.tcp_segments, c.tcp_retransmissions, c.tcp_overlaps,
+	        c.tcp_overlap_diffs, c.tcp_out_of_order, c.tcp_gaps, c.tcp_reasm_drops, c.events);
+}
+
+static int
+load_policy(const char *path, struct policy **ret)
+{
+#if PIPELINE_HAVE_STAGES
+	struct phiguard_error err;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = path != NULL ? policy_load_file(path, ret, &err) : policy_load_default(ret, &err);
+	if (r < 0) {
+		if (err.line > 0)
+			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+		else
+			log_warnx("%s: %s", path != NULL ? path : "default policy", err.msg);
+	}
+	return r;
+#else
+	*ret = NULL;
+	if (path != NULL) {
+		log_warnx("%s: policies are not supported in this build", path);
+		return -ENOTSUP;
+	}
+	return 0;
+#endif
+}
+
+static void
+free_policy(struct policy *policy)
+{
+#if PIPELINE_HAVE_STAGES
+	policy_unref(policy);
+#else
+	(void)policy;
+#endif
+}
 
 int
 cmd_replay(int argc, char **argv)
 {
-	log_warnx("'replay' is not available in this build");
-	return CLI_EXIT_ERROR;
+	static const struct option options[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "max-flows", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pipeline_config cfg;
+	struct replay rp = { .format = REPLAY_TEXT };
+	struct pipeline *pipeline = NULL;
+	struct policy *policy = NULL;
+	const char *policy_path = NULL;
+	bool stats = false, failed = false;
+	char *end;
+	unsigned long v;
+	int c, ret = CLI_EXIT_ERROR;
+
+	pipeline_config_defaults(&cfg);
+	while ((c = getopt_long(argc, argv, "p:f:ashm:", options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy_path = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0) {
+				rp.format = REPLAY_TEXT;
+			} else if (strcmp(optarg, "json") == 0) {
+				rp.format = REPLAY_JSON;
+			} else {
+				log_warnx("unknown format '%s' (text or json)", optarg);
+				return CLI_EXIT_ERROR;
+			}
+			break;
+		case 'a':
+			cfg.flow_records = true;
+			break;
+		case 's':
+			stats = true;
+			break;
+		case 'm':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v == 0 || v > (1UL << 24)) {
+				log_warnx("--max-flows: '%s' is not a number from 1 to 16777216",
+				          optarg);
+				return CLI_EXIT_ERROR;
+			}
+			cfg.max_flows = (uint32_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_ERROR;
+	}
+#if !REPLAY_HAVE_ENCODERS
+	if (rp.format == REPLAY_JSON) {
+		log_warnx("--format json is not available in this build");
+		return CLI_EXIT_ERROR;
+	}
+#endif
+	if (load_policy(policy_path, &policy) < 0)
+		return CLI_EXIT_ERROR;
+	pipeline = pipeline_new(&cfg, policy, on_event, &rp);
+	if (pipeline == NULL) {
+		log_warnx("cannot set up the pipeline: out of memory");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++)
+		if (replay_file(pipeline, argv[i]) < 0)
+			failed = true;
+	if (fflush(stdout) != 0 || rp.io_error) {
+		log_warn("writing events");
+		failed = true;
+	}
+	if (stats)
+		print_stats(pipeline);
+	ret = failed ? CLI_EXIT_ERROR : rp.alerts > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+out:
+	pipeline_free(pipeline);
+	free_policy(policy);
+	return ret;
 }

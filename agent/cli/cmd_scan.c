@@ -1,11 +1,304 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * phiguard scan [--policy FILE] [--format text|json] [--token-key-file F]
+ *               [--min-confidence low|medium|high] FILE...|-
+ *
+ * Runs the detectors over files or standard input, streamed in chunks so
+ * that memory stays bounded whatever the file size. Exit 0: nothing found;
+ * 1: findings; 2: error (grep's convention). Output carries redacted
+ * samples only, never a matched value.
+ */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <phiguard/match.h>
+
 #include "base/log.h"
+#include "base/macro.h"
+
+#define SCAN_CHUNK    (64 * 1024)
+#define TOKEN_KEY_MAX 4096
+
+enum scan_format {
+	SCAN_FORMAT_TEXT,
+	SCAN_FORMAT_JSON,
+};
+
+struct scan_opts {
+	enum scan_format format;
+	enum phiguard_confidence min_confidence;
+	const char *policy;
+	const char *token_key_file;
+};
+
+struct scan_ctx {
+	const struct scan_opts *opts;
+	const char *file;
+	unsigned long findings;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: phiguard scan [--policy FILE] [--format text|json] "
+	             "[--token-key-file FILE] [--min-confidence low|medium|high] FILE...|-\n");
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static int
+on_finding(const struct phiguard_finding *f, void *arg)
+{
+	struct scan_ctx *c = arg;
+
+	if (f->confidence < c->opts->min_confidence)
+		return 0;
+	c->findings++;
+	if (c->opts->format == SCAN_FORMAT_JSON) {
+		fputs("{\"file\":", stdout);
+		json_string(stdout, c->file);
+		printf(",\"detector\":");
+		json_string(stdout, f->detector);
+		printf(",\"start\":%llu,\"end\":%llu,\"confidence\":\"%s\",\"sample\":",
+		       (unsigned long long)f->start, (unsigned long long)f->end,
+		       phiguard_confidence_name(f->confidence));
+		json_string(stdout, f->sample);
+		if (f->token[0] != '\0') {
+			printf(",\"token\":");
+			json_string(stdout, f->token);
+		}
+		if (f->tag != NULL) {
+			printf(",\"tag\":");
+			json_string(stdout, f->tag);
+		}
+		printf("}\n");
+	} else {
+		printf("%s:%llu %s %s %s%s%s%s\n", c->file, (unsigned long long)f->start,
+		       f->detector, phiguard_confidence_name(f->confidence), f->sample,
+		       f->tag ? " (" : "", f->tag ? f->tag : "", f->tag ? ")" : "");
+	}
+	return 0;
+}
+
+/* The key is the file's bytes, without a trailing newline. */
+static int
+read_token_key(const char *path, uint8_t *key, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL) {
+		log_warn("cannot open token key file '%s'", path);
+		return -errno;
+	}
+	n = fread(key, 1, TOKEN_KEY_MAX, f);
+	fclose(f);
+	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		log_warnx("token key file '%s' is empty", path);
+		return -EINVAL;
+	}
+	*ret_len = n;
+	return 0;
+}
+
+static int
+scan_fd(const struct phiguard_matcher *m, struct phiguard_scratch *scratch, int fd,
+        struct scan_ctx *c, uint8_t *buf)
+{
+	struct phiguard_stream *s = NULL;
+	int r;
+
+	r = phiguard_stream_open(m, &s);
+	if (r < 0)
+		return r;
+	for (;;) {
+		ssize_t n = read(fd, buf, SCAN_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		r = phiguard_stream_feed(s, scratch, buf, (size_t)n, on_finding, c);
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		(void)phiguard_stream_close(s, scratch, NULL, NULL);
+		return r;
+	}
+	return phiguard_stream_close(s, scratch, on_finding, c);
+}
+
+static int
+scan_path(const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
+          const struct scan_opts *opts, const char *path, unsigned long *findings)
+{
+	struct scan_ctx c = { .opts = opts, .file = path };
+	uint8_t *buf = malloc(SCAN_CHUNK);
+	int fd, r;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+		c.file = "-";
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			log_warnx("cannot open '%s': %s", path, strerror(errno));
+			free(buf);
+			return r;
+		}
+	}
+	r = scan_fd(m, scratch, fd, &c, buf);
+	if (r < 0)
+		log_warnx("cannot read '%s': %s", path, strerror(-r));
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(buf);
+	*findings += c.findings;
+	return r;
+}
+
+static int
+build_matcher(const struct scan_opts *opts, struct phiguard_matcher **ret)
+{
+	struct phiguard_detector_set *set = phiguard_detector_set_new();
+	struct phiguard_matcher_options mo = { 0 };
+	struct phiguard_error err = { 0 };
+	uint8_t key[TOKEN_KEY_MAX];
+	size_t key_len = 0;
+	int r;
+
+	if (opts->token_key_file != NULL) {
+		r = read_token_key(opts->token_key_file, key, &key_len);
+		if (r < 0)
+			goto out;
+		mo.token_key = key;
+		mo.token_key_len = key_len;
+	}
+	r = phiguard_detector_set_add_builtin(set, &err);
+	if (r == 0)
+		r = phiguard_matcher_compile(set, &mo, ret, &err);
+	if (r < 0)
+		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+out:
+	explicit_bzero(key, sizeof(key));
+	phiguard_detector_set_free(set);
+	return r;
+}
+
+static int
+parse_args(int argc, char **argv, struct scan_opts *opts)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "token-key-file", required_argument, NULL, 'k' },
+		{ "min-confidence", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			opts->policy = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0) {
+				opts->format = SCAN_FORMAT_JSON;
+			} else if (strcmp(optarg, "text") == 0) {
+				opts->format = SCAN_FORMAT_TEXT;
+			} else {
+				log_warnx("unknown format '%s' (text or json)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'k':
+			opts->token_key_file = optarg;
+			break;
+		case 'c':
+			if (phiguard_confidence_parse(optarg, &opts->min_confidence) < 0) {
+				log_warnx("unknown confidence '%s' (low, medium or high)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(CLI_EXIT_OK);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int
 cmd_scan(int argc, char **argv)
 {
-	log_warnx("'scan' is not available in this build");
-	return CLI_EXIT_ERROR;
+	struct scan_opts opts = { .min_confidence = PHIGUARD_CONFIDENCE_LOW };
+	struct phiguard_matcher *m = NULL;
+	struct phiguard_scratch *scratch = NULL;
+	unsigned long findings = 0;
+	bool failed = false;
+	int r;
+
+	log_setproc("phiguard scan");
+	if (parse_args(argc, argv, &opts) < 0)
+		return CLI_EXIT_ERROR;
+	if (opts.policy != NULL) {
+		log_warnx("--policy is not supported yet");
+		return CLI_EXIT_ERROR;
+	}
+	if (build_matcher(&opts, &m) < 0)
+		return CLI_EXIT_ERROR;
+	r = phiguard_scratch_new(m, &scratch);
+	if (r < 0) {
+		log_warnx("cannot allocate matcher scratch: %s", strerror(-r));
+		phiguard_matcher_free(m);
+		return CLI_EXIT_ERROR;
+	}
+	for (int i = optind; i < argc; i++)
+		if (scan_path(m, scratch, &opts, argv[i], &findings) < 0)
+			failed = true;
+	fflush(stdout);
+	phiguard_scratch_free(scratch);
+	phiguard_matcher_free(m);
+	if (failed)
+		return CLI_EXIT_ERROR;
+	return findings > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
 }

@@ -19,14 +19,14 @@ struct policy;
 
 /* What the capture layer knows about a packet besides its bytes. */
 struct pkt_meta {
-	int64_t ts_us;       /* capture time, microseconds since the epoch */
-	bool has_uid;        /* uid/gid come from the queue (NFQA_UID/GID) */
+	int64_t ts_us; /* capture time, microseconds since the epoch */
+	bool has_uid;  /* uid/gid come from the queue (NFQA_UID/GID) */
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t mark;
 	uint32_t ifindex_in;
 	uint32_t ifindex_out;
-	bool outbound;       /* from this host (OUTPUT); replay sets it from the flow's first packet */
+	bool outbound; /* from this host (OUTPUT); replay sets it from the flow's first packet */
 };
 
 enum pipeline_action {
@@ -45,10 +45,10 @@ struct pipeline_result {
 typedef void pipeline_event_fn(const struct phiguard_event *event, void *ctx);
 
 struct pipeline_config {
-	uint32_t max_flows;          /* bounded flow table */
-	uint32_t max_reasm_bytes;    /* per flow, client-to-server reassembly window */
-	uint32_t dns_cache_entries;  /* IP -> name cache */
-	bool flow_records;           /* also emit one PHIGUARD_EVENT_FLOW per flow at its end */
+	uint32_t max_flows;         /* bounded flow table */
+	uint32_t max_reasm_bytes;   /* per flow, client-to-server reassembly window */
+	uint32_t dns_cache_entries; /* IP -> name cache */
+	bool flow_records;          /* also emit one PHIGUARD_EVENT_FLOW per flow at its end */
 };
 
 void pipeline_config_defaults(struct pipeline_config *config);
@@ -58,7 +58,7 @@ void pipeline_config_defaults(struct pipeline_config *config);
  * free or on pipeline_set_policy. NULL on out of memory.
  */
 struct pipeline *pipeline_new(const struct pipeline_config *config, struct policy *policy,
-			      pipeline_event_fn *emit, void *emit_ctx);
+                              pipeline_event_fn *emit, void *emit_ctx);
 void pipeline_free(struct pipeline *pipeline);
 
 /* Swap the policy at a batch boundary; existing flows are re-decided lazily. */
@@ -69,11 +69,10 @@ void pipeline_set_policy(struct pipeline *pipeline, struct policy *policy);
  * is counted and gets PIPELINE_ACCEPT; this never fails.
  */
 void pipeline_packet(struct pipeline *pipeline, const uint8_t *l3, size_t len,
-		     const struct pkt_meta *meta, struct pipeline_result *ret);
+                     const struct pkt_meta *meta, struct pipeline_result *ret);
 
 /* A DNS response seen passively (NFLOG copy): feeds the IP -> name cache only. */
-void pipeline_dns_observed(struct pipeline *pipeline, const uint8_t *l3, size_t len,
-			   int64_t ts_us);
+void pipeline_dns_observed(struct pipeline *pipeline, const uint8_t *l3, size_t len, int64_t ts_us);
 
 /* Time out idle flows (emitting their final events); call from the worker loop. */
 void pipeline_expire(struct pipeline *pipeline, int64_t now_us);
@@ -91,8 +90,25 @@ struct pipeline_counters {
 	uint64_t flows_blocked;
 	uint64_t flows_flagged;
 	uint64_t bytes_scanned;
+	/* Added after the first version; append only. */
+	uint64_t fragments;      /* IP fragments (not reassembled) */
+	uint64_t not_tcp_udp;    /* ICMP, ESP, ... passed without a flow */
+	uint64_t alloc_failures; /* per-flow state not allocated: passed uninspected */
+	uint64_t flows_timed_out;
+	uint64_t tcp_segments;        /* client-to-server segments with payload */
+	uint64_t tcp_retransmissions; /* wholly already seen */
+	uint64_t tcp_overlaps;        /* partly already seen */
+	uint64_t tcp_overlap_diffs;   /* overlaps with different bytes (first copy kept) */
+	uint64_t tcp_out_of_order;    /* segments held ahead of a hole */
+	uint64_t tcp_gaps;            /* holes given up */
+	uint64_t tcp_reasm_drops;     /* bytes not held: no memory */
+	uint64_t events;              /* alerts emitted */
+	uint64_t match_errors;        /* matcher calls that failed (flow passed uninspected) */
 };
 
 void pipeline_get_counters(const struct pipeline *pipeline, struct pipeline_counters *ret);
+
+/* Bytes of state per tracked flow, without reassembly windows and matcher streams. */
+size_t pipeline_flow_memory(void);
 
 #endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "match/matcher.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/macro.h"
+#include "base/xalloc.h"
+
+struct expr_builder {
+	struct phiguard_matcher *m;
+	size_t cap;
+};
+
+static bool
+is_word_byte(unsigned char c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* A literal as a Hyperscan expression: every non-alphanumeric byte escaped. */
+static void
+escape_literal(const char *word, char *out, size_t out_size)
+{
+	size_t o = 0;
+
+	for (const unsigned char *c = (const unsigned char *)word; *c != '\0'; c++) {
+		if (o + 5 >= out_size)
+			break;
+		if (isalnum(*c))
+			out[o++] = (char)*c;
+		else
+			o += (size_t)snprintf(out + o, out_size - o, "\\x%02x", *c);
+	}
+	out[o] = '\0';
+}
+
+static void
+add_expr(struct expr_builder *b, const char *text, unsigned flags, const struct match_target *t,
+         const struct detector_def *def, unsigned line, unsigned column)
+{
+	struct phiguard_matcher *m = b->m;
+	struct match_expr *e = NULL;
+
+	for (size_t i = 0; i < m->n_expr; i++) {
+		if (m->expr[i].flags == flags && strcmp(m->expr[i].text, text) == 0) {
+			e = &m->expr[i];
+			break;
+		}
+	}
+	if (e == NULL) {
+		if (m->n_expr == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			m->expr = xrealloc(m->expr, b->cap, sizeof(*m->expr));
+		}
+		e = &m->expr[m->n_expr++];
+		memset(e, 0, sizeof(*e));
+		e->text = xstrdup(text);
+		e->flags = flags;
+		e->file = def->file;
+		e->line = line;
+		e->column = column;
+		e->detector = def->name;
+	}
+	e->targets = xrealloc(e->targets, e->n_targets + 1, sizeof(*e->targets));
+	e->targets[e->n_targets++] = *t;
+}
+
+/* Value and signature patterns; {gazetteer} expands to one expression per word. */
+static int
+add_patterns(struct expr_builder *b, uint16_t di, const struct detector_def *def,
+             struct phiguard_error *err)
+{
+	bool record = def->kind == DETECTOR_KIND_RECORD;
+	char text[DETECTOR_EXPR_MAX + 1], lit[1100];
+
+	for (size_t pi = 0; pi < def->patterns.n; pi++) {
+		const struct detector_pattern *pat = &def->patterns.items[pi];
+		const char *hole = strstr(pat->expr, "{gazetteer}");
+		size_t n_words = hole ? def->gazetteer.n : 1;
+
+		for (size_t wi = 0; wi < n_words; wi++) {
+			struct match_target t = {
+				.detector = di,
+				.role = record ? MATCH_ROLE_SIGNATURE : MATCH_ROLE_VALUE,
+				.pattern = pat,
+				.width = pat->width,
+			};
+			unsigned flags = def->caseless ? HS_FLAG_CASELESS : 0;
+
+			if (hole != NULL) {
+				const char *w = def->gazetteer.items[wi];
+				int n;
+
+				escape_literal(w, lit, sizeof(lit));
+				n = snprintf(text, sizeof(text), "%.*s%s%s",
+				             (int)(hole - pat->expr), pat->expr, lit,
+				             hole + strlen("{gazetteer}"));
+				if (n < 0 || (size_t)n >= sizeof(text)) {
+					detector_error(
+					        err, def->file, pat->line, pat->column,
+					        "detector '%s': expression too long after {gazetteer}",
+					        def->name);
+					return -E2BIG;
+				}
+				if (t.width)
+					t.width += (unsigned)strlen(w);
+			} else {
+				snprintf(text, sizeof(text), "%s", pat->expr);
+			}
+			t.som = t.width == 0 && !(pat->has_extend_left && !record);
+			if (t.som)
+				flags |= HS_FLAG_SOM_LEFTMOST;
+			add_expr(b, text, flags, &t, def, pat->line, pat->column);
+		}
+	}
+	return 0;
+}
+
+static void
+add_markers(struct expr_builder *b, uint16_t di, const struct detector_def *def,
+            const struct detector_list *l, enum match_role role)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct match_target t = { .detector = di,
+			                  .role = role,
+			                  .require_index = (uint8_t)i };
+
+		add_expr(b, l->items[i].expr, def->caseless ? HS_FLAG_CASELESS : 0, &t, def,
+		         l->items[i].line, l->items[i].column);
+	}
+}
+
+static void
+add_hotwords(struct expr_builder *b, uint16_t di, const struct detector_def *def,
+             const struct detector_words *w, enum match_role role)
+{
+	char text[1200], lit[1100];
+
+	for (size_t i = 0; i < w->n; i++) {
+		const char *word = w->items[i];
+		struct match_target t = { .detector = di, .role = role };
+		size_t n = strlen(word);
+
+		if (strncmp(word, "re:", 3) == 0) {
+			add_expr(b, word + 3, 0, &t, def, def->line, def->column);
+			continue;
+		}
+		escape_literal(word, lit, sizeof(lit));
+		snprintf(text, sizeof(text), "%s%s%s",
+		         is_word_byte((unsigned char)word[0]) ? "\\b" : "", lit,
+		         is_word_byte((unsigned char)word[n - 1]) ? "\\b" : "");
+		t.width = (unsigned)n;
+		add_expr(b, text, HS_FLAG_CASELESS, &t, def, def->line, def->column);
+	}
+}
+
+static int
+build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *set,
+                struct phiguard_error *err)
+{
+	struct expr_builder b = { .m = m };
+	int r;
+
+	m->set = phiguard_detector_set_new();
+	for (size_t i = 0; i < set->n; i++)
+		if (set->defs[i]->enabled)
+			(void)detector_set_put(m->set, detector_def_clone(set->defs[i]), NULL);
+	m->n_det = m->set->n;
+	m->det = xcalloc(m->n_det ? m->n_det : 1, sizeof(*m->det));
+	for (size_t i = 0; i < m->n_det; i++) {
+		const struct detector_def *def = m->set->defs[i];
+		struct match_detector *d = &m->det[i];
+
+		d->def = def;
+		if (def->validator != NULL) {
+#ifdef PHIGUARD_HAVE_VALIDATORS
+			d->validator = validator_lookup(def->validator);
+			if (d->validator == NULL) {
+				detector_error(err, def->file, def->line, def->column,
+				               "detector '%s': unknown validator '%s'", def->name,
+				               def->validator);
+				return -EINVAL;
+			}
+#endif
+		}
+		d->hold = MAX(def->window, MATCH_CAND_MAX + MATCH_LOOKAHEAD);
+		if (def->structural.n > 0)
+			d->hold = MAX(d->hold, def->structural_window);
+		d->has_context = def->strong.n + def->weak.n + def->structural.n > 0;
+		r = add_patterns(&b, (uint16_t)i, def, err);
+		if (r < 0)
+			return r;
+		add_markers(&b, (uint16_t)i, def, &def->require, MATCH_ROLE_REQUIRE);
+		add_markers(&b, (uint16_t)i, def, &def->structural, MATCH_ROLE_STRUCTURAL);
+		add_hotwords(&b, (uint16_t)i, def, &def->strong, MATCH_ROLE_STRONG);
+		add_hotwords(&b, (uint16_t)i, def, &def->weak, MATCH_ROLE_WEAK);
+	}
+	return 0;
+}
+
+static int
+compile_db(struct phiguard_matcher *m, unsigned mode, hs_database_t **ret_db,
+           struct phiguard_error *err)
+{
+	const char **texts = xcalloc(m->n_expr, sizeof(*texts));
+	unsigned *flags = xcalloc(m->n_expr, sizeof(*flags));
+	unsigned *ids = xcalloc(m->n_expr, sizeof(*ids));
+	hs_compile_error_t *cerr = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < m->n_expr; i++) {
+		texts[i] = m->expr[i].text;
+		flags[i] = m->expr[i].flags;
+		ids[i] = (unsigned)i;
+		if ((mode & HS_MODE_STREAM) && (flags[i] & HS_FLAG_SOM_LEFTMOST))
+			mode |= HS_MODE_SOM_HORIZON_LARGE;
+	}
+	if (hs_compile_multi(texts, flags, ids, (unsigned)m->n_expr, mode, NULL, ret_db, &cerr) !=
+	    HS_SUCCESS) {
+		if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < m->n_expr) {
+			const struct match_expr *e = &m->expr[cerr->expression];
+
+			detector_error(err, e->file, e->line, e->column,
+			               "detector '%s': expression '%.120s' does not compile: %s",
+			               e->detector, e->text, cerr->message);
+		} else {
+			detector_error(err, "", 0, 0, "detectors do not compile: %s",
+			               cerr ? cerr->message : "unknown error");
+		}
+		r = -EINVAL;
+	}
+	hs_free_compile_error(cerr);
+	free(texts);
+	free(flags);
+	free(ids);
+	return r;
+}
+
+int
+phiguard_matcher_compile(const struct phiguard_detector_set *set,
+                         const struct phiguard_matcher_options *options,
+                         struct phiguard_matcher **ret_matcher, struct phiguard_error *err)
+{
+	struct phiguard_matcher *m = xcalloc(1, sizeof(*m));
+	size_t hs_size = 0;
+	int r;
+
+	r = build_detectors(m, set, err);
+	if (r < 0)
+		goto fail;
+	if (m->n_expr > 0) {
+		r = compile_db(m, HS_MODE_BLOCK, &m->block_db, err);
+		if (r < 0)
+			goto fail;
+		r = compile_db(m, HS_MODE_STREAM, &m->stream_db, err);
+		if (r < 0)
+			goto fail;
+		if (hs_stream_size(m->stream_db, &hs_size) != HS_SUCCESS) {
+			r = -EINVAL;
+			goto fail;
+		}
+	}
+	if (options != NULL && options->token_key != NULL && options->token_key_len > 0) {
+		m->token_key = xmalloc(options->token_key_len);
+		memcpy(m->token_key, options->token_key, options->token_key_len);
+		m->token_key_len = options->token_key_len;
+	}
+	m->stream_size = sizeof(struct phiguard_stream) + match_state_size(m) + hs_size;
+	*ret_matcher = m;
+	return 0;
+fail:
+	phiguard_matcher_free(m);
+	return r;
+}
+
+void
+phiguard_matcher_free(struct phiguard_matcher *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n_expr; i++) {
+		free(m->expr[i].text);
+		free(m->expr[i].targets);
+	}
+	free(m->expr);
+	free(m->det);
+	hs_free_database(m->block_db);
+	hs_free_database(m->stream_db);
+	if (m->token_key != NULL) {
+		explicit_bzero(m->token_key, m->token_key_len);
+		free(m->token_key);
+	}
+	phiguard_detector_set_free(m->set);
+	free(m);
+}
+
+size_t
+phiguard_matcher_detector_count(const struct phiguard_matcher *m)
+{
+	return m->n_det;
+}
+
+const char *
+phiguard_matcher_detector_name(const struct phiguard_matcher *m, size_t index)
+{
+	return index < m->n_det ? m->det[index].def->name : NULL;
+}
+
+int
+phiguard_matcher_detector_index(const struct phiguard_matcher *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_det; i++)
+		if (strcmp(m->det[i].def->name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+size_t
+phiguard_matcher_database_size(const struct phiguard_matcher *m)
+{
+	size_t a = 0, b = 0;
+
+	if (m->block_db != NULL)
+		(void)hs_database_size(m->block_db, &a);
+	if (m->stream_db != NULL)
+		(void)hs_database_size(m->stream_db, &b);
+	return a + b;
+}
+
+size_t
+phiguard_stream_size(const struct phiguard_matcher *m)
+{
+	return m->stream_size;
+}

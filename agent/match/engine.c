@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The candidate pipeline, shared by the block and the stream API:
+ *
+ *   Hyperscan event -> (wait for MATCH_LOOKAHEAD bytes) -> start/extent ->
+ *   raw-byte boundary recheck -> validator (negative evidence cap) ->
+ *   overlap and aggregation bookkeeping -> (wait for the hotword window
+ *   after the value) -> hotwords, structural context, aggregation -> cap
+ *   -> finding.
+ *
+ * Both APIs feed the same events in the same order through the same state,
+ * and every decision is taken at the same point of that event sequence, so
+ * a stream split anywhere reports what one block scan of the same bytes
+ * reports. The only exceptions are overflows of the bounded queues below,
+ * which need dozens of candidates inside a few hundred bytes.
+ */
+#include "match/matcher.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "base/macro.h"
+
+size_t
+match_state_size(const struct phiguard_matcher *m)
+{
+	return sizeof(struct match_state) +
+	       m->n_det * (sizeof(struct match_record) + sizeof(struct match_aggregate));
+}
+
+void
+match_state_init(struct match_state *st, const struct phiguard_matcher *m)
+{
+	memset(st, 0, match_state_size(m));
+	st->m = m;
+	st->records = (struct match_record *)(st + 1);
+	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
+}
+
+static uint64_t
+avail_end(const struct match_state *st)
+{
+	return st->offset + st->chunk_len;
+}
+
+/* The byte at stream offset @o, or -1 when it is not (or no longer) at hand. */
+static int
+byte_at(const struct match_state *st, uint64_t o)
+{
+	if (o >= avail_end(st) || o >= st->visible_end)
+		return -1;
+	if (o >= st->offset)
+		return st->chunk[o - st->offset];
+	if (st->offset - o > MATCH_TAIL)
+		return -1;
+	return st->tail[o % MATCH_TAIL];
+}
+
+static bool
+in_boundary_class(enum detector_boundary b, int c)
+{
+	if (c < 0)
+		return false;
+	switch (b) {
+	case DETECTOR_BOUNDARY_DIGIT:
+		return c >= '0' && c <= '9';
+	case DETECTOR_BOUNDARY_ALNUM:
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	default:
+		return false;
+	}
+}
+
+static enum phiguard_confidence
+raise_level(enum phiguard_confidence c)
+{
+	return c == PHIGUARD_CONFIDENCE_LOW ? PHIGUARD_CONFIDENCE_MEDIUM : PHIGUARD_CONFIDENCE_HIGH;
+}
+
+static void
+emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
+     enum phiguard_confidence level, const char *tag, const char *sample, const char *token)
+{
+	struct phiguard_finding f = {
+		.detector = st->m->det[det].def->name,
+		.detector_index = det,
+		.start = from,
+		.end = to,
+		.confidence = level,
+		.tag = tag,
+	};
+
+	if (st->stopped)
+		return;
+	snprintf(f.sample, sizeof(f.sample), "%s", sample);
+	snprintf(f.token, sizeof(f.token), "%s", token ? token : "");
+	if (st->cb(&f, st->ctx) != 0)
+		st->stopped = true;
+}
+
+/* Hotword and structural context of @c, from the hits remembered in the ring. */
+static void
+context_of(const struct match_state *st, const struct match_cand *c, bool *ret_hot,
+           bool *ret_structural)
+{
+	const struct detector_def *def = st->m->det[c->detector].def;
+	uint64_t lo = c->from > def->window ? c->from - def->window : 0, hi = c->to + def->window;
+	uint64_t sw = def->structural_window;
+	uint32_t weak = UINT32_MAX;
+	bool strong = false, weak2 = false, structural = false;
+
+	for (unsigned i = 0; i < st->ring_n; i++) {
+		const struct match_hit *h = &st->ring[(st->ring_head + i) % MATCH_RING];
+		const struct match_expr *e = &st->m->expr[h->expr];
+
+		for (size_t k = 0; k < e->n_targets; k++) {
+			const struct match_target *t = &e->targets[k];
+
+			if (t->detector != c->detector)
+				continue;
+			if (t->role == MATCH_ROLE_STRUCTURAL) {
+				if (h->to + sw >= c->from && h->to <= c->to + sw)
+					structural = true;
+				continue;
+			}
+			if (h->from < lo || h->to > hi)
+				continue;
+			if (t->role == MATCH_ROLE_STRONG)
+				strong = true;
+			else if (t->role == MATCH_ROLE_WEAK && weak == UINT32_MAX)
+				weak = h->expr;
+			else if (t->role == MATCH_ROLE_WEAK && weak != h->expr)
+				weak2 = true;
+		}
+	}
+	*ret_hot = strong || weak2;
+	*ret_structural = structural;
+}
+
+static void
+decide(struct match_state *st, const struct match_cand *c)
+{
+	const struct detector_def *def = st->m->det[c->detector].def;
+	enum phiguard_confidence level = def->confidence;
+	bool hot, structural;
+
+	context_of(st, c, &hot, &structural);
+	if (c->hotword_required && !hot && !structural)
+		return;
+	if (hot)
+		level = raise_level(level);
+	if (structural)
+		level = PHIGUARD_CONFIDENCE_HIGH;
+	if (c->aggregate >= MATCH_AGGREGATE)
+		level = raise_level(level);
+	level = MIN(level, c->cap);
+	level = MIN(level, def->max_confidence);
+	emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
+}
+
+static void
+pending_remove(struct match_state *st, unsigned i)
+{
+	memmove(&st->pending[i], &st->pending[i + 1],
+	        (st->n_pending - i - 1) * sizeof(st->pending[0]));
+	st->n_pending--;
+}
+
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Distinct values seen so far for a detector, counting this one (saturates). */
+static uint8_t
+aggregate_add(struct match_aggregate *a, const char *norm, size_t n)
+{
+	uint64_t h = fnv1a(norm, n);
+
+	if (a->count >= MATCH_AGGREGATE)
+		return a->count;
+	for (unsigned i = 0; i < a->count; i++)
+		if (a->hash[i] == h)
+			return a->count;
+	if (a->count < MATCH_AGGREGATE - 1)
+		a->hash[a->count] = h;
+	return ++a->count;
+}
+
+/* Overlapping values of one detector: the longer one stays. false: drop @from..@to. */
+static bool
+resolve_overlap(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
+                uint8_t *ret_aggregate)
+{
+	for (unsigned i = 0; i < st->n_pending; i++) {
+		const struct match_cand *p = &st->pending[i];
+
+		if (p->detector != det || p->to <= from || to <= p->from)
+			continue;
+		if (to - from <= p->to - p->from)
+			return false;
+		*ret_aggregate = p->aggregate;
+		pending_remove(st, i);
+		return true;
+	}
+	return true;
+}
+
+/* The extent of a value event: start by width, SOM or left walk; end widened right. */
+static bool
+value_extent(const struct match_state *st, const struct match_raw *raw,
+             const struct match_target *t, uint64_t *ret_from, uint64_t *ret_to)
+{
+	const struct detector_pattern *pat = t->pattern;
+	uint64_t from = raw->from, to = raw->to;
+	int c;
+
+	if (t->width != 0) {
+		if (to < t->width)
+			return false;
+		from = to - t->width;
+	} else if (pat->has_extend_left) {
+		from = to;
+		while (from > 0 && to - from < DETECTOR_EXTEND_LEFT_MAX) {
+			c = byte_at(st, from - 1);
+			if (c < 0 || !byte_class_has(&pat->extend_left, (unsigned char)c))
+				break;
+			from--;
+		}
+	}
+	if (pat->has_extend_right) {
+		for (unsigned n = 0; n < DETECTOR_EXTEND_RIGHT_MAX; n++) {
+			c = byte_at(st, to);
+			if (c < 0 || !byte_class_has(&pat->extend_right, (unsigned char)c))
+				break;
+			to++;
+		}
+	}
+	if (to <= from || to - from > MATCH_CAND_MAX)
+		return false;
+	*ret_from = from;
+	*ret_to = to;
+	return true;
+}
+
+/* A value event whose lookahead bytes are at hand: examine it. */
+static void
+accept(struct match_state *st, const struct match_raw *raw)
+{
+	const struct phiguard_matcher *m = st->m;
+	const struct match_target *t = &m->expr[raw->expr].targets[raw->target];
+	const struct match_detector *d = &m->det[t->detector];
+	const struct detector_def *def = d->def;
+	struct validator_result res;
+	struct match_cand *c;
+	uint8_t buf[MATCH_CAND_MAX + 1];
+	uint64_t from, to;
+	uint8_t aggregate = 0;
+	size_t len;
+
+	if (!value_extent(st, raw, t, &from, &to))
+		return;
+	if (from > 0 && in_boundary_class(def->boundary, byte_at(st, from - 1)))
+		return;
+	if (in_boundary_class(def->boundary, byte_at(st, to)))
+		return;
+	len = (size_t)(to - from);
+	for (size_t i = 0; i < len; i++) {
+		int b = byte_at(st, from + i);
+
+		if (b < 0)
+			return;
+		buf[i] = (uint8_t)b;
+	}
+	buf[len] = '\0';
+	memset(&res, 0, sizeof(res));
+	if (d->validator != NULL) {
+		if (!d->validator->fn(buf, len, &res))
+			return;
+	} else {
+		res.normalised_len = MIN(len, sizeof(res.normalised) - 1);
+		memcpy(res.normalised, buf, res.normalised_len);
+	}
+	/* A validator that sets no cap leaves the level alone. */
+	if (res.cap == PHIGUARD_CONFIDENCE_NONE)
+		res.cap = PHIGUARD_CONFIDENCE_HIGH;
+	res.normalised_len = MIN(res.normalised_len, sizeof(res.normalised));
+	if (!resolve_overlap(st, t->detector, from, to, &aggregate))
+		return;
+	if (aggregate == 0)
+		aggregate = aggregate_add(&st->aggregate[t->detector], res.normalised,
+		                          res.normalised_len);
+	if (st->n_pending == MATCH_PENDING) {
+		/* Overflow: decide the oldest with the hits seen so far. */
+		decide(st, &st->pending[0]);
+		pending_remove(st, 0);
+		st->overflows++;
+	}
+	c = &st->pending[st->n_pending++];
+	memset(c, 0, sizeof(*c));
+	c->from = from;
+	c->to = to;
+	c->detector = t->detector;
+	c->hotword_required = def->hotword_required || t->pattern->hotword_required;
+	c->aggregate = aggregate;
+	c->cap = res.cap;
+	c->tag = res.tag;
+	match_redact(def->redact, buf, len, c->sample, sizeof(c->sample));
+	if (m->token_key != NULL && st->scratch->mac != NULL)
+		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, def->name,
+		                  res.normalised, res.normalised_len, c->token);
+}
+
+/*
+ * Run, in order of their stream position, every queued action whose position
+ * is before @pos: examining a value event (at its end + MATCH_LOOKAHEAD) and
+ * deciding a value (at its end + hold). Both APIs call this at the same
+ * points of the event sequence, so they take the same actions with the same
+ * hits remembered; at a tie the decision goes first.
+ */
+static void
+advance(struct match_state *st, uint64_t pos)
+{
+	for (;;) {
+		uint64_t best = UINT64_MAX;
+		int which = -1; /* -1: none, -2: examine the FIFO head, >= 0: decide pending[i] */
+
+		if (st->fifo_n > 0 && st->fifo[st->fifo_head].to + MATCH_LOOKAHEAD < pos) {
+			best = st->fifo[st->fifo_head].to + MATCH_LOOKAHEAD;
+			which = -2;
+		}
+		for (unsigned i = 0; i < st->n_pending; i++) {
+			const struct match_cand *c = &st->pending[i];
+			uint64_t at = c->to + st->m->det[c->detector].hold;
+
+			if (at < pos && at <= best && (which < 0 || at < best)) {
+				best = at;
+				which = (int)i;
+			}
+		}
+		if (which == -1)
+			break;
+		if (which == -2) {
+			const struct match_raw *raw = &st->fifo[st->fifo_head];
+
+			st->fifo_head = (st->fifo_head + 1) % MATCH_FIFO;
+			st->fifo_n--;
+			st->visible_end = raw->to + MATCH_LOOKAHEAD;
+			accept(st, raw);
+		} else {
+			decide(st, &st->pending[which]);
+			pending_remove(st, (unsigned)which);
+		}
+	}
+}
+
+static void
+fifo_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr, size_t target)
+{
+	struct match_raw *raw;
+
+	if (st->fifo_n == MATCH_FIFO) {
+		/* Overflow: examine the oldest now, seeing no byte past this event. */
+		raw = &st->fifo[st->fifo_head];
+		st->fifo_head = (st->fifo_head + 1) % MATCH_FIFO;
+		st->fifo_n--;
+		st->visible_end = to;
+		accept(st, raw);
+		st->overflows++;
+	}
+	raw = &st->fifo[(st->fifo_head + st->fifo_n) % MATCH_FIFO];
+	raw->from = from;
+	raw->to = to;
+	raw->expr = expr;
+	raw->target = (uint16_t)target;
+	st->fifo_n++;
+}
+
+static void
+ring_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr)
+{
+	struct match_hit *h;
+
+	if (st->ring_n == MATCH_RING) {
+		st->ring_head = (st->ring_head + 1) % MATCH_RING;
+		st->ring_n--;
+	}
+	h = &st->ring[(st->ring_head + st->ring_n) % MATCH_RING];
+	h->from = from;
+	h->to = to;
+	h->expr = expr;
+	st->ring_n++;
+}
+
+static void
+record_event(struct match_state *st, const struct match_target *t, uint64_t from, uint64_t to)
+{
+	const struct detector_def *def = st->m->det[t->detector].def;
+	struct match_record *rec = &st->records[t->detector];
+	uint32_t all = def->require.n >= 32 ? UINT32_MAX : (1U << def->require.n) - 1;
+	char sample[PHIGUARD_SAMPLE_MAX];
+
+	if (rec->done)
+		return;
+	if (t->role == MATCH_ROLE_SIGNATURE) {
+		if (t->width != 0)
+			from = to >= t->width ? to - t->width : 0;
+		else if (!t->som)
+			from = to;
+		if (rec->started && to - rec->from <= def->window)
+			return;
+		rec->started = true;
+		rec->from = from;
+		rec->to = to;
+		rec->last = to;
+		rec->mask = 0;
+	} else {
+		if (!rec->started || to < rec->to || to - rec->from > def->window)
+			return;
+		rec->mask |= 1U << t->require_index;
+		rec->last = MAX(rec->last, to);
+	}
+	if ((rec->mask & all) != all)
+		return;
+	rec->done = true;
+	match_redact(DETECTOR_REDACT_RECORD, (const uint8_t *)def->name, strlen(def->name), sample,
+	             sizeof(sample));
+	emit(st, t->detector, rec->from, rec->last, MIN(def->confidence, def->max_confidence), NULL,
+	     sample, NULL);
+}
+
+int
+match_on_event(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+               void *ctx)
+{
+	struct match_state *st = ctx;
+	const struct match_expr *e = &st->m->expr[id];
+	bool ringed = false;
+
+	(void)flags;
+	advance(st, to);
+	for (size_t k = 0; k < e->n_targets && !st->stopped; k++) {
+		const struct match_target *t = &e->targets[k];
+
+		switch (t->role) {
+		case MATCH_ROLE_VALUE:
+			fifo_push(st, from, to, id, k);
+			break;
+		case MATCH_ROLE_SIGNATURE:
+		case MATCH_ROLE_REQUIRE:
+			record_event(st, t, from, to);
+			break;
+		default:
+			if (!ringed)
+				ring_push(st, t->width && to >= t->width ? to - t->width : to, to,
+				          id);
+			ringed = true;
+			break;
+		}
+	}
+	return st->stopped ? 1 : 0;
+}
+
+void
+match_chunk_begin(struct match_state *st, const uint8_t *data, size_t len)
+{
+	st->chunk = data;
+	st->chunk_len = len;
+}
+
+void
+match_chunk_end(struct match_state *st)
+{
+	const uint8_t *data = st->chunk;
+	size_t len = st->chunk_len;
+	size_t keep = MIN(len, (size_t)MATCH_TAIL);
+
+	/*
+	 * Strictly before the end: a match ending exactly here may still be
+	 * reported by the next scan call (Hyperscan needs the next byte for \b).
+	 */
+	advance(st, avail_end(st));
+	for (size_t i = len - keep; i < len; i++)
+		st->tail[(st->offset + i) % MATCH_TAIL] = data[i];
+	st->offset += len;
+	st->chunk = NULL;
+	st->chunk_len = 0;
+}
+
+void
+match_finish(struct match_state *st)
+{
+	st->at_end = true;
+	advance(st, UINT64_MAX);
+}

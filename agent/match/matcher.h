@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_MATCH_MATCHER_H
+#define PHIGUARD_MATCH_MATCHER_H
+
+/*
+ * The compiled matcher (immutable, shareable between threads) and the
+ * per-scan engine state shared by the block and stream APIs, so that both
+ * run exactly the same candidate pipeline.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hs/hs.h>
+#include <openssl/evp.h>
+
+#include <phiguard/match.h>
+
+#include "match/detector.h"
+#include "match/validators.h"
+
+/* Longest value candidate (bytes); longer ones are dropped in both modes. */
+#define MATCH_CAND_MAX 256
+/* Bytes after a value's end that must be seen before it is examined. */
+#define MATCH_LOOKAHEAD 32
+/* Bytes of the stream kept for candidates that straddle feed() calls. */
+#define MATCH_TAIL 512
+/* Recent hotword and structural hits remembered per scan. */
+#define MATCH_RING 64
+/* Value events waiting for their lookahead bytes. */
+#define MATCH_FIFO 64
+/* Validated values waiting for their right-hand hotword window. */
+#define MATCH_PENDING 32
+/* Distinct values per detector that raise the level (aggregation). */
+#define MATCH_AGGREGATE 3
+
+enum match_role {
+	MATCH_ROLE_VALUE = 0,  /* a value pattern of a value detector */
+	MATCH_ROLE_STRONG,     /* a strong hotword */
+	MATCH_ROLE_WEAK,       /* a weak hotword */
+	MATCH_ROLE_STRUCTURAL, /* a structured-field marker */
+	MATCH_ROLE_SIGNATURE,  /* a pattern of a record detector */
+	MATCH_ROLE_REQUIRE,    /* a required part of a record */
+};
+
+/* One use of an expression: by which detector, in which role. */
+struct match_target {
+	uint16_t detector;
+	uint8_t role;
+	uint8_t require_index;
+	const struct detector_pattern
+	        *pattern; /* value/signature; owned by the matcher's set copy */
+	unsigned width;   /* effective fixed width (gazetteer added), 0: none */
+	bool som;
+};
+
+struct match_expr {
+	char *text; /* owned */
+	unsigned flags;
+	struct match_target *targets; /* owned */
+	size_t n_targets;
+	/* Where it came from, for compile errors. */
+	const char *file;
+	unsigned line, column;
+	const char *detector;
+};
+
+struct match_detector {
+	const struct detector_def *def; /* owned by the matcher's set */
+	const struct validator *validator;
+	unsigned hold; /* bytes after a value's end before it is decided */
+	bool has_context;
+};
+
+struct phiguard_matcher {
+	struct phiguard_detector_set *set; /* owned: private copy of the enabled detectors */
+	struct match_detector *det;        /* [n_det] */
+	size_t n_det;
+	struct match_expr *expr; /* [n_expr], the Hyperscan id is the index */
+	size_t n_expr;
+	hs_database_t *block_db;
+	hs_database_t *stream_db;
+	uint8_t *token_key; /* owned, wiped on free */
+	size_t token_key_len;
+	size_t stream_size;
+};
+
+struct match_hit {
+	uint64_t from, to;
+	uint32_t expr;
+};
+
+struct match_raw {
+	uint64_t from, to;
+	uint32_t expr;
+	uint16_t target;
+};
+
+struct match_cand {
+	uint64_t from, to;
+	uint16_t detector;
+	bool hotword_required;
+	uint8_t aggregate;
+	enum phiguard_confidence cap;
+	const char *tag;
+	char sample[PHIGUARD_SAMPLE_MAX];
+	char token[PHIGUARD_TOKEN_MAX];
+};
+
+struct match_record {
+	uint64_t from, to;
+	uint64_t last; /* end of the last part seen */
+	uint32_t mask;
+	bool started;
+	bool done;
+};
+
+struct match_aggregate {
+	uint64_t hash[MATCH_AGGREGATE - 1];
+	uint8_t count;
+};
+
+/* The engine's state for one scan (a stream, or one block call). */
+struct match_state {
+	const struct phiguard_matcher *m;
+	uint64_t offset;      /* bytes consumed before the current chunk */
+	const uint8_t *chunk; /* the current chunk (borrowed during a call) */
+	size_t chunk_len;
+	bool at_end;              /* no byte follows the current chunk */
+	bool stopped;             /* the callback asked to stop */
+	uint64_t visible_end;     /* bytes at or after this are not looked at (see advance()) */
+	uint64_t overflows;       /* queue overflows: block and stream may then differ */
+	uint8_t tail[MATCH_TAIL]; /* ring: byte at offset o is tail[o % MATCH_TAIL] */
+	struct match_hit ring[MATCH_RING];
+	unsigned ring_head, ring_n;
+	struct match_raw fifo[MATCH_FIFO];
+	unsigned fifo_head, fifo_n;
+	struct match_cand pending[MATCH_PENDING];
+	unsigned n_pending;
+	struct match_record *records;      /* [n_det] */
+	struct match_aggregate *aggregate; /* [n_det] */
+	/* Per call. */
+	struct phiguard_scratch *scratch;
+	phiguard_finding_fn *cb;
+	void *ctx;
+};
+
+struct phiguard_scratch {
+	hs_scratch_t *hs;
+	EVP_MAC_CTX *mac;          /* NULL without a token key */
+	struct match_state *block; /* reused by every block scan */
+	size_t block_det;          /* detectors the block state has room for */
+};
+
+struct phiguard_stream {
+	hs_stream_t *hs;
+	struct match_state st; /* last: its per-detector arrays follow it */
+};
+
+/* engine.c */
+size_t match_state_size(const struct phiguard_matcher *m);
+void match_state_init(struct match_state *st, const struct phiguard_matcher *m);
+/* Hyperscan match callback; ctx is the struct match_state. */
+int match_on_event(unsigned int id, unsigned long long from, unsigned long long to,
+                   unsigned int flags, void *ctx);
+/* Before scanning a chunk: set it and examine what it completes. */
+void match_chunk_begin(struct match_state *st, const uint8_t *data, size_t len);
+/* After scanning a chunk: keep its tail, decide what its end allows. */
+void match_chunk_end(struct match_state *st);
+/* No more bytes: examine and decide everything left. */
+void match_finish(struct match_state *st);
+
+/* redact.c: the shape of @value, never the value itself. */
+void match_redact(enum detector_redact style, const uint8_t *value, size_t len, char *out,
+                  size_t out_size);
+/* token.c: HMAC-SHA256(key, detector "\0" normalised), first 16 bytes as hex. */
+EVP_MAC_CTX *match_token_ctx_new(void);
+int match_token(EVP_MAC_CTX *mac, const uint8_t *key, size_t key_len, const char *detector,
+                const char *normalised, size_t normalised_len, char out[PHIGUARD_TOKEN_MAX]);
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The block and stream APIs: thin drivers of the shared engine (engine.c). */
+#include "match/matcher.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* Hyperscan takes unsigned int lengths: feed larger buffers in pieces. */
+#define SCAN_PIECE_MAX (1U << 30)
+
+int
+phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch **ret)
+{
+	struct phiguard_scratch *s = xcalloc(1, sizeof(*s));
+	int r = -ENOMEM;
+
+	if (m->block_db != NULL && hs_alloc_scratch(m->block_db, &s->hs) != HS_SUCCESS)
+		goto fail;
+	if (m->stream_db != NULL && hs_alloc_scratch(m->stream_db, &s->hs) != HS_SUCCESS)
+		goto fail;
+	if (m->token_key != NULL) {
+		s->mac = match_token_ctx_new();
+		if (s->mac == NULL) {
+			r = -EIO;
+			goto fail;
+		}
+	}
+	s->block = xmalloc(match_state_size(m));
+	s->block_det = m->n_det;
+	*ret = s;
+	return 0;
+fail:
+	phiguard_scratch_free(s);
+	return r;
+}
+
+void
+phiguard_scratch_free(struct phiguard_scratch *s)
+{
+	if (s == NULL)
+		return;
+	hs_free_scratch(s->hs);
+	EVP_MAC_CTX_free(s->mac);
+	free(s->block);
+	free(s);
+}
+
+static void
+state_bind(struct match_state *st, struct phiguard_scratch *scratch, phiguard_finding_fn *cb,
+           void *ctx)
+{
+	st->scratch = scratch;
+	st->cb = cb;
+	st->ctx = ctx;
+}
+
+static bool
+scratch_fits(const struct phiguard_matcher *m, const struct phiguard_scratch *s)
+{
+	return s->block_det >= m->n_det && (m->block_db == NULL || s->hs != NULL) &&
+	       (m->token_key == NULL || s->mac != NULL);
+}
+
+int
+phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
+                    const void *data, size_t len, phiguard_finding_fn *cb, void *ctx)
+{
+	struct match_state *st = scratch->block;
+	hs_error_t e = HS_SUCCESS;
+
+	if (!scratch_fits(m, scratch))
+		return -EINVAL;
+	if (len > UINT_MAX)
+		return -EFBIG;
+	match_state_init(st, m);
+	state_bind(st, scratch, cb, ctx);
+	st->at_end = true;
+	match_chunk_begin(st, data, len);
+	if (m->block_db != NULL)
+		e = hs_scan(m->block_db, data, (unsigned)len, 0, scratch->hs, match_on_event, st);
+	if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+		return -EIO;
+	match_finish(st);
+	return 0;
+}
+
+int
+phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **ret)
+{
+	struct phiguard_stream *s;
+
+	s = xmalloc(sizeof(*s) + match_state_size(m) - sizeof(struct match_state));
+	match_state_init(&s->st, m);
+	s->hs = NULL;
+	if (m->stream_db != NULL && hs_open_stream(m->stream_db, 0, &s->hs) != HS_SUCCESS) {
+		free(s);
+		return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+int
+phiguard_stream_feed(struct phiguard_stream *s, struct phiguard_scratch *scratch, const void *data,
+                     size_t len, phiguard_finding_fn *cb, void *ctx)
+{
+	const uint8_t *p = data;
+	int r = 0;
+
+	if (!scratch_fits(s->st.m, scratch))
+		return -EINVAL;
+	state_bind(&s->st, scratch, cb, ctx);
+	while (len > 0 && !s->st.stopped) {
+		unsigned n = len > SCAN_PIECE_MAX ? SCAN_PIECE_MAX : (unsigned)len;
+		hs_error_t e = HS_SUCCESS;
+
+		match_chunk_begin(&s->st, p, n);
+		if (s->hs != NULL)
+			e = hs_scan_stream(s->hs, (const char *)p, n, 0, scratch->hs,
+			                   match_on_event, &s->st);
+		match_chunk_end(&s->st);
+		if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
+			r = -EIO;
+			break;
+		}
+		p += n;
+		len -= n;
+	}
+	return r;
+}
+
+int
+phiguard_stream_close(struct phiguard_stream *s, struct phiguard_scratch *scratch,
+                      phiguard_finding_fn *cb, void *ctx)
+{
+	hs_error_t e = HS_SUCCESS;
+	int r = 0;
+
+	if (s == NULL)
+		return 0;
+	if (!scratch_fits(s->st.m, scratch)) {
+		/* Still free the stream: the caller gives up its ownership here. */
+		if (s->hs != NULL)
+			(void)hs_close_stream(s->hs, NULL, NULL, NULL);
+		free(s);
+		return -EINVAL;
+	}
+	state_bind(&s->st, scratch, cb, ctx);
+	s->st.at_end = true;
+	match_chunk_begin(&s->st, NULL, 0);
+	if (s->hs != NULL)
+		e = hs_close_stream(s->hs, scratch->hs, s->st.stopped ? NULL : match_on_event,
+		                    &s->st);
+	if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+		r = -EIO;
+	match_finish(&s->st);
+	free(s);
+	return r;
+}

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The stages after flow tracking: classify the destination from the first
+ * client bytes, ask the policy, run the matcher over the content of flows the
+ * policy wants inspected, and raise the verdict as findings arrive.
+ */
+#include "pipeline/pipeline-internal.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "classify/classify.h"
+#include "policy/policy.h"
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	if (src == NULL)
+		src = "";
+	snprintf(dst, size, "%s", src);
+}
+
+static void
+findings_reset(struct pflow *pf)
+{
+	free(pf->finding_count);
+	free(pf->finding_level);
+	pf->finding_count = NULL;
+	pf->finding_level = NULL;
+	pf->n_detectors = 0;
+}
+
+void
+pflow_free(void *state)
+{
+	struct pflow *pf = state;
+
+	if (pf == NULL)
+		return;
+	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
+	free(pf->prefix);
+	classify_quic_state_free(pf->quic);
+	findings_reset(pf);
+	free(pf->findings);
+	free(pf);
+}
+
+static void
+dns_answer(const char *name, int family, const uint8_t *addr, uint32_t ttl, void *ctx)
+{
+	struct pipeline *p = ctx;
+
+	classify_dns_cache_insert(p->dns, family, addr, name, p->now_us + (int64_t)ttl * 1000000);
+}
+
+static void
+dns_response(struct pipeline *p, const struct decode_view *v)
+{
+	if (v->ip_proto == IPPROTO_UDP && v->src_port == 53)
+		(void)classify_dns_response(v->payload, v->payload_len, dns_answer, p);
+}
+
+void
+pipeline_server_datagram(struct pipeline *p, const struct decode_view *v)
+{
+	dns_response(p, v);
+}
+
+void
+pipeline_dns_observed(struct pipeline *p, const uint8_t *l3, size_t len, int64_t ts_us)
+{
+	struct decode_view v;
+
+	if (ts_us > p->now_us)
+		p->now_us = ts_us;
+	if (decode_packet(l3, len, &v) == 0)
+		dns_response(p, &v);
+}
+
+/* ---- findings ---- */
+
+static struct phiguard_event_finding *
+event_finding(struct pflow *pf, const char *detector)
+{
+	struct phiguard_event_finding *ef;
+
+	if (pf->findings == NULL) {
+		pf->findings = calloc(PHIGUARD_EVENT_MAX_FINDINGS, sizeof(*pf->findings));
+		if (pf->findings == NULL)
+			return NULL;
+	}
+	for (uint32_t i = 0; i < pf->n_findings; i++)
+		if (strcmp(pf->findings[i].detector, detector) == 0)
+			return &pf->findings[i];
+	if (pf->n_findings >= PHIGUARD_EVENT_MAX_FINDINGS)
+		return NULL;
+	ef = &pf->findings[pf->n_findings++];
+	copy_str(ef->detector, sizeof(ef->detector), detector);
+	return ef;
+}
+
+static void
+add_unique(char list[][PHIGUARD_SAMPLE_MAX], uint32_t *n, size_t width, const char *s)
+{
+	if (s[0] == '\0' || *n >= PHIGUARD_EVENT_MAX_SAMPLES)
+		return;
+	for (uint32_t i = 0; i < *n; i++)
+		if (strncmp(list[i], s, width) == 0)
+			return;
+	snprintf(list[*n], width, "%s", s);
+	(*n)++;
+}
+
+static int
+on_finding(const struct phiguard_finding *fd, void *ctx)
+{
+	struct pflow *pf = ctx;
+	struct phiguard_event_finding *ef;
+
+	if (fd->detector_index < pf->n_detectors) {
+		pf->finding_count[fd->detector_index]++;
+		if (fd->confidence > pf->finding_level[fd->detector_index])
+			pf->finding_level[fd->detector_index] = fd->confidence;
+	}
+	ef = event_finding(pf, fd->detector);
+	if (ef == NULL)
+		return 0;
+	ef->count++;
+	if (fd->confidence > ef->confidence)
+		ef->confidence = fd->confidence;
+	add_unique(ef->samples, &ef->n_samples, PHIGUARD_SAMPLE_MAX, fd->sample);
+	if (fd->token[0] != '\0' && ef->n_tokens < PHIGUARD_EVENT_MAX_SAMPLES) {
+		bool seen = false;
+
+		for (uint32_t i = 0; i < ef->n_tokens; i++)
+			seen |= strcmp(ef->tokens[i], fd->token) == 0;
+		if (!seen)
+			copy_str(ef->tokens[ef->n_tokens++], PHIGUARD_TOKEN_MAX, fd->token);
+	}
+	return 0;
+}
+
+static uint32_t
+findings_total(const struct pflow *pf)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < pf->n_findings; i++)
+		n += pf->findings[i].count;
+	return n;
+}
+
+/* ---- decisions ---- */
+
+static void
+facts_fill(const struct pipeline *p, const struct flow *f, const struct pflow *pf,
+           struct policy_flow_facts *facts)
+{
+	memset(facts, 0, sizeof(*facts));
+	facts->dest.domain = pf->domain[0] != '\0' ? pf->domain : NULL;
+	facts->dest.family = f->key.family == 6 ? AF_INET6 : AF_INET;
+	memcpy(facts->dest.addr, f->server_addr, sizeof(facts->dest.addr));
+	facts->dest.port = f->server_port;
+	facts->dest.ip_proto = f->key.ip_proto;
+	facts->dest.fingerprint = pf->fingerprint[0] != '\0' ? pf->fingerprint : NULL;
+	facts->app.app = pf->app[0] != '\0' ? pf->app : NULL;
+	facts->app.category = pf->category[0] != '\0' ? pf->category : NULL;
+	facts->protocol = pf->protocol[0] != '\0' ? pf->protocol : NULL;
+	facts->cleartext = pf->cleartext;
+	facts->ech = pf->ech;
+	facts->outbound = pf->outbound;
+	facts->bytes_out = f->bytes[FLOW_DIR_TO_SERVER];
+	facts->has_uid = pf->has_uid;
+	facts->uid = pf->uid;
+	facts->gid = pf->gid;
+	facts->n_detectors = pf->n_detectors;
+	facts->finding_count = pf->finding_count;
+	facts->finding_level = pf->finding_level;
+	(void)p;
+}
+
+/* Ask the policy again; the verdict only ever rises within a flow. */
+static void
+evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	struct policy_flow_facts facts;
+	struct policy_decision d;
+
+	facts_fill(p, f, pf, &facts);
+	policy_decide(p->policy, &facts, &d);
+	pf->final = d.final;
+	if (d.verdict <= pf->verdict)
+		return;
+	pf->verdict = d.verdict;
+	copy_str(pf->rule_name, sizeof(pf->rule_name), d.rule_name);
+	pf->severity = d.severity;
+	if (d.verdict == PHIGUARD_VERDICT_BLOCK)
+		p->counters.flows_blocked++;
+	else if (d.verdict == PHIGUARD_VERDICT_FLAG)
+		p->counters.flows_flagged++;
+	if (pf->verdict > pf->emitted) {
+		pipeline_emit_alert(p, f, pf);
+		pf->emitted = pf->verdict;
+	}
+}
+
+static void
+feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+{
+	uint32_t before;
+
+	if (pf->stream == NULL || len == 0 || pf->verdict == PHIGUARD_VERDICT_BLOCK)
+		return;
+	before = findings_total(pf);
+	if (phiguard_stream_feed(pf->stream, p->scratch, data, len, on_finding, pf) < 0)
+		p->counters.match_errors++;
+	pf->scanned += len;
+	p->counters.bytes_scanned += len;
+	if (findings_total(pf) != before)
+		evaluate(p, f, pf);
+}
+
+static void
+inspect_start(struct pipeline *p, struct pflow *pf)
+{
+	const struct phiguard_matcher *m = policy_matcher(p->policy);
+
+	if (m == NULL || p->scratch == NULL)
+		return;
+	if (pf->finding_count == NULL) {
+		pf->n_detectors = phiguard_matcher_detector_count(m);
+		pf->finding_count =
+		        calloc(pf->n_detectors ? pf->n_detectors : 1, sizeof(*pf->finding_count));
+		pf->finding_level =
+		        calloc(pf->n_detectors ? pf->n_detectors : 1, sizeof(*pf->finding_level));
+		if (pf->finding_count == NULL || pf->finding_level == NULL) {
+			findings_reset(pf);
+			p->counters.alloc_failures++;
+			return;
+		}
+	}
+	if (phiguard_stream_open(m, &pf->stream) < 0) {
+		pf->stream = NULL;
+		p->counters.match_errors++;
+		return;
+	}
+	pf->inspect = true;
+}
+
+/* Classify the destination, decide, and start inspecting if the policy wants the content. */
+/* @bytes: the client's bytes so far (fed to the matcher if the flow is inspected). */
+static void
+decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *bytes, size_t len)
+{
+	struct policy_flow_facts facts;
+	struct policy_app_match app;
+	const char *name;
+
+	if (pf->domain[0] == '\0') {
+		name = classify_dns_cache_lookup(p->dns, f->key.family == 6 ? AF_INET6 : AF_INET,
+		                                 f->server_addr, p->now_us);
+		copy_str(pf->domain, sizeof(pf->domain), name);
+	}
+	facts_fill(p, f, pf, &facts);
+	policy_classify(p->policy, &facts.dest, &app);
+	copy_str(pf->app, sizeof(pf->app), app.app);
+	copy_str(pf->category, sizeof(pf->category), app.category);
+	pf->state = PFLOW_DECIDED;
+	evaluate(p, f, pf);
+	facts_fill(p, f, pf, &facts);
+	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
+	    policy_wants_content(p->policy, &facts))
+		inspect_start(p, pf);
+	if (pf->inspect)
+		feed(p, f, pf, bytes, len);
+	else if (pf->verdict != PHIGUARD_VERDICT_BLOCK)
+		p->counters.flows_bypassed++;
+	free(pf->prefix);
+	pf->prefix = NULL;
+	pf->prefix_len = 0;
+	pf->prefix_cap = 0;
+	classify_quic_state_free(pf->quic);
+	pf->quic = NULL;
+}
+
+/* No parser recognised the bytes: a wire fingerprint, or cleartext of unknown shape. */
+static void
+decide_unknown(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *bytes,
+               size_t len)
+{
+	const char *fp;
+
+	if (pf->protocol[0] == '\0' && len > 0) {
+		fp = classify_fingerprint(bytes, len, f->key.ip_proto, f->server_port);
+		copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
+		pf->cleartext = fp == NULL;
+	}
+	decide(p, f, pf, bytes, len);
+}
+
+void
+pipeline_decide_now(struct pipeline *p, struct flow *f, struct pflow *pf)
+{
+	if (pf->state != PFLOW_CLASSIFYING)
+		return;
+	decide_unknown(p, f, pf, pf->prefix, pf->prefix_len);
+}
+
+/* TCP: 1 when @data (the stream from its start) says what the flow is, 0 to wait, -1 unknown. */
+static int
+classify_stream(struct pflow *pf, const uint8_t *data, size_t len)
+{
+	struct tls_hello_info hello;
+	struct http_request_info http;
+	enum classify_status tls, req;
+
+	memset(&hello, 0, sizeof(hello));
+	tls = classify_tls_client_hello(data, len, &hello);
+	if (tls == CLASSIFY_DONE) {
+		copy_str(pf->protocol, sizeof(pf->protocol), "tls");
+		copy_str(pf->sni, sizeof(pf->sni), hello.sni);
+		copy_str(pf->domain, sizeof(pf->domain), hello.sni);
+		pf->ech = hello.ech;
+		pf->cleartext = false;
+		return 1;
+	}
+	memset(&http, 0, sizeof(http));
+	req = classify_http_request(data, len, &http);
+	if (req == CLASSIFY_DONE) {
+		copy_str(pf->protocol, sizeof(pf->protocol), "http");
+		copy_str(pf->domain, sizeof(pf->domain), http.host);
+		pf->cleartext = true;
+		return 1;
+	}
+	return tls == CLASSIFY_NEED_MORE || req == CLASSIFY_NEED_MORE ? 0 : -1;
+}
+
+/* Room for @need bytes of prefix, growing by doubling: most flows say what they are in one segment. */
+static bool
+prefix_reserve(struct pflow *pf, size_t need)
+{
+	uint32_t cap = pf->prefix_cap != 0 ? pf->prefix_cap : 2048;
+	uint8_t *n;
+
+	if (need <= pf->prefix_cap)
+		return true;
+	while (cap < need && cap < PIPELINE_PREFIX_MAX)
+		cap *= 2;
+	if (cap > PIPELINE_PREFIX_MAX)
+		cap = PIPELINE_PREFIX_MAX;
+	n = realloc(pf->prefix, cap);
+	if (n == NULL)
+		return false;
+	pf->prefix = n;
+	pf->prefix_cap = cap;
+	return true;
+}
+
+static void
+client_stream(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+{
+	size_t n;
+	int r;
+
+	/* First bytes: classify straight from the packet, copying only if more are needed. */
+	if (pf->prefix_len == 0) {
+		r = classify_stream(pf, data, len);
+		if (r > 0)
+			decide(p, f, pf, data, len);
+		else if (r < 0 || len >= PIPELINE_PREFIX_MAX)
+			decide_unknown(p, f, pf, data, len);
+		if (pf->state == PFLOW_DECIDED)
+			return;
+	}
+	n = PIPELINE_PREFIX_MAX - pf->prefix_len;
+	if (n > len)
+		n = len;
+	if (!prefix_reserve(pf, pf->prefix_len + n)) {
+		p->counters.alloc_failures++;
+		pipeline_decide_now(p, f, pf);
+		feed(p, f, pf, data, len);
+		return;
+	}
+	memcpy(pf->prefix + pf->prefix_len, data, n);
+	pf->prefix_len += (uint32_t)n;
+	r = classify_stream(pf, pf->prefix, pf->prefix_len);
+	if (r > 0)
+		decide(p, f, pf, pf->prefix, pf->prefix_len);
+	else if (r < 0 || pf->prefix_len >= PIPELINE_PREFIX_MAX)
+		pipeline_decide_now(p, f, pf);
+	/* Bytes past the prefix were not fed with it. */
+	if (pf->state == PFLOW_DECIDED && n < len)
+		feed(p, f, pf, data + n, len - n);
+}
+
+static void
+client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
+                size_t len)
+{
+	struct tls_hello_info hello;
+	enum classify_status r = CLASSIFY_NOT_THIS;
+	const char *fp;
+
+	pf->udp_datagrams++;
+	if (f->server_port == 53) {
+		copy_str(pf->protocol, sizeof(pf->protocol), "dns");
+		pf->cleartext = true;
+		goto decided;
+	}
+	if (pf->quic == NULL && pf->udp_datagrams == 1)
+		pf->quic = classify_quic_state_new();
+	if (pf->quic != NULL) {
+		memset(&hello, 0, sizeof(hello));
+		r = classify_quic_initial(pf->quic, data, len, &hello);
+	}
+	if (r == CLASSIFY_DONE) {
+		copy_str(pf->protocol, sizeof(pf->protocol), "quic");
+		copy_str(pf->sni, sizeof(pf->sni), hello.sni);
+		copy_str(pf->domain, sizeof(pf->domain), hello.sni);
+		pf->ech = hello.ech;
+		pf->cleartext = false;
+		goto decided;
+	}
+	if (r == CLASSIFY_NEED_MORE && pf->udp_datagrams < PIPELINE_UDP_CLASSIFY_MAX)
+		return;
+	if (r == CLASSIFY_NEED_MORE) {
+		/* QUIC whose Initial never completed: still not cleartext. */
+		copy_str(pf->protocol, sizeof(pf->protocol), "quic");
+		pf->cleartext = false;
+		goto decided;
+	}
+	fp = classify_fingerprint(data, len, IPPROTO_UDP, f->server_port);
+	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
+	pf->cleartext = fp == NULL;
+decided:
+	decide(p, f, pf, data, len);
+}
+
+void
+pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
+                     size_t len, bool datagram)
+{
+	if (pf->state == PFLOW_CLASSIFYING) {
+		if (datagram)
+			client_datagram(p, f, pf, data, len);
+		else
+			client_stream(p, f, pf, data, len);
+		return;
+	}
+	feed(p, f, pf, data, len);
+}
+
+void
+pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf)
+{
+	uint32_t before;
+
+	if (pf->stream == NULL)
+		return;
+	before = findings_total(pf);
+	if (phiguard_stream_close(pf->stream, p->scratch, on_finding, pf) < 0)
+		p->counters.match_errors++;
+	pf->stream = NULL;
+	if (findings_total(pf) != before)
+		evaluate(p, f, pf);
+}
+
+void
+pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf)
+{
+	struct policy_flow_facts facts;
+	struct policy_app_match app;
+
+	pf->redecide = false;
+	if (pf->state != PFLOW_DECIDED)
+		return;
+	/* Detector indexes belong to the old matcher: counts start again. */
+	findings_reset(pf);
+	pf->inspect = false;
+	facts_fill(p, f, pf, &facts);
+	policy_classify(p->policy, &facts.dest, &app);
+	copy_str(pf->app, sizeof(pf->app), app.app);
+	copy_str(pf->category, sizeof(pf->category), app.category);
+	evaluate(p, f, pf);
+	facts_fill(p, f, pf, &facts);
+	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
+	    policy_wants_content(p->policy, &facts))
+		inspect_start(p, pf);
+}
+
+/* ---- life cycle ---- */
+
+const char *
+pipeline_policy_version(const struct pipeline *p)
+{
+	const char *v = p->policy != NULL ? policy_version(p->policy) : NULL;
+
+	return v != NULL ? v : "";
+}
+
+int
+pipeline_stages_init(struct pipeline *p, struct policy *policy)
+{
+	const struct phiguard_matcher *m;
+
+	p->dns = classify_dns_cache_new(p->cfg.dns_cache_entries);
+	if (p->dns == NULL)
+		return -ENOMEM;
+	p->policy = policy_ref(policy);
+	m = policy_matcher(p->policy);
+	if (m != NULL && phiguard_scratch_new(m, &p->scratch) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+pipeline_stages_fini(struct pipeline *p)
+{
+	phiguard_scratch_free(p->scratch);
+	p->scratch = NULL;
+	classify_dns_cache_free(p->dns);
+	p->dns = NULL;
+	p->policy = policy_unref(p->policy);
+}
+
+static void
+close_stream(struct flow *f, void *ctx)
+{
+	struct pipeline *p = ctx;
+	struct pflow *pf = f->slot[PIPELINE_SLOT];
+
+	if (pf == NULL)
+		return;
+	pipeline_flow_closing(p, f, pf);
+	pf->redecide = true;
+}
+
+void
+pipeline_stages_set_policy(struct pipeline *p, struct policy *policy)
+{
+	struct phiguard_scratch *scratch = NULL;
+	const struct phiguard_matcher *m = policy_matcher(policy);
+
+	/* Build first: if the new scratch cannot be had, keep the running policy. */
+	if (m != NULL && phiguard_scratch_new(m, &scratch) < 0)
+		return;
+	flow_table_foreach(p->flows, close_stream, p);
+	phiguard_scratch_free(p->scratch);
+	p->scratch = scratch;
+	p->policy = policy_unref(p->policy);
+	p->policy = policy_ref(policy);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_PIPELINE_INTERNAL_H
+#define PHIGUARD_PIPELINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <phiguard/event.h>
+#include <phiguard/match.h>
+
+#include "flow/flow.h"
+#include "pipeline/pipeline.h"
+
+/* The flow slot the pipeline keeps its per-flow state in. */
+#define PIPELINE_SLOT 0
+
+/* Client bytes kept for classification: a ClientHello with post-quantum key shares fits. */
+#define PIPELINE_PREFIX_MAX (16U * 1024)
+/* Datagrams a QUIC or unknown UDP flow may take to show what it is. */
+#define PIPELINE_UDP_CLASSIFY_MAX 8
+
+enum pflow_state {
+	PFLOW_CLASSIFYING = 0, /* waiting for the first client bytes to say what it is */
+	PFLOW_DECIDED,         /* destination known, verdict taken (may rise with findings) */
+};
+
+struct quic_state;
+struct phiguard_stream;
+
+/* Per-flow pipeline state, owned by the flow (slot destructor pflow_free). */
+struct pflow {
+	enum pflow_state state;
+	bool redecide; /* policy changed: decide again at the next packet */
+	bool cleartext;
+	bool inspect; /* content goes through the matcher */
+	bool ech;
+	bool outbound;
+	bool has_uid;
+	uint32_t uid;
+	uint32_t gid;
+	char protocol[16]; /* "tls", "quic", "http", "dns", "" */
+	char domain[256];  /* SNI, Host, or DNS-learned */
+	char sni[256];
+	char fingerprint[32];
+	char app[32];
+	char category[32];
+	uint32_t udp_datagrams;
+
+	uint8_t *
+	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
+	uint32_t prefix_len;
+	uint32_t prefix_cap;
+	struct quic_state *quic; /* owned */
+
+	struct phiguard_stream *stream; /* owned; open while inspecting */
+	uint64_t scanned;
+	size_t n_detectors;
+	uint32_t *finding_count;                 /* [n_detectors], owned */
+	enum phiguard_confidence *finding_level; /* [n_detectors], owned */
+	uint32_t n_findings;
+	struct phiguard_event_finding *findings; /* [PHIGUARD_EVENT_MAX_FINDINGS], owned */
+
+	enum phiguard_verdict verdict;
+	enum phiguard_verdict emitted; /* highest verdict an alert went out for */
+	char rule_name[64];
+	uint8_t severity;
+	bool final;
+};
+
+struct pipeline {
+	struct pipeline_config cfg;
+	struct policy *policy;            /* a reference */
+	struct flow_table *flows;         /* owned */
+	struct dns_cache *dns;            /* owned */
+	struct phiguard_scratch *scratch; /* owned, for policy's matcher */
+	pipeline_event_fn *emit;
+	void *emit_ctx;
+	int64_t now_us;
+	struct pipeline_counters counters;
+
+	/* set for the duration of one delivery callback */
+	struct flow *cur_flow;
+	struct pflow *cur_pf;
+};
+
+/* inspect.c */
+bool pipeline_have_stages(void);
+void pflow_free(void *state);
+int pipeline_stages_init(struct pipeline *p, struct policy *policy);
+void pipeline_stages_fini(struct pipeline *p);
+/* In-order client bytes of a TCP flow, or one client datagram of a UDP flow. */
+void pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
+                          size_t len, bool datagram);
+/* A server-to-client UDP datagram (DNS answers feed the cache). */
+void pipeline_server_datagram(struct pipeline *p, const struct decode_view *v);
+/* End of flow, before its record: close the matcher stream (late findings). */
+void pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf);
+/* No more classification bytes will come (flow ending, or classification window over). */
+void pipeline_decide_now(struct pipeline *p, struct flow *f, struct pflow *pf);
+/* Policy swap: close every stream with the old matcher, take @policy, re-decide flows lazily. */
+void pipeline_stages_set_policy(struct pipeline *p, struct policy *policy);
+void pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf);
+
+/* policy_version() of the running policy, "" without one. */
+const char *pipeline_policy_version(const struct pipeline *p);
+
+/* events.c */
+void pipeline_emit_alert(struct pipeline *p, const struct flow *f, const struct pflow *pf);
+void pipeline_emit_flow_record(struct pipeline *p, const struct flow *f, const struct pflow *pf);
+
+#endif

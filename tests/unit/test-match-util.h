@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_TEST_MATCH_UTIL_H
+#define PHIGUARD_TEST_MATCH_UTIL_H
+
+/* Helpers shared by the matcher tests: build matchers, collect findings. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <phiguard/match.h>
+
+#include "tap.h"
+
+struct found {
+	char detector[64];
+	unsigned long long start, end;
+	enum phiguard_confidence confidence;
+	char sample[PHIGUARD_SAMPLE_MAX];
+	char token[PHIGUARD_TOKEN_MAX];
+	char tag[32];
+};
+
+struct found_list {
+	struct found *items;
+	size_t n, cap;
+};
+
+__attribute__((unused)) static int
+found_collect(const struct phiguard_finding *f, void *arg)
+{
+	struct found_list *l = arg;
+	struct found *x;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->items = realloc(l->items, l->cap * sizeof(*l->items));
+		if (l->items == NULL)
+			abort();
+	}
+	x = &l->items[l->n++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->detector, sizeof(x->detector), "%s", f->detector);
+	x->start = f->start;
+	x->end = f->end;
+	x->confidence = f->confidence;
+	memcpy(x->sample, f->sample, sizeof(x->sample));
+	memcpy(x->token, f->token, sizeof(x->token));
+	snprintf(x->tag, sizeof(x->tag), "%s", f->tag ? f->tag : "");
+	return 0;
+}
+
+__attribute__((unused)) static void
+found_clear(struct found_list *l)
+{
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+__attribute__((unused)) static int
+found_cmp(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	int c = strcmp(x->detector, y->detector);
+
+	if (c != 0)
+		return c;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return (int)x->confidence - (int)y->confidence;
+}
+
+__attribute__((unused)) static void
+found_sort(struct found_list *l)
+{
+	if (l->n > 0)
+		qsort(l->items, l->n, sizeof(l->items[0]), found_cmp);
+}
+
+/* The finding of @detector starting at @start, or NULL. */
+__attribute__((unused)) static const struct found *
+found_get(const struct found_list *l, const char *detector, unsigned long long start)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i].detector, detector) == 0 && l->items[i].start == start)
+			return &l->items[i];
+	return NULL;
+}
+
+__attribute__((unused)) static size_t
+found_count(const struct found_list *l, const char *detector)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += strcmp(l->items[i].detector, detector) == 0;
+	return n;
+}
+
+/* Compile the detectors of a YAML pack text (plus the built-ins with @builtin). */
+__attribute__((unused)) static struct phiguard_matcher *
+matcher_from(const char *yaml, bool builtin, const char *key)
+{
+	struct phiguard_detector_set *set = phiguard_detector_set_new();
+	struct phiguard_matcher_options o = { 0 };
+	struct phiguard_matcher *m = NULL;
+	struct phiguard_error err = { 0 };
+	int r = 0;
+
+	if (builtin)
+		r = phiguard_detector_set_add_builtin(set, &err);
+	if (r == 0 && yaml != NULL)
+		r = phiguard_detector_set_load_yaml(set, yaml, strlen(yaml), "test.yaml", &err);
+	if (key != NULL) {
+		o.token_key = (const uint8_t *)key;
+		o.token_key_len = strlen(key);
+	}
+	if (r == 0)
+		r = phiguard_matcher_compile(set, &o, &m, &err);
+	if (r < 0)
+		tap_diag("matcher: %s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+	phiguard_detector_set_free(set);
+	return m;
+}
+
+/* Block scan of @len bytes into @out (cleared first). */
+__attribute__((unused)) static int
+scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s, const void *data,
+           size_t len, struct found_list *out)
+{
+	found_clear(out);
+	return phiguard_scan_block(m, s, data, len, found_collect, out);
+}
+
+/* Stream scan of @len bytes fed in pieces that end at @cuts (ascending). */
+__attribute__((unused)) static int
+scan_stream(const struct phiguard_matcher *m, struct phiguard_scratch *s, const void *data,
+            size_t len, const size_t *cuts, size_t n_cuts, struct found_list *out)
+{
+	struct phiguard_stream *st = NULL;
+	const unsigned char *p = data;
+	size_t at = 0;
+	int r;
+
+	found_clear(out);
+	r = phiguard_stream_open(m, &st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i <= n_cuts && r == 0; i++) {
+		size_t end = i < n_cuts ? cuts[i] : len;
+
+		if (end < at)
+			end = at;
+		r = phiguard_stream_feed(st, s, p + at, end - at, found_collect, out);
+		at = end;
+	}
+	if (r == 0)
+		return phiguard_stream_close(st, s, found_collect, out);
+	(void)phiguard_stream_close(st, s, NULL, NULL);
+	return r;
+}
+
+/* Read a file under tests/data/scan (PHIGUARD_SOURCE_ROOT); NULL on failure. */
+__attribute__((unused)) static unsigned char *
+read_sample(const char *name, size_t *ret_len)
+{
+	const char *root = getenv("PHIGUARD_SOURCE_ROOT");
+	char path[1024];
+	unsigned char *buf = NULL;
+	long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/data/scan/%s", root ? root : ".", name);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else if (buf != NULL) {
+			buf[n] = '\0';
+			*ret_len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+#endif
