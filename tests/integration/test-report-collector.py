@@ -173,7 +173,7 @@ action(type="omfile" file="{out}" template="raw" flushOnTXEnd="on")
 
 
 def agent_yaml(d, name, collector, pki, transport='relp', fmt='ecs', client=None,
-               max_bytes=None, server_name='collector.test', ca=None):
+               max_bytes=None, server_name='collector.test', ca=None, heartbeat=0):
     cert, key = client or pki.client
     spool = os.path.join(d, name + '-spool')
     path = os.path.join(d, name + '.yaml')
@@ -182,7 +182,7 @@ def agent_yaml(d, name, collector, pki, transport='relp', fmt='ecs', client=None
         f.write('spool:\n  directory: %s\n  fsync: batch\n' % spool)
         if max_bytes:
             f.write('  max_bytes: %d\n' % max_bytes)
-        f.write('report:\n  stdout: never\n  heartbeat_interval: 0\n  collector:\n'
+        f.write('report:\n  stdout: never\n  heartbeat_interval: %d\n  collector:\n' % heartbeat +
                 '    transport: %s\n    address: 127.0.0.1\n    port: %d\n'
                 '    server_name: %s\n    ca: %s\n    cert: %s\n    key: %s\n'
                 '    format: %s\n' % (transport, port, server_name, ca or pki.ca, cert, key, fmt))
@@ -339,6 +339,29 @@ def test_kill9(d, pki):
     ok(dups <= 1024, 'kill -9: duplicates only of the unacknowledged tail (%d)' % dups)
 
 
+def test_heartbeat(d, pki):
+    os.makedirs(os.path.join(d, 'heartbeat'))
+    c = Collector(os.path.join(d, 'heartbeat'), pki)
+    c.start()
+    try:
+        for fmt in ('ecs', 'cef'):
+            cfg, _ = agent_yaml(d, 'heartbeat-' + fmt, c, pki, fmt=fmt, heartbeat=1)
+            rc, st = emit(cfg, '--count', 5, '--idle', 2.5, '--wait', 10)
+    finally:
+        c.stop()
+    beats = [r for r in c.records() if r['msgid'] == 'state']
+    ecs = [json.loads(r['msg']) for r in beats if r['msg'].startswith('{')]
+    cef = [r['msg'] for r in beats if r['msg'].startswith('CEF:')]
+    ok(len(ecs) >= 3, 'heartbeat: one a second while idle (%d in ~3 s)' % len(ecs))
+    hb = ecs[0]['phiguard']['heartbeat'] if ecs else {}
+    ok(ecs and ecs[0]['event']['action'] == 'heartbeat' and ecs[0]['event']['kind'] == 'state'
+       and hb.get('interval') == 1 and 'spool_events' in hb and 'spool_bytes' in hb and
+       'uninspected_periods' in hb and 'dropped' in hb and ecs[0]['host']['name'],
+       'heartbeat: host, interval, spool depth, counters', ecs[:1])
+    ok(len(cef) >= 3 and all('|state:heartbeat|heartbeat|' in m and 'spool_events:' in m
+                             for m in cef), 'heartbeat: CEF form', cef[:1])
+
+
 def test_untrusted_client(d, pki):
     os.makedirs(os.path.join(d, 'untrusted'))
     c = Collector(os.path.join(d, 'untrusted'), pki)
@@ -427,7 +450,7 @@ def main():
     try:
         pki = Pki(d)
         only = os.environ.get('REPORT_TEST_ONLY')
-        for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9,
+        for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9, test_heartbeat,
                   test_untrusted_client, test_rogue_collector, test_full_spool):
             if only and only not in t.__name__:
                 continue
