@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,12 +487,34 @@ recover(struct spool *sp, struct spool_recovery *rec)
 	return r;
 }
 
+/* Create the missing parents of @path (0755, like /var/lib), not @path itself. */
+static int
+mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
 int
 spool_open(const struct spool_options *o, struct spool **ret_spool,
            struct spool_recovery *ret_recovery)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp)); /* owned by the caller on success */
 	struct spool_recovery rec = { 0 };
+	struct stat st;
 	int r;
 
 	sp->dir_fd = -1;
@@ -502,16 +525,24 @@ spool_open(const struct spool_options *o, struct spool **ret_spool,
 	if (sp->segment_bytes == 0)
 		sp->segment_bytes = MAX(MIN(o->max_bytes / 16, UINT64_C(4) << 20), UINT64_C(16384));
 	sp->next_seq = 1;
+	r = mkdir_parents(o->directory);
+	if (r < 0)
+		goto fail;
 	if (mkdir(o->directory, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		goto fail;
 	}
-	sp->dir_fd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->dir_fd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (sp->dir_fd < 0) {
 		r = -errno;
 		goto fail;
 	}
-	/* events name hosts, users and rules: root (the owner) only */
+	/* a directory someone else made could be read or swapped by them: refuse it */
+	if (fstat(sp->dir_fd, &st) < 0 || st.st_uid != geteuid()) {
+		r = -EPERM;
+		goto fail;
+	}
+	/* events name hosts, users and rules: the owner (root) only */
 	if (fchmod(sp->dir_fd, 0700) < 0) {
 		r = -errno;
 		goto fail;
