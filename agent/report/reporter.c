@@ -435,8 +435,9 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 		goto fail;
 	ret = spool_open(&so, &r->spool, NULL);
 	if (ret < 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "spool '%.256s': %s",
-		               config->spool_directory, strerror(-ret));
+		(void)snprintf(
+		        err->msg, sizeof(err->msg), "spool '%.256s': %s", config->spool_directory,
+		        ret == -EPERM ? "owned by another user, refusing it" : strerror(-ret));
 		goto fail;
 	}
 	r->ring = ring_new(config->ring_size);
