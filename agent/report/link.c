@@ -47,6 +47,8 @@ link_is_open(const struct link *link)
 bool
 link_full(const struct link *link)
 {
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_full(link);
 	return link->count >= link->window;
 }
 
@@ -88,6 +90,8 @@ link_open(struct link *link, const struct report_collector *col, unsigned window
 	r = tls_connect(col, LINK_IO_TIMEOUT_MS, &link->conn, link->err, sizeof(link->err));
 	if (r < 0)
 		return r;
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_open(link, col);
 	if (link->transport == REPORT_TRANSPORT_RELP) {
 		r = link_explain_early(link, relp_open(link));
 		if (r < 0)
@@ -131,6 +135,8 @@ link_queue(struct link *link, const char *data, size_t len)
 int
 link_send(struct link *link, uint64_t seq, const char *record, size_t len)
 {
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_send(link, seq, record, len);
 	if (link->transport == REPORT_TRANSPORT_RELP)
 		return link_explain_early(link, relp_send(link, seq, record, len));
 	return link_explain_early(link, syslog_tls_send(link, seq, record, len));
@@ -142,7 +148,9 @@ link_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 	uint64_t before = *ret_acked;
 	int r = link_flush(link);
 
-	if (r == 0 && link->transport == REPORT_TRANSPORT_RELP)
+	if (r == 0 && link->transport == REPORT_TRANSPORT_HTTPS)
+		r = https_pump(link, timeout_ms, ret_acked);
+	else if (r == 0 && link->transport == REPORT_TRANSPORT_RELP)
 		r = relp_pump(link, timeout_ms, ret_acked);
 	else if (r == 0)
 		r = syslog_tls_pump(link, timeout_ms, ret_acked);
@@ -160,6 +168,8 @@ link_close(struct link *link, bool graceful)
 		relp_close(link);
 	if (graceful)
 		(void)link_flush(link);
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		https_close(link);
 	tls_close(link->conn, graceful);
 	link->conn = NULL;
 	link->count = 0;

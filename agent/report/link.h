@@ -40,6 +40,14 @@ struct link {
 	char out[2 * REPORT_RECORD_MAX]; /* frames not yet written: one TLS write for many */
 	size_t out_len;
 	bool confirmed; /* the collector acknowledged something on this connection */
+	/* https: the batch being built or awaiting its answer */
+	char body[4 * REPORT_RECORD_MAX];
+	size_t body_len;
+	bool request_out;
+	int64_t request_ms;
+	char token[256];
+	char host[256];
+	char path[256];
 	char err[256];
 };
 
@@ -75,5 +83,10 @@ int relp_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
 void relp_close(struct link *link);
 int syslog_tls_send(struct link *link, uint64_t seq, const char *record, size_t len);
 int syslog_tls_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
+int https_open(struct link *link, const struct report_collector *collector);
+bool https_full(const struct link *link);
+int https_send(struct link *link, uint64_t seq, const char *record, size_t len);
+int https_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
+void https_close(struct link *link);
 
 #endif

@@ -18,7 +18,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import http.server
+import ssl
 
 EMIT = sys.argv[1] if len(sys.argv) > 1 else None
 RECORD = re.compile(r'^<(\d+)>1 (\S+) (\S+) phiguard (\d+) (\S+) '
@@ -172,12 +175,71 @@ action(type="omfile" file="{out}" template="raw" flushOnTXEnd="on")
             return f.read()
 
 
+class HecServer:
+    """A Splunk-HEC-shaped HTTPS endpoint with mutual TLS, answering 503 to the first
+    `fail_first` requests, then 200; keeps every event it accepted."""
+
+    def __init__(self, pki, token, fail_first=0):
+        self.events = []
+        self.requests = 0
+        self.unauthorized = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                outer.requests += 1
+                if self.headers.get('Authorization') != 'Splunk ' + token:
+                    outer.unauthorized += 1
+                    return self.answer(401, b'{"text":"Invalid token","code":4}')
+                if self.path != '/services/collector/event':
+                    return self.answer(404, b'{"text":"not found"}')
+                if outer.requests <= fail_first:
+                    return self.answer(503, b'{"text":"Server is busy","code":9}')
+                dec, text, i = json.JSONDecoder(), body.decode(), 0
+                while i < len(text):
+                    while i < len(text) and text[i] in ' \n':
+                        i += 1
+                    if i < len(text):
+                        obj, i = dec.raw_decode(text, i)
+                        outer.events.append(obj)
+                self.answer(200, b'{"text":"Success","code":0}')
+
+            def answer(self, code, body):
+                self.send_response(code)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*pki.server)
+        ctx.load_verify_locations(pki.ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def agent_yaml(d, name, collector, pki, transport='relp', fmt='ecs', client=None,
-               max_bytes=None, server_name='collector.test', ca=None, heartbeat=0):
+               max_bytes=None, server_name='collector.test', ca=None, heartbeat=0,
+               port=None, token_file=None):
     cert, key = client or pki.client
     spool = os.path.join(d, name + '-spool')
     path = os.path.join(d, name + '.yaml')
-    port = collector.relp_port if transport == 'relp' else collector.tls_port
+    if port is None:
+        port = collector.relp_port if transport == 'relp' else collector.tls_port
     with open(path, 'w') as f:
         f.write('spool:\n  directory: %s\n  fsync: batch\n' % spool)
         if max_bytes:
@@ -186,6 +248,8 @@ def agent_yaml(d, name, collector, pki, transport='relp', fmt='ecs', client=None
                 '    transport: %s\n    address: 127.0.0.1\n    port: %d\n'
                 '    server_name: %s\n    ca: %s\n    cert: %s\n    key: %s\n'
                 '    format: %s\n' % (transport, port, server_name, ca or pki.ca, cert, key, fmt))
+        if token_file:
+            f.write('    token_file: %s\n' % token_file)
     return path, spool
 
 
@@ -362,6 +426,38 @@ def test_heartbeat(d, pki):
                              for m in cef), 'heartbeat: CEF form', cef[:1])
 
 
+def test_https_hec(d, pki):
+    token = 'b2f5c1e0-7d3a-4c1e-9f00-5e1f2a3b4c5d'
+    token_file = os.path.join(d, 'hec.token')
+    with open(token_file, 'w') as f:
+        f.write(token + '\n')
+    os.chmod(token_file, 0o600)
+    hec = HecServer(pki, token, fail_first=2)
+    try:
+        for fmt in ('ecs', 'cef'):
+            cfg, _ = agent_yaml(d, 'hec-' + fmt, None, pki, transport='https', fmt=fmt,
+                                port=hec.port, token_file=token_file)
+            rc, st = emit(cfg, '--count', 300, '--block-every', 7, '--wait', 20)
+            ok(st.get('acked') == 300 and st.get('spool_events') == 0,
+               'https %s: 300 events acknowledged by 2xx' % fmt, st)
+    finally:
+        hec.stop()
+    ecs = [e for e in hec.events if e.get('sourcetype') == 'phiguard:ecs']
+    cef = [e for e in hec.events if e.get('sourcetype') == 'phiguard:cef']
+    ok(hec.requests >= 4 and hec.unauthorized == 0,
+       'https: batches (%d requests, the first 2 refused with 503 and resent)' % hec.requests)
+    recs = [{'id': e['event']['event']['id'], 'msg': e['event']['message']}
+            for e in ecs if e['event']['event']['kind'] == 'alert']
+    check_once_in_order(recs, 300, 'https ecs')
+    e = ecs[0]
+    ok(e['source'] == 'phiguard' and e['host'] and isinstance(e['time'], float) and
+       abs(e['time'] - time.time()) < 300 and e['event']['destination']['domain'] ==
+       'web.whatsapp.com', 'https: HEC envelope (time, host, source, sourcetype, event)', e)
+    ids = {re.search(r'externalId=(\S+)', c['event']).group(1) for c in cef}
+    ok(len(ids) == 300 and all(c['event'].startswith('CEF:0|phiguard|') for c in cef),
+       'https cef: 300 distinct CEF events')
+
+
 def test_untrusted_client(d, pki):
     os.makedirs(os.path.join(d, 'untrusted'))
     c = Collector(os.path.join(d, 'untrusted'), pki)
@@ -451,6 +547,7 @@ def main():
         pki = Pki(d)
         only = os.environ.get('REPORT_TEST_ONLY')
         for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9, test_heartbeat,
+                  test_https_hec,
                   test_untrusted_client, test_rogue_collector, test_full_spool):
             if only and only not in t.__name__:
                 continue
