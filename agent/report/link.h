@@ -76,7 +76,25 @@ void link_inflight_push(struct link *link, uint64_t seq, uint32_t txnr);
 struct link_inflight *link_inflight_front(struct link *link);
 void link_inflight_pop(struct link *link);
 
-/* The framings (transport_relp.c, transport_syslog.c). */
+/* One RELP frame as parsed: @data points into the buffer given. */
+struct relp_frame {
+	uint32_t txnr;
+	char command[33];
+	const char *data;
+	size_t len;
+};
+
+/* 1: a frame of *ret_used bytes; 0: need more bytes; -EPROTO: not RELP. */
+int relp_parse(const char *buf, size_t len, struct relp_frame *f, size_t *ret_used);
+
+/*
+ * An HTTP/1.x answer in @buf (@len bytes, @cap the buffer's size; a NUL is
+ * written at @len): 1 complete (*ret_status, *ret_used bytes), 0 need more,
+ * -EPROTO malformed or larger than @cap.
+ */
+int https_parse_response(char *buf, size_t len, size_t cap, int *ret_status, size_t *ret_used);
+
+/* The framings (transport_relp.c, transport_syslog.c, transport_https.c). */
 int relp_open(struct link *link);
 int relp_send(struct link *link, uint64_t seq, const char *record, size_t len);
 int relp_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);

@@ -9,6 +9,7 @@
  */
 #include "report/link.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -222,39 +223,44 @@ header_value(const char *head, const char *name)
 	return NULL;
 }
 
-/* 1: a whole response is in rx (status in *ret_status), 0: need more, <0: malformed. */
-static int
-https_parse(struct link *link, int *ret_status, size_t *ret_used)
+int
+https_parse_response(char *buf, size_t len, size_t cap, int *ret_status, size_t *ret_used)
 {
 	char *end_head;
 	const char *v;
 	size_t head_len, body_len = 0;
+	bool full = len + 1 >= cap;
 
-	link->rx[link->rx_len < sizeof(link->rx) ? link->rx_len : sizeof(link->rx) - 1] = '\0';
-	end_head = strstr(link->rx, "\r\n\r\n");
+	if (cap == 0)
+		return -EINVAL;
+	buf[len < cap ? len : cap - 1] = '\0';
+	end_head = strstr(buf, "\r\n\r\n");
 	if (end_head == NULL)
-		return link->rx_len >= sizeof(link->rx) - 1 ? -EPROTO : 0;
-	head_len = (size_t)(end_head + 4 - link->rx);
-	if (sscanf(link->rx, "HTTP/1.%*d %3d", ret_status) != 1)
+		return full ? -EPROTO : 0;
+	head_len = (size_t)(end_head + 4 - buf);
+	/* "HTTP/1.x NNN": exactly three digits, nothing signed or short */
+	if (strncmp(buf, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)buf[7]) || buf[8] != ' ' ||
+	    !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
+	    !isdigit((unsigned char)buf[11]))
 		return -EPROTO;
+	*ret_status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	*end_head = '\0';
-	if ((v = header_value(link->rx, "Content-Length")) != NULL) {
+	if ((v = header_value(buf, "Content-Length")) != NULL) {
 		body_len = strtoul(v, NULL, 10);
-	} else if ((v = header_value(link->rx, "Transfer-Encoding")) != NULL &&
+	} else if ((v = header_value(buf, "Transfer-Encoding")) != NULL &&
 	           strstr(v, "chunked") != NULL) {
 		/* the answer's body is not used: wait for the last chunk */
 		*end_head = '\r';
-		if (memmem(link->rx + head_len - 2, link->rx_len - head_len + 2, "\r\n0\r\n\r\n",
-		           7) == NULL)
-			return link->rx_len >= sizeof(link->rx) - 1 ? -EPROTO : 0;
-		*ret_used = link->rx_len;
+		if (memmem(buf + head_len - 2, len - head_len + 2, "\r\n0\r\n\r\n", 7) == NULL)
+			return full ? -EPROTO : 0;
+		*ret_used = len;
 		return 1;
 	}
 	*end_head = '\r';
-	if (body_len > sizeof(link->rx) - head_len)
+	if (body_len > cap - head_len)
 		return -EPROTO;
-	if (link->rx_len < head_len + body_len)
-		return 0;
+	if (len < head_len + body_len)
+		return full ? -EPROTO : 0;
 	*ret_used = head_len + body_len;
 	return 1;
 }
@@ -278,12 +284,17 @@ https_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 		               LINK_IO_TIMEOUT_MS);
 		return -ETIMEDOUT;
 	}
+	if (link->rx_len + 1 >= sizeof(link->rx)) {
+		(void)snprintf(link->err, sizeof(link->err),
+		               "collector sent an oversized HTTP answer");
+		return -EPROTO;
+	}
 	n = tls_read(link->conn, link->rx + link->rx_len, sizeof(link->rx) - 1 - link->rx_len,
 	             timeout_ms, link->err, sizeof(link->err));
 	if (n < 0)
 		return (int)n;
 	link->rx_len += (size_t)n;
-	r = https_parse(link, &status, &used);
+	r = https_parse_response(link->rx, link->rx_len, sizeof(link->rx), &status, &used);
 	if (r < 0) {
 		(void)snprintf(link->err, sizeof(link->err),
 		               "collector sent a malformed HTTP answer");
