@@ -356,24 +356,27 @@ def test_syslog_tls_cef(d, pki):
 
 
 def test_outage(d, pki):
-    os.makedirs(os.path.join(d, 'outage'))
-    c = Collector(os.path.join(d, 'outage'), pki)
-    c.start()
-    cfg, _ = agent_yaml(d, 'outage', c, pki)
-    p = subprocess.Popen([EMIT, '--config', cfg, '--count', '1200', '--rate', '300',
-                          '--wait', '30'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True)
-    time.sleep(1.0)
-    c.stop()
-    during = len(alerts(c.records()))
-    time.sleep(2.5)
-    c.start()
-    out, _ = p.communicate(timeout=60)
-    c.stop()
-    st = json.loads(out.strip().splitlines()[-1])
-    ok(0 < during < 1200, 'outage: collector stopped mid-stream (%d received before)' % during)
-    ok(st['reconnects'] >= 2, 'outage: the reporter reconnected', st)
-    check_once_in_order(alerts(c.records()), 1200, 'outage')
+    for transport in ('relp', 'syslog-tls'):
+        name = 'outage-' + transport
+        os.makedirs(os.path.join(d, name))
+        c = Collector(os.path.join(d, name), pki)
+        c.start()
+        cfg, _ = agent_yaml(d, name, c, pki, transport=transport)
+        p = subprocess.Popen([EMIT, '--config', cfg, '--count', '1200', '--rate', '300',
+                              '--wait', '30'], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        time.sleep(1.0)
+        c.stop()
+        during = len(alerts(c.records()))
+        time.sleep(2.5)
+        c.start()
+        out, _ = p.communicate(timeout=60)
+        c.stop()
+        st = json.loads(out.strip().splitlines()[-1])
+        ok(0 < during < 1200, '%s outage: collector stopped mid-stream (%d received before)'
+           % (transport, during))
+        ok(st['reconnects'] >= 2, '%s outage: the reporter reconnected' % transport, st)
+        check_once_in_order(alerts(c.records()), 1200, '%s outage' % transport)
 
 
 def test_kill9(d, pki):
