@@ -273,8 +273,15 @@ https_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 	size_t used = 0;
 
 	if (!link->request_out) {
-		if (link->count == 0)
+		if (link->count == 0) {
+			/*
+			 * Idle. Servers close idle keep-alive connections; the next
+			 * request then fails and is sent again after reconnecting.
+			 */
+			if (timeout_ms > 0)
+				(void)usleep((useconds_t)timeout_ms * 1000);
 			return 0;
+		}
 		r = https_request(link);
 		if (r < 0)
 			return r;

@@ -221,7 +221,8 @@ relp_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 
 	if (r < 0)
 		return r;
-	r = relp_receive(link, *ret_acked != before || link->count == 0 ? 0 : timeout_ms);
+	/* idle too: wait for answers, or notice a serverclose, instead of spinning */
+	r = relp_receive(link, *ret_acked != before ? 0 : timeout_ms);
 	if (r == 0)
 		r = relp_consume(link, ret_acked, NULL);
 	return r;
