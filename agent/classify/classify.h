@@ -60,6 +60,13 @@ typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t 
 enum classify_status classify_dns_response(const uint8_t *payload, size_t len,
 					   classify_dns_answer_fn *cb, void *ctx);
 
+/*
+ * The first question's name of a DNS message (query or response), lower
+ * case, into @ret_name (@size bytes): the name a look-up flow is about.
+ */
+enum classify_status classify_dns_query(const uint8_t *payload, size_t len, char *ret_name,
+					size_t size);
+
 /* Bounded IP -> name cache with TTLs (one per worker). */
 struct dns_cache;
 struct dns_cache *classify_dns_cache_new(uint32_t max_entries);
@@ -88,5 +95,13 @@ const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const
  */
 const char *classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto,
 				 uint16_t dst_port);
+
+/*
+ * True when @payload (no fingerprint yet) is STUN/TURN: calls often name
+ * their app only in a later message (the REALM after a 401, the server's
+ * answer), so a caller that can afford it holds the flow's decision for a
+ * few more datagrams, both directions, before deciding without an app.
+ */
+bool classify_fingerprint_pending(const uint8_t *payload, size_t len, uint8_t ip_proto);
 
 #endif

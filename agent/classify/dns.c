@@ -179,3 +179,23 @@ classify_dns_response(const uint8_t *payload, size_t len, classify_dns_answer_fn
 	}
 	return CLASSIFY_DONE;
 }
+
+enum classify_status
+classify_dns_query(const uint8_t *payload, size_t len, char *ret_name, size_t size)
+{
+	char name[DNS_NAME_MAX];
+	uint16_t qdcount;
+
+	if (size > 0)
+		ret_name[0] = '\0';
+	if (len < DNS_HEADER_LEN)
+		return CLASSIFY_NOT_THIS;
+	qdcount = (uint16_t)(payload[4] << 8 | payload[5]);
+	if (qdcount == 0 || ((payload[2] >> 3) & 0xf) != 0)
+		return CLASSIFY_NOT_THIS;
+	if (dns_read_name(payload, len, DNS_HEADER_LEN, name, sizeof(name)) == 0 || name[0] == '\0')
+		return CLASSIFY_NOT_THIS;
+	if (!classify_copy_hostname(ret_name, size, (const uint8_t *)name, strlen(name)))
+		return CLASSIFY_NOT_THIS;
+	return CLASSIFY_DONE;
+}

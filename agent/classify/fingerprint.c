@@ -72,7 +72,9 @@ stun_parse(const uint8_t *p, size_t len, struct stun_msg *ret)
 	mlen = reader_u16(&rd);
 	ret->magic = reader_u32(&rd) == STUN_MAGIC;
 	reader_bytes(&rd, 12);
-	if (rd.bad || (ret->type & 0xc000) || (mlen & 3) || (size_t)mlen + 20 != len)
+	/* WhatsApp's own requests have lengths that are not multiples of 4: the cookie must vouch. */
+	if (rd.bad || (ret->type & 0xc000) || ((mlen & 3) && !ret->magic) ||
+	    (size_t)mlen + 20 != len)
 		return false;
 	while (reader_left(&rd) >= 4) {
 		uint16_t t = reader_u16(&rd), n = reader_u16(&rd);
@@ -131,7 +133,9 @@ stun_fingerprint(const uint8_t *p, size_t len)
 /*
  * WhatsApp's stream start: optional "ED" 00 01 + 3-byte length + routing
  * bytes (the edge-routing header), then the Noise prologue "WA" + major and
- * minor version.
+ * minor version. The client sends "ED" 00 01 alone in its first segment;
+ * when the stream holds only that much, the four bytes decide (on WhatsApp's
+ * ports only), otherwise the whole header and prologue must be there.
  */
 static const char *
 whatsapp_noise(const uint8_t *p, size_t len, uint16_t dst_port)
@@ -140,12 +144,17 @@ whatsapp_noise(const uint8_t *p, size_t len, uint16_t dst_port)
 
 	if (dst_port != 5222 && dst_port != 443 && dst_port != 80)
 		return NULL;
-	if (len >= 7 && memcmp(p, "ED\x00\x01", 4) == 0) {
-		size_t routing = (size_t)p[4] << 16 | (size_t)p[5] << 8 | p[6];
+	if (len >= 4 && memcmp(p, "ED\x00\x01", 4) == 0) {
+		size_t routing;
 
+		if (len < 7)
+			return "whatsapp-noise";
+		routing = (size_t)p[4] << 16 | (size_t)p[5] << 8 | p[6];
 		if (routing == 0 || routing > 32)
 			return NULL;
 		off = 7 + routing;
+		if (len < off + 4)
+			return len >= 8 ? "whatsapp-noise" : NULL;
 	}
 	if (len < off + 4 || p[off] != 'W' || p[off + 1] != 'A')
 		return NULL;
@@ -250,4 +259,14 @@ classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto, uint1
 			name = viber_native(payload, len, ip_proto, dst_port);
 	}
 	return name;
+}
+
+bool
+classify_fingerprint_pending(const uint8_t *payload, size_t len, uint8_t ip_proto)
+{
+	struct stun_msg m;
+
+	if (payload == NULL || ip_proto != IPPROTO_UDP)
+		return false;
+	return stun_parse(payload, len, &m) && stun_fingerprint(payload, len) == NULL;
 }

@@ -32,7 +32,7 @@ report_config_defaults(struct report_config *c)
 	c->heartbeat_interval = 60;
 	(void)snprintf(c->token_key_file, sizeof(c->token_key_file), "%s/token.key",
 	               PHIGUARD_SYSCONFDIR);
-	c->ring_size = 4096;
+	c->ring_size = 1024; /* 4.7 KB per slot: ~5 MB */
 	c->window = 128;
 	c->stop_timeout_ms = 2000;
 	c->backoff_max_ms = 30000;

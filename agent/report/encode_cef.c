@@ -88,6 +88,23 @@ cef_labels(const struct report_encode_ctx *ctx, char *buf, size_t size)
 	}
 }
 
+/* A heartbeat's counters go in msg: cs1..cs6 are all taken. */
+static void
+cef_heartbeat(struct strbuf *sb, const struct report_heartbeat *hb)
+{
+	char tmp[512];
+
+	(void)snprintf(tmp, sizeof(tmp),
+	               "heartbeat policy_hash:%s packets:%" PRIu64 " flows:%" PRIu64
+	               " alerts:%" PRIu64 " blocks:%" PRIu64 " uninspected_periods:%" PRIu64
+	               " spool_events:%" PRIu64 " spool_bytes:%" PRIu64 " dropped:%" PRIu64
+	               " interval:%u",
+	               hb->policy_hash, hb->packets, hb->flows, hb->alerts, hb->blocks,
+	               hb->uninspected_periods, hb->spool_events, hb->spool_bytes, hb->dropped,
+	               hb->interval);
+	cef_ext(sb, "msg", S(tmp));
+}
+
 static void
 cef_header(struct strbuf *sb, const struct phiguard_event *e)
 {
@@ -141,7 +158,10 @@ report_encode_cef(const struct phiguard_event *e, const struct report_encode_ctx
 	if (e->uid >= 0)
 		cef_ext_num(&sb, "suid", e->uid);
 	cef_ext(&sb, "suser", S(e->user_name));
-	cef_ext(&sb, "msg", S(e->message));
+	if (ctx != NULL && ctx->heartbeat != NULL)
+		cef_heartbeat(&sb, ctx->heartbeat);
+	else
+		cef_ext(&sb, "msg", S(e->message));
 	cef_ext(&sb, "reason", S(e->reason));
 	cef_custom(&sb, 1, "rule", S(e->rule_name));
 	cef_custom(&sb, 2, "app", S(e->app));
@@ -151,19 +171,5 @@ report_encode_cef(const struct phiguard_event *e, const struct report_encode_ctx
 	cef_custom(&sb, 5, "findings", S(tmp));
 	cef_labels(ctx, tmp, sizeof(tmp));
 	cef_custom(&sb, 6, "labels", S(tmp));
-	if (ctx != NULL && ctx->heartbeat != NULL) {
-		const struct report_heartbeat *hb = ctx->heartbeat;
-
-		(void)snprintf(tmp, sizeof(tmp),
-		               "policy_hash:%s packets:%" PRIu64 " flows:%" PRIu64
-		               " alerts:%" PRIu64 " blocks:%" PRIu64 " uninspected_periods:%" PRIu64
-		               " spool_events:%" PRIu64 " spool_bytes:%" PRIu64 " dropped:%" PRIu64
-		               " interval:%u",
-		               hb->policy_hash, hb->packets, hb->flows, hb->alerts, hb->blocks,
-		               hb->uninspected_periods, hb->spool_events, hb->spool_bytes,
-		               hb->dropped, hb->interval);
-		cef_ext(&sb, "cs6Label", "heartbeat", 16);
-		cef_ext(&sb, "cs6", S(tmp));
-	}
 	return strbuf_result(&sb);
 }

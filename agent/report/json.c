@@ -19,8 +19,9 @@ json_key(struct json *j, const char *key)
 		strbuf_addc(j->sb, ',');
 	j->first[j->depth] = false;
 	if (key != NULL) {
+		/* keys are ours or from configuration (labels): escape them all the same */
 		strbuf_addc(j->sb, '"');
-		strbuf_adds(j->sb, key);
+		strbuf_add_escaped(j->sb, key, 256, STRBUF_JSON);
 		strbuf_adds(j->sb, "\":");
 	}
 }

@@ -157,7 +157,18 @@ strbuf_add_escaped(struct strbuf *sb, const char *s, size_t max, enum strbuf_esc
 
 	for (size_t i = 0; i < n && !sb->overflow;) {
 		unsigned char c = p[i];
-		size_t len;
+		size_t len, run = 0;
+
+		/* the common case: a run of printable ASCII that needs no escaping, in one copy */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       !needs_backslash(p[i + run], how) &&
+		       !(how == STRBUF_SYSLOG_NAME && p[i + run] == ' '))
+			run++;
+		if (run > 0) {
+			strbuf_add(sb, (const char *)p + i, run);
+			i += run;
+			continue;
+		}
 
 		if (c < 0x20 || c == 0x7f) {
 			add_control(sb, c, how);

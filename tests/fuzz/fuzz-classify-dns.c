@@ -30,7 +30,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (cache == NULL)
 		return 0;
+	char name[256];
+
 	(void)classify_dns_response(data, size, on_answer, cache);
+	if (classify_dns_query(data, size, name, sizeof(name)) == CLASSIFY_DONE &&
+	    strlen(name) >= sizeof(name))
+		__builtin_trap();
 	classify_dns_cache_free(cache);
 	return 0;
 }

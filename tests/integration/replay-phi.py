@@ -26,21 +26,26 @@ def run(name, *extra):
     return rc, out, err
 
 
+ORDER = {"allow": 0, "flag": 1, "block": 2}
+
+
 def expect(name, verdict, app=None, domain=None):
+    """One alert per rise of the flow's verdict; the last one is @verdict, for the NHS number."""
     rc, out, err = run(name)
     evs = alerts(out)
     if verdict is None:
         check(rc == 0 and not evs, "%s: no event, exit 0" % name, "rc %d\n%s\n%s" % (rc, out, err))
-        return
-    ok = rc == 1 and len(evs) == 1
-    ev = evs[0] if evs else {}
+        return None
+    levels = [ORDER.get(field(e, "phiguard.verdict"), -1) for e in evs]
+    ok = rc == 1 and len(evs) >= 1 and levels == sorted(set(levels)) and levels[0] > 0
+    ev = evs[-1] if evs else {}
     ok = ok and field(ev, "phiguard.verdict") == verdict
     ok = ok and "nhs_number" in detectors(ev)
     if app is not None:
         ok = ok and field(ev, "phiguard.app") == app
     if domain is not None:
         ok = ok and field(ev, "destination.domain") == domain
-    check(ok, "%s: one %s event with nhs_number, exit 1" % (name, verdict),
+    check(ok, "%s: %s with nhs_number, one event per verdict change, exit 1" % (name, verdict),
           "rc %d\n%s\n%s" % (rc, out, err))
     check(not any(r in out for r in RAW), "%s: no raw identifier in the output" % name, out)
     return ev
@@ -56,11 +61,13 @@ def main():
         check(field(ev, "network.protocol") == "http" and field(ev, "destination.port") == 80,
               "http on port 80", ev)
         check(field(ev, "source.ip") == "10.200.0.2", "source is the client", ev)
-        ids = {field(e, "event.id") for e in alerts(run("http-post-phi-whatsapp.pcap")[1])}
-        check(len(field(ev, "event.id") or "") == 36 and field(ev, "event.id") not in ids,
-              "event.id is a UUID, new per event", ids)
+        again = {field(e, "event.id") for e in alerts(run("http-post-phi-whatsapp.pcap")[1])}
+        check(len(field(ev, "event.id") or "") == 36 and field(ev, "event.id") not in again,
+              "event.id is a UUID, new per event", again)
     expect("http-post-phi-ipv6.pcapng", "block", app="whatsapp", domain="web.whatsapp.com")
     expect("http-post-phi-other.pcap", "flag", domain="records.example.org")
+    # The default policy flags cleartext PHI leaving the hospital network, not inside it.
+    expect("http-post-phi-internal.pcap", None)
     expect("http-post-benign-other.pcap", None)
     # Evasions.
     expect("http-post-phi-split-ooo.pcap", "flag")

@@ -176,9 +176,32 @@ check_synthetic(void)
 	tap_eq_int(classify_dns_response(buf, 5, on_answer, &s), CLASSIFY_NOT_THIS, "truncated");
 }
 
+static void
+check_query(void)
+{
+	static const uint8_t q[] = {
+		0x78, 0x43, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x02, 'E',  '7',  0x08, 'w',  'h',  'a',  't',  's',  'a',
+		'p',  'p',  0x03, 'n',  'e',  't',  0x00, 0x00, 0x01, 0x00, 0x01,
+	};
+	uint8_t bad[sizeof(q)];
+	char name[256];
+
+	tap_eq_int(classify_dns_query(q, sizeof(q), name, sizeof(name)), CLASSIFY_DONE,
+	           "query name");
+	tap_eq_str(name, "e7.whatsapp.net", "query name lower case");
+	tap_eq_int(classify_dns_query(q, 20, name, sizeof(name)), CLASSIFY_NOT_THIS, "cut name");
+	memcpy(bad, q, sizeof(q));
+	bad[13] = ' ';
+	tap_eq_int(classify_dns_query(bad, sizeof(bad), name, sizeof(name)), CLASSIFY_NOT_THIS,
+	           "space in a label");
+	tap_eq_str(name, "", "no name on error");
+}
+
 int
 main(void)
 {
+	check_query();
 	check_captures();
 	check_synthetic();
 	return tap_done();

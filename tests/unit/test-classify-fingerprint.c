@@ -151,8 +151,18 @@ check_synthetic(void)
 	           "whatsapp-noise", "edge routing header then WA 5.2");
 	tap_ok(classify_fingerprint(wa_edge, sizeof(wa_edge), IPPROTO_TCP, 8443) == NULL,
 	       "WhatsApp prologue only on its ports");
-	tap_ok(classify_fingerprint(wa_cut, sizeof(wa_cut), IPPROTO_TCP, 5222) == NULL,
-	       "4 bytes are not enough");
+	tap_eq_str(classify_fingerprint(wa_cut, sizeof(wa_cut), IPPROTO_TCP, 5222),
+	           "whatsapp-noise", "the first segment's 4 bytes (ED 00 01) alone");
+	tap_ok(classify_fingerprint(wa_cut, 3, IPPROTO_TCP, 5222) == NULL,
+	       "3 bytes are not enough");
+	{
+		uint8_t bad[sizeof(wa_edge)];
+
+		memcpy(bad, wa_edge, sizeof(bad));
+		bad[11] = 'X';
+		tap_ok(classify_fingerprint(bad, sizeof(bad), IPPROTO_TCP, 5222) == NULL,
+		       "full header without the WA prologue is not WhatsApp");
+	}
 	ice[20] = 0x00, ice[21] = 0x06, ice[22] = 0x00, ice[23] = 8;
 	ice[32] = 0x00, ice[33] = 0x08, ice[34] = 0x00, ice[35] = 20;
 	tap_ok(classify_fingerprint(ice, sizeof(ice), IPPROTO_UDP, 3478) == NULL,
@@ -162,6 +172,11 @@ check_synthetic(void)
 	tap_ok(classify_fingerprint(discord, 73, IPPROTO_UDP, 50004) == NULL,
 	       "IP discovery has exactly 74 bytes");
 	tap_ok(classify_fingerprint(NULL, 0, IPPROTO_UDP, 1) == NULL, "empty payload");
+	tap_ok(classify_fingerprint_pending(ice, sizeof(ice), IPPROTO_UDP),
+	       "an anonymous STUN check asks for more packets");
+	tap_ok(!classify_fingerprint_pending(discord, sizeof(discord), IPPROTO_UDP),
+	       "not STUN: nothing to wait for");
+	tap_ok(!classify_fingerprint_pending(ice, sizeof(ice), IPPROTO_TCP), "UDP only");
 }
 
 int

@@ -76,7 +76,10 @@ main(void)
 	tap_eq_int(res.action, PIPELINE_ACCEPT, "no client bytes yet: keep queueing");
 	len = build_tcp4(buf, 1, 1001, DECODE_TCP_ACK | DECODE_TCP_PSH, "\x01\x02\x03\x04", 4);
 	send_pkt(p, buf, len, 1000100, &res);
-	tap_ok(res.action != PIPELINE_ACCEPT, "client bytes seen: flow decided (action %d)",
+	/* Four bytes may not be enough for every classifier; the client's FIN settles it. */
+	len = build_tcp4(buf, 1, 1005, DECODE_TCP_ACK | DECODE_TCP_FIN, NULL, 0);
+	send_pkt(p, buf, len, 1000150, &res);
+	tap_ok(res.action != PIPELINE_ACCEPT, "client done sending: flow decided (action %d)",
 	       res.action);
 
 	/* Garbage is counted and passed. */

@@ -6,7 +6,8 @@ every run (fixed addresses, ports, sequence numbers and timestamps).
     /usr/bin/python3 tests/data/pcap/make-captures.py [OUTDIR]
 
 Needs Debian's python3-scapy. Every capture is a cleartext HTTP POST from a
-client (10.200.0.2) to a test server (10.200.0.1:80); the body carries a
+client (10.200.0.2) to a test server (203.0.113.10:80, or 10.200.0.1:80 for the
+internal case); the body carries a
 labelled NHS number (synthetic: a valid checksum, no real patient).
 """
 import os
@@ -15,8 +16,11 @@ import sys
 from scapy.all import IP, IPv6, IPv6ExtHdrHopByHop, TCP, Ether, wrpcap  # noqa: E402
 from scapy.utils import PcapNgWriter  # noqa: E402
 
-CLIENT, SERVER = "10.200.0.2", "10.200.0.1"
-CLIENT6, SERVER6 = "fd00:200::2", "fd00:200::1"
+# The server sits in documentation ranges (RFC 5737, RFC 3849): "outside the
+# hospital network" to a policy, never routed anywhere. INTERNAL is a private
+# address, inside it.
+CLIENT, SERVER, INTERNAL = "10.200.0.2", "203.0.113.10", "10.200.0.1"
+CLIENT6, SERVER6 = "fd00:200::2", "2001:db8::10"
 MAC_C, MAC_S = "02:00:00:00:00:02", "02:00:00:00:00:01"
 T0 = 1732838400.0  # 2024-11-29T00:00:00Z
 PHI = b"Patient NHS no 401 023 2137, DOB 01/02/1960"
@@ -26,8 +30,8 @@ BENIGN = b"Ward round notes: bed 4 needs a new chair. No patient details."
 class Conv:
     """One TCP conversation with explicit sequence numbers."""
 
-    def __init__(self, sport, v6=False, isn_c=1000, isn_s=5000):
-        self.sport, self.v6 = sport, v6
+    def __init__(self, sport, v6=False, isn_c=1000, isn_s=5000, server=SERVER):
+        self.sport, self.v6, self.server = sport, v6, server
         self.isn_c, self.isn_s = isn_c, isn_s
         self.t = T0
         self.pkts = []
@@ -39,7 +43,7 @@ class Conv:
             if ext:
                 ip = ip / IPv6ExtHdrHopByHop()
             return ip
-        src, dst = (CLIENT, SERVER) if to_server else (SERVER, CLIENT)
+        src, dst = (CLIENT, self.server) if to_server else (self.server, CLIENT)
         return IP(src=src, dst=dst, id=len(self.pkts) + 1, flags="DF")
 
     def add(self, to_server, flags, seq, ack, payload=b"", ext=False):
@@ -73,8 +77,8 @@ def request(host, body):
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-def in_order(host, body, sport, v6=False):
-    c = Conv(sport, v6=v6)
+def in_order(host, body, sport, v6=False, server=SERVER):
+    c = Conv(sport, v6=v6, server=server)
     c.handshake()
     data = request(host, body)
     c.add(True, "PA", c.isn_c + 1, c.isn_s + 1, data, ext=v6)
@@ -130,6 +134,8 @@ def main():
         "http-post-phi-whatsapp.pcap": in_order("web.whatsapp.com", PHI, 40001),
         "http-post-phi-other.pcap": in_order("records.example.org", PHI, 40002),
         "http-post-benign-other.pcap": in_order("records.example.org", BENIGN, 40003),
+        "http-post-phi-internal.pcap": in_order("records.example.org", PHI, 40009,
+                                                server=INTERNAL),
         "http-post-phi-split-ooo.pcap": split_out_of_order("records.example.org", PHI, 40004),
         "http-post-phi-overlap-first.pcap": overlap("records.example.org", PHI,
                                                     benign_same_len, 40005),
