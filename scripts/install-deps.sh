@@ -27,4 +27,5 @@ apt-get install -y --no-install-recommends \
 # --- live agent ---
 # --- report ---
 # --- fleet ---
+apt-get install -y --no-install-recommends libcurl4-openssl-dev man-db
 # --- end ---

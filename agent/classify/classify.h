@@ -60,6 +60,13 @@ typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t 
 enum classify_status classify_dns_response(const uint8_t *payload, size_t len,
 					   classify_dns_answer_fn *cb, void *ctx);
 
+/*
+ * The first question's name of a DNS message (query or response), lower
+ * case, into @ret_name (@size bytes): the name a look-up flow is about.
+ */
+enum classify_status classify_dns_query(const uint8_t *payload, size_t len, char *ret_name,
+					size_t size);
+
 /* Bounded IP -> name cache with TTLs (one per worker). */
 struct dns_cache;
 struct dns_cache *classify_dns_cache_new(uint32_t max_entries);
@@ -72,11 +79,29 @@ const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const
 
 /*
  * Wire fingerprints of apps' own protocols (WhatsApp's Noise prologue on
- * 5222/443, STUN attributes of calls, Discord voice discovery, ...). @payload
- * is the first client-to-server payload. Returns a fingerprint name the
- * policy maps to an app ("whatsapp-noise", ...) or NULL.
+ * 5222/443/80, STUN attributes of calls, Discord voice discovery, ...).
+ * Returns a fingerprint name the policy maps to an app or NULL. Names:
+ * "whatsapp-noise", "whatsapp-stun", "discord-voice", "telegram-udp",
+ * "telegram-mtproto", "viber-native", "viber-stun", "signal-stun",
+ * "telegram-stun", "messenger-stun", "teams-stun".
+ *
+ * TCP: @payload is the client stream from its first byte (the reassembly
+ * buffer, as for TLS), since WhatsApp sends "ED\0\1" alone in the first
+ * segment; call again as it grows. UDP: call with each of a flow's first
+ * datagrams, both directions (a call's STUN realm may first appear in the
+ * server's answer), with @dst_port the datagram's destination port; the
+ * first non-NULL answer holds for the flow (8 datagrams are plenty on the
+ * reference captures).
  */
 const char *classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto,
 				 uint16_t dst_port);
+
+/*
+ * True when @payload (no fingerprint yet) is STUN/TURN: calls often name
+ * their app only in a later message (the REALM after a 401, the server's
+ * answer), so a caller that can afford it holds the flow's decision for a
+ * few more datagrams, both directions, before deciding without an app.
+ */
+bool classify_fingerprint_pending(const uint8_t *payload, size_t len, uint8_t ip_proto);
 
 #endif

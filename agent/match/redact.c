@@ -63,7 +63,9 @@ redact_digits(const uint8_t *v, size_t len, size_t keep, struct out *o)
 
 	for (size_t i = 0; i < len; i++)
 		digits += is_digit(v[i]);
-	keep = MIN(keep, digits / 2);
+	/* Keep the last digits only of long numbers: at least twice as many stay hidden. */
+	if (digits < 2 * keep)
+		keep = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (v[i] == 0xC2 && i + 1 < len && v[i + 1] == 0xA0) {
 			put(o, ' '); /* no-break space */

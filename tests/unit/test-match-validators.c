@@ -352,6 +352,14 @@ static const struct vector vectors[] = {
 	BAD("person_name", "Mr 12", "derived: digits"),
 	BAD("person_name", "Smith", "derived: one token"),
 	BAD("person_name", "Mr Sm1th", "derived: digit inside"),
+	BAD("person_name", "Victoria Road", "derived: street word"),
+	BAD("person_name", "Albert Terrace", "derived: street word"),
+	BAD("person_name", "Mark Down", "derived: chat word"),
+	BAD("person_name", "Miss You", "derived: pronoun"),
+	BAD("person_name", "Mr A", "derived: first stop word"),
+	BAD("person_name", "Dr Yours", "derived: last stop word"),
+	OK("person_name", "SMITH, Jane", "SMITH,JANE", "derived: system print order"),
+	OK("person_name", "Mr Will Paterson", "MRWILLPATERSON", "derived: forename that is a word"),
 };
 
 static bool

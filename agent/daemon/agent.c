@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "control/control.h"
+#include "daemon/caps.h"
+#include "daemon/enrich.h"
+#include "daemon/worker.h"
+#include "policy/policy.h"
+
+#define NFLOG_GROUP_BASE     10240 /* NFLOG group of worker i: base + i */
+#define DRAIN_AFTER_RULES_US 100000
+#define GAP_REPORT_EVERY_US  (10 * 1000000LL)
+
+int64_t
+agent_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	(void)sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+void
+agent_emit(struct agent *a, const struct phiguard_event *event)
+{
+	/* Copied into the reporter's ring; never blocks. */
+	if (a->reporter)
+		report_emit(a->reporter, event);
+}
+
+void
+agent_emit_state(struct agent *a, const char *action, uint8_t severity, const char *fmt, ...)
+{
+	struct phiguard_event *ev = calloc(1, sizeof(*ev));
+	va_list ap;
+
+	if (!ev)
+		return;
+	ev->kind = PHIGUARD_EVENT_STATE;
+	ev->timestamp_us = agent_now_us();
+	ev->severity = severity;
+	ev->pid = -1;
+	ev->uid = -1;
+	snprintf(ev->action, sizeof(ev->action), "%s", action);
+	snprintf(ev->rule_name, sizeof(ev->rule_name), "agent-%s", action);
+	va_start(ap, fmt);
+	vsnprintf(ev->message, sizeof(ev->message), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&a->policy_lock);
+	snprintf(ev->policy_version, sizeof(ev->policy_version), "%s", a->policy_version);
+	pthread_mutex_unlock(&a->policy_lock);
+	agent_emit(a, ev);
+	free(ev);
+}
+
+/* Policy */
+
+static const char *
+policy_path(const struct agent *a)
+{
+	return a->options.policy_path ? a->options.policy_path : a->config.policy_file;
+}
+
+static int
+load_policy(struct agent *a, struct policy **ret, char *source, size_t source_len,
+            struct phiguard_error *err)
+{
+	const char *path = policy_path(a);
+	struct stat st;
+
+	memset(err, 0, sizeof(*err));
+	/* No policy file and none asked for by name: the embedded default protects the host. */
+	if (!a->options.policy_path && stat(path, &st) < 0 && errno == ENOENT) {
+		snprintf(source, source_len, "embedded default");
+		return policy_load_default(ret, err);
+	}
+	snprintf(source, source_len, "%s", path);
+	return policy_load_file(path, ret, err);
+}
+
+static void
+install_policy(struct agent *a, struct policy *p, const char *source)
+{
+	struct policy *old;
+
+	pthread_mutex_lock(&a->policy_lock);
+	old = a->policy;
+	a->policy = p;
+	snprintf(a->policy_version, sizeof(a->policy_version), "%s", policy_version(p));
+	snprintf(a->policy_hash, sizeof(a->policy_hash), "%s", policy_hash(p));
+	snprintf(a->policy_source, sizeof(a->policy_source), "%s", source);
+	atomic_fetch_add_explicit(&a->policy_gen, 1, memory_order_release);
+	pthread_mutex_unlock(&a->policy_lock);
+	/* Workers hold their own references; ours to the old one goes. */
+	policy_unref(old);
+}
+
+static void
+reload_policy(struct agent *a, const char *why)
+{
+	struct phiguard_error err;
+	char source[CONFIG_PATH_MAX];
+	struct policy *p = NULL;
+	int r;
+
+	r = load_policy(a, &p, source, sizeof(source), &err);
+	if (r < 0) {
+		a->reloads_refused++;
+		snprintf(a->last_reload_error, sizeof(a->last_reload_error), "%s:%u:%u: %s",
+		         err.file, err.line, err.column, err.msg);
+		log_warnx("policy reload (%s) refused, keeping version '%s': %s", why,
+		          a->policy_version, a->last_reload_error);
+		agent_emit_state(a, "policy-refused", 7,
+		                 "policy reload refused, version %s stays in force: %s",
+		                 a->policy_version, a->last_reload_error);
+		return;
+	}
+	a->reloads++;
+	install_policy(a, p, source);
+	log_info("policy version '%s' from %s in force (%s)", a->policy_version, source, why);
+	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
+	                 a->policy_version, source);
+}
+
+/* Rules */
+
+static void
+own_cgroup(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[512];
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* Only a cgroup of our own (our unit): anything wider would exempt other programs. */
+		if (!strncmp(line, "0::/", 4) && strstr(line, "/phiguard.service") &&
+		    strlen(line + 3) < len)
+			memcpy(buf, line + 3, strlen(line + 3) + 1);
+	}
+	fclose(f);
+}
+
+/* Our own peers are never queued: resolve them now, before our rules exist. */
+static void
+exempt_peer(struct rules_config *rc, const char *host, uint16_t port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	char service[8];
+
+	if (!host[0] || port == 0)
+		return;
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0) {
+		log_warnx("cannot resolve '%s': its traffic will be inspected like any other",
+		          host);
+		return;
+	}
+	for (struct addrinfo *ai = res; ai && rc->n_exempt < RULES_EXEMPT_MAX; ai = ai->ai_next) {
+		struct rules_exempt *e = &rc->exempt[rc->n_exempt];
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, e->addr, sizeof(e->addr), NULL, 0,
+		                NI_NUMERICHOST) != 0)
+			continue;
+		e->family = ai->ai_family;
+		e->port = port;
+		rc->n_exempt++;
+	}
+	freeaddrinfo(res);
+}
+
+static void
+policy_server(const char *url, char *host, size_t len, uint16_t *port)
+{
+	const char *p = strstr(url, "://"), *end;
+	size_t n;
+
+	host[0] = '\0';
+	*port = 443;
+	if (!p)
+		return;
+	p += 3;
+	end = p + strcspn(p, ":/");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len)
+		return;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (*end == ':')
+		*port = (uint16_t)atoi(end + 1);
+}
+
+static void
+rules_config_from(struct agent *a)
+{
+	struct rules_config *rc = &a->rules_config;
+	char host[256];
+	uint16_t port;
+
+	memset(rc, 0, sizeof(*rc));
+	memcpy(rc->tcp_queues, a->config.tcp_queues, sizeof(rc->tcp_queues));
+	rc->n_tcp_queues = a->config.n_tcp_queues;
+	rc->has_udp_queue = a->config.has_udp_queue;
+	rc->udp_queue = a->config.udp_queue;
+	rc->fail_open = a->config.fail_open;
+	own_cgroup(rc->cgroup, sizeof(rc->cgroup));
+	if (a->report_config.collector.enabled)
+		exempt_peer(rc, a->report_config.collector.address,
+		            a->report_config.collector.port);
+	policy_server(a->config.policy_url, host, sizeof(host), &port);
+	exempt_peer(rc, host, port);
+}
+
+/* Workers */
+
+static int
+start_workers(struct agent *a)
+{
+	unsigned n = a->config.n_tcp_queues + (a->config.has_udp_queue ? 1 : 0);
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool udp = i == a->config.n_tcp_queues;
+		struct worker_options wo = {
+			.queue = udp ? a->config.udp_queue : a->config.tcp_queues[i],
+			.udp = udp,
+			.fail_open = a->config.fail_open,
+			.nflog_group = (int)(NFLOG_GROUP_BASE + i),
+			.max_flows = a->config.max_flows,
+			.attribute_flows = a->config.attribution == ATTRIBUTION_FLOWS,
+		};
+		r = worker_new(a, &wo, &a->workers[i]);
+		if (r == -EBUSY || r == -EEXIST) {
+			/* Someone else holds this NFLOG group: inspect without DNS names there. */
+			wo.nflog_group = -1;
+			r = worker_new(a, &wo, &a->workers[i]);
+		}
+		if (r < 0) {
+			errno = -r;
+			log_warn("cannot bind NFQUEUE %u (is another agent running?)", wo.queue);
+			return r;
+		}
+		a->n_workers++;
+		if (wo.nflog_group >= 0)
+			a->rules_config.nflog_groups[a->rules_config.n_nflog_groups++] =
+			        (uint16_t)wo.nflog_group;
+	}
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		r = worker_start(a->workers[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void
+stop_workers(struct agent *a)
+{
+	for (unsigned i = 0; i < a->n_workers; i++)
+		worker_stop(a->workers[i]);
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		worker_join(a->workers[i]);
+		worker_free(a->workers[i]);
+		a->workers[i] = NULL;
+	}
+	a->n_workers = 0;
+}
+
+/* Status */
+
+#define LOAD(x) ((uint64_t)atomic_load_explicit(&(x), memory_order_relaxed))
+
+/* The kernel's own per-queue counters (/proc/net/netfilter/nfnetlink_queue). */
+static void
+kernel_queue_stats(FILE *out, uint16_t queue, const char *prefix)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned num, portid, total, mode, range, qdrop, udrop, seq, one;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%u %u %u %u %u %u %u %u %u", &num, &portid, &total, &mode, &range, &qdrop,
+	              &udrop, &seq, &one) == 9) {
+		if (num != queue)
+			continue;
+		fprintf(out,
+		        "%s.kernel_waiting %u\n%s.kernel_queue_dropped %u\n"
+		        "%s.kernel_user_dropped %u\n%s.kernel_id_sequence %u\n",
+		        prefix, total, prefix, qdrop, prefix, udrop, prefix, seq);
+	}
+	fclose(f);
+}
+
+static void
+worker_status(FILE *out, const struct worker *w, unsigned i)
+{
+	const struct worker_stats *s = worker_stats(w);
+	const struct worker_options *o = worker_options(w);
+	const struct nfq_features *f = worker_features(w);
+	char p[32];
+
+	snprintf(p, sizeof(p), "queue.%u", i);
+	fprintf(out, "%s.number %u\n%s.transport %s\n%s.gso %s\n%s.fail_open %s\n", p, o->queue, p,
+	        o->udp ? "udp" : "tcp", p, f->gso ? "true" : "false", p,
+	        f->fail_open ? "true" : "false");
+	fprintf(out,
+	        "%s.packets %" PRIu64 "\n%s.bytes %" PRIu64 "\n%s.gso_packets %" PRIu64
+	        "\n%s.truncated %" PRIu64 "\n",
+	        p, LOAD(s->packets), p, LOAD(s->bytes), p, LOAD(s->gso), p, LOAD(s->truncated));
+	fprintf(out,
+	        "%s.uninspected %" PRIu64 "\n%s.overruns %" PRIu64 "\n%s.send_errors %" PRIu64
+	        "\n%s.verdict_messages %" PRIu64 "\n",
+	        p, LOAD(s->missed), p, LOAD(s->overruns), p, LOAD(s->send_errors), p,
+	        LOAD(s->verdict_msgs));
+	fprintf(out,
+	        "%s.passed %" PRIu64 "\n%s.inspected %" PRIu64 "\n%s.bypassed %" PRIu64
+	        "\n%s.blocked %" PRIu64 "\n%s.dns_observed %" PRIu64 "\n",
+	        p, LOAD(s->passed), p, LOAD(s->inspected), p, LOAD(s->bypassed), p,
+	        LOAD(s->blocked), p, LOAD(s->dns_observed));
+	fprintf(out,
+	        "%s.flows_active %" PRIu64 "\n%s.flows_total %" PRIu64 "\n%s.events %" PRIu64
+	        "\n%s.sockets_found %" PRIu64 "\n",
+	        p, LOAD(s->flows_active), p, LOAD(s->flows_total), p, LOAD(s->events), p,
+	        LOAD(s->attributed));
+	kernel_queue_stats(out, o->queue, p);
+}
+
+static void
+collector_status(struct agent *a, FILE *out)
+{
+	struct report_status rs;
+
+	if (!a->reporter)
+		return;
+	report_get_status(a->reporter, &rs);
+	control_put(out, "collector.state", "%s", report_link_name(rs.link));
+	if (rs.last_error[0])
+		control_put(out, "collector.last_error", "%s", rs.last_error);
+	fprintf(out,
+	        "collector.spool_events %" PRIu64 "\ncollector.spool_bytes %" PRIu64
+	        "\ncollector.emitted %" PRIu64 "\ncollector.acked %" PRIu64
+	        "\ncollector.dropped_ring %" PRIu64 "\ncollector.dropped_spool %" PRIu64 "\n",
+	        rs.spool_events, rs.spool_bytes, rs.emitted, rs.acked, rs.dropped_ring,
+	        rs.dropped_spool);
+}
+
+static void
+status(struct agent *a, FILE *out)
+{
+	struct enricher_counters ec = { 0 };
+
+	fprintf(out, "agent.pid %d\nagent.uptime_s %" PRId64 "\n", (int)getpid(),
+	        (agent_now_us() - a->started_us) / 1000000);
+	pthread_mutex_lock(&a->policy_lock);
+	control_put(out, "policy.version", "%s", a->policy_version);
+	control_put(out, "policy.hash", "%s", a->policy_hash);
+	control_put(out, "policy.source", "%s", a->policy_source);
+	pthread_mutex_unlock(&a->policy_lock);
+	fprintf(out, "policy.reloads %" PRIu64 "\npolicy.reloads_refused %" PRIu64 "\n", a->reloads,
+	        a->reloads_refused);
+	if (a->last_reload_error[0])
+		control_put(out, "policy.last_error", "%s", a->last_reload_error);
+	fprintf(out, "rules.backend iptables-nft\nrules.ipv6 %s\nrules.nft_queue_available %s\n",
+	        a->rules.ipv6 ? "true" : "false", a->rules.nft_queue ? "true" : "false");
+	fprintf(out, "rules.fail_open %s\nqueues.count %u\n",
+	        a->config.fail_open ? "true" : "false", a->n_workers);
+	for (unsigned i = 0; i < a->n_workers; i++)
+		worker_status(out, a->workers[i], i);
+	if (a->enricher)
+		enricher_get_counters(a->enricher, &ec);
+	fprintf(out,
+	        "attribution.mode %s\nattribution.events %" PRIu64
+	        "\nattribution.attributed %" PRIu64 "\nattribution.unattributed %" PRIu64 "\n",
+	        a->config.attribution == ATTRIBUTION_FLOWS ? "flows"
+	        : a->config.attribution == ATTRIBUTION_OFF ? "off"
+	                                                   : "events",
+	        ec.events, ec.attributed, ec.unattributed);
+	fprintf(out,
+	        "attribution.cache_hits %" PRIu64 "\nattribution.cache_misses %" PRIu64
+	        "\nattribution.proc_scans %" PRIu64 "\nattribution.proc_scans_skipped %" PRIu64
+	        "\n",
+	        ec.cache.hits, ec.cache.misses, ec.cache.scans, ec.cache.scans_skipped);
+	collector_status(a, out);
+}
+
+static void
+control_handler(const char *request, FILE *out, void *ctx)
+{
+	struct agent *a = ctx;
+
+	if (!strcmp(request, "status"))
+		status(a, out);
+	else if (!strcmp(request, "reload")) {
+		reload_policy(a, "control socket");
+		control_put(out, "policy.version", "%s", a->policy_version);
+		control_put(out, "policy.last_error", "%s", a->last_reload_error);
+	} else
+		control_put(out, "error", "unknown request '%s'", request);
+}
+
+/* Inspection gaps: overload (fail-open passes) and periods with no agent at all. */
+
+static void
+check_gaps(struct agent *a, uint64_t *last_missed, int64_t *last_report)
+{
+	uint64_t missed = 0;
+	int64_t now = agent_now_us();
+
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		const struct worker_stats *s = worker_stats(a->workers[i]);
+		missed += LOAD(s->missed) + LOAD(s->overruns);
+	}
+	if (missed > *last_missed && now - *last_report >= GAP_REPORT_EVERY_US) {
+		agent_emit_state(a, "inspection-gap", 6,
+		                 "overload: %" PRIu64
+		                 " packets passed uninspected (fail-open) since the last report",
+		                 missed - *last_missed);
+		*last_missed = missed;
+		*last_report = now;
+		a->gap_reports++;
+	}
+}
+
+static void
+publish_state(struct agent *a)
+{
+	struct report_state st = { 0 };
+
+	pthread_mutex_lock(&a->policy_lock);
+	snprintf(st.policy_version, sizeof(st.policy_version), "%s", a->policy_version);
+	snprintf(st.policy_hash, sizeof(st.policy_hash), "%s", a->policy_hash);
+	pthread_mutex_unlock(&a->policy_lock);
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		const struct worker_stats *s = worker_stats(a->workers[i]);
+		st.packets += LOAD(s->packets);
+		st.flows += LOAD(s->flows_total);
+		st.alerts += LOAD(s->events);
+		st.blocks += LOAD(s->blocked);
+	}
+	st.uninspected_periods = a->gap_reports;
+	report_set_state(a->reporter, &st);
+}
+
+static void
+report_stale(struct agent *a, int64_t last_alive_us)
+{
+	if (!a->rules.stale)
+		return;
+	a->gap_reports++;
+	if (last_alive_us > 0)
+		agent_emit_state(
+		        a, "inspection-gap", 6,
+		        "the previous agent stopped without removing its rules: no inspection for about %" PRId64
+		        " s (traffic %s)",
+		        (agent_now_us() - last_alive_us) / 1000000,
+		        a->config.fail_open ? "passed uninspected" : "was held");
+	else
+		agent_emit_state(
+		        a, "inspection-gap", 6,
+		        "the previous agent stopped without removing its rules: traffic %s until now",
+		        a->config.fail_open ? "passed uninspected" : "was held");
+}
+
+/* The control socket's mtime is our heartbeat: after a crash it says when we were last alive. */
+static int64_t
+last_alive(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+}
+
+/* Main loop */
+
+struct loop {
+	int sfd;
+	int ifd;
+	int iwd;
+	int cfd;
+	int tfd;
+};
+
+static int
+watch_policy(struct agent *a, struct loop *l)
+{
+	char dir[CONFIG_PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", policy_path(a));
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	l->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (l->ifd < 0)
+		return -errno;
+	l->iwd = inotify_add_watch(l->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+	return l->iwd < 0 ? -errno : 0;
+}
+
+static bool
+policy_changed(struct agent *a, struct loop *l)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *base = strrchr(policy_path(a), '/');
+	bool changed = false;
+	ssize_t n;
+
+	base = base ? base + 1 : policy_path(a);
+	while ((n = read(l->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			if (ev->len && !strcmp(ev->name, base) && !(ev->mask & IN_CREATE))
+				changed = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return changed;
+}
+
+static void
+on_signal(struct agent *a, struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload_policy(a, "SIGHUP");
+		else
+			atomic_store(&a->stopping, true);
+	}
+}
+
+static void
+run_loop(struct agent *a, struct loop *l)
+{
+	uint64_t last_missed = 0, watchdog_us = 0;
+	int64_t last_gap_report = 0;
+	bool watchdog = false;
+
+#ifdef HAVE_LIBSYSTEMD
+	watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
+#endif
+	(void)watchdog_us;
+	while (!atomic_load(&a->stopping)) {
+		struct pollfd fds[] = {
+			{ .fd = l->sfd, .events = POLLIN },
+			{ .fd = l->ifd, .events = POLLIN },
+			{ .fd = l->cfd, .events = POLLIN },
+			{ .fd = l->tfd, .events = POLLIN },
+		};
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			break;
+		}
+		if (fds[0].revents)
+			on_signal(a, l);
+		if (fds[1].revents && policy_changed(a, l))
+			reload_policy(a, "policy file changed");
+		if (fds[2].revents)
+			(void)control_serve_one(l->cfd, control_handler, a);
+		if (fds[3].revents) {
+			uint64_t ticks;
+			(void)!read(l->tfd, &ticks, sizeof(ticks));
+			check_gaps(a, &last_missed, &last_gap_report);
+			publish_state(a);
+			(void)utimensat(AT_FDCWD, a->config.control_socket, NULL, 0);
+			if (watchdog)
+				notify("WATCHDOG=1");
+		}
+	}
+}
+
+static int
+loop_open(struct agent *a, struct loop *l)
+{
+	sigset_t mask;
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
+		return -errno;
+	r = watch_policy(a, l);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot watch the policy file for changes, reload with SIGHUP");
+	}
+	l->cfd = control_listen(a->config.control_socket);
+	if (l->cfd < 0) {
+		errno = -l->cfd;
+		log_warn("control socket '%s'", a->config.control_socket);
+		return l->cfd;
+	}
+	return 0;
+}
+
+static void
+loop_close(struct agent *a, struct loop *l)
+{
+	if (l->sfd >= 0)
+		close(l->sfd);
+	if (l->ifd >= 0)
+		close(l->ifd);
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->cfd >= 0) {
+		close(l->cfd);
+		(void)unlink(a->config.control_socket);
+	}
+}
+
+static void
+identity_to_report(struct agent *a)
+{
+	struct report_config *rc = &a->report_config;
+	struct report_labels *l = &rc->labels;
+
+	snprintf(rc->host_name, sizeof(rc->host_name), "%s", a->config.host_name);
+	snprintf(rc->host_id, sizeof(rc->host_id), "%s", a->config.host_id);
+	l->n = 0;
+	for (unsigned i = 0; i < a->config.n_labels && l->n < REPORT_LABELS_MAX; i++, l->n++) {
+		snprintf(l->key[l->n], sizeof(l->key[l->n]), "%s", a->config.label_keys[i]);
+		snprintf(l->value[l->n], sizeof(l->value[l->n]), "%s", a->config.label_values[i]);
+	}
+}
+
+static int
+setup(struct agent *a, const struct agent_options *options)
+{
+	struct phiguard_error err;
+	char source[CONFIG_PATH_MAX];
+	struct policy *p = NULL;
+	int r;
+
+	a->options = *options;
+	a->started_us = agent_now_us();
+	pthread_mutex_init(&a->policy_lock, NULL);
+	config_defaults(&a->config);
+	report_config_defaults(&a->report_config);
+	if (options->config_path) {
+		r = config_load(&a->config, options->config_path, &err);
+		if (r == 0 && a->config.have_document)
+			r = report_config_parse(&a->report_config, &a->config.document,
+			                        a->config.report_node, a->config.spool_node,
+			                        options->config_path, &err);
+		if (r < 0) {
+			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+			return r;
+		}
+	}
+	identity_to_report(a);
+	a->reporter = report_start(&a->report_config, &err);
+	if (!a->reporter) {
+		log_warnx("cannot start reporting: %s", err.msg);
+		return -EIO;
+	}
+	r = load_policy(a, &p, source, sizeof(source), &err);
+	if (r < 0) {
+		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+		return r;
+	}
+	install_policy(a, p, source);
+	if (a->config.attribution != ATTRIBUTION_OFF) {
+		a->enricher = enricher_new(a, a->config.attribution_cache);
+		if (!a->enricher)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+teardown(struct agent *a)
+{
+	char err[512] = "";
+
+	/* Rules first, while the workers still answer: nothing is left waiting in a queue. */
+	if (a->rules_installed && rules_remove(err, sizeof(err)) < 0)
+		log_warnx("cannot remove firewall rules: %s", err);
+	if (a->n_workers)
+		usleep(DRAIN_AFTER_RULES_US);
+	stop_workers(a);
+	enricher_free(a->enricher);
+	a->enricher = NULL;
+	/* Last: everything above may still emit. Undelivered events stay spooled. */
+	report_stop(a->reporter);
+	a->reporter = NULL;
+	a->policy = policy_unref(a->policy);
+	config_release(&a->config);
+}
+
+int
+agent_run(const struct agent_options *options)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct loop l = { .sfd = -1, .ifd = -1, .iwd = -1, .cfd = -1, .tfd = -1 };
+	char err[512] = "";
+	int64_t alive_us;
+	sigset_t mask;
+	int ret = CLI_EXIT_ERROR, r;
+
+	if (!a)
+		return CLI_EXIT_ERROR;
+	/* Before any thread starts: signals go to the main loop's signalfd only. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (setup(a, options) < 0)
+		goto out;
+	alive_us = last_alive(a->config.control_socket);
+	rules_config_from(a);
+	/* Queues first: once the rules are in, packets must find a listener. */
+	if (start_workers(a) < 0)
+		goto out;
+	r = rules_install(&a->rules_config, &a->rules, err, sizeof(err));
+	if (r < 0) {
+		log_warnx("cannot install firewall rules: %s", err);
+		goto out;
+	}
+	a->rules_installed = true;
+	if (loop_open(a, &l) < 0)
+		goto out;
+	r = caps_reduce();
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot drop capabilities, continuing with full root");
+	}
+	log_info("protecting this host: policy '%s' (%s), %u queues, fail-%s, IPv6 %s",
+	         a->policy_version, a->policy_source, a->n_workers,
+	         a->config.fail_open ? "open" : "closed", a->rules.ipv6 ? "on" : "off");
+	report_stale(a, alive_us);
+	notify("READY=1");
+	run_loop(a, &l);
+	notify("STOPPING=1");
+	ret = CLI_EXIT_OK;
+out:
+	loop_close(a, &l);
+	teardown(a);
+	pthread_mutex_destroy(&a->policy_lock);
+	free(a);
+	return ret;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_DAEMON_AGENT_H
+#define PHIGUARD_DAEMON_AGENT_H
+
+/*
+ * The live agent: rules, one worker thread per queue, the attribution
+ * thread, the reporter, and the main thread (signals, reload, status).
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <phiguard/event.h>
+
+#include "daemon/agent_config.h"
+#include "report/report.h"
+#include "verdict/rules.h"
+
+struct policy;
+struct worker;
+struct enricher;
+
+struct agent_options {
+	const char *config_path; /* NULL: embedded defaults */
+	const char *policy_path; /* --policy: overrides policy.file */
+	bool stdout_tty;
+};
+
+struct agent {
+	struct agent_config config;
+	struct agent_options options;
+
+	/* The policy in force. Workers adopt it when policy_gen moves (rare: lock is fine). */
+	pthread_mutex_t policy_lock;
+	struct policy *policy;
+	atomic_uint_fast64_t policy_gen;
+	char policy_version[64];
+	char policy_hash[72];
+	char policy_source[CONFIG_PATH_MAX];
+	uint64_t reloads;
+	uint64_t reloads_refused;
+	uint64_t gap_reports;
+	char last_reload_error[1024];
+
+	struct report_config report_config;
+	struct reporter *reporter;
+
+	struct enricher *enricher;
+	struct worker *workers[MARK_SHARD_MAX + 1];
+	unsigned n_workers;
+	struct rules_config rules_config;
+	struct rules_report rules;
+	bool rules_installed;
+	int64_t started_us;
+	atomic_bool stopping;
+};
+
+/* Run until SIGINT/SIGTERM. Returns a CLI exit code. */
+int agent_run(const struct agent_options *options);
+
+/* Hand an event to the reporter. Any thread, never blocks. */
+void agent_emit(struct agent *agent, const struct phiguard_event *event);
+
+/* A state event from the agent itself (policy refused, inspection gap, overload). */
+void agent_emit_state(struct agent *agent, const char *action, uint8_t severity, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+
+int64_t agent_now_us(void);
+
+#endif

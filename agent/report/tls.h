@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_REPORT_TLS_H
+#define PHIGUARD_REPORT_TLS_H
+
+/*
+ * Mutual-TLS client connections to the collector (OpenSSL): the pinned CA
+ * is the only trust anchor, the collector's name (or IP address) is checked
+ * against its certificate, TLS 1.2 with ECDHE and AEAD suites or TLS 1.3.
+ * Non-blocking sockets; every call is bounded by a timeout. Errors come back
+ * as sentences for people in @err ("collector certificate rejected: ...",
+ * "collector refused our client certificate: ...").
+ */
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "report/report.h"
+
+struct tls_conn;
+
+/* 0 or negative errno with @err filled. */
+int tls_connect(const struct report_collector *collector, int timeout_ms,
+                struct tls_conn **ret_conn, char *err, size_t err_size);
+
+/* Write all of @data. 0, -ETIMEDOUT, or another negative errno with @err filled. */
+int tls_write_all(struct tls_conn *conn, const void *data, size_t len, int timeout_ms, char *err,
+                  size_t err_size);
+
+/*
+ * Read what is there, waiting up to @timeout_ms for something: bytes read,
+ * 0 when nothing came, negative errno on error or end of stream (-EPIPE).
+ */
+ssize_t tls_read(struct tls_conn *conn, void *buf, size_t size, int timeout_ms, char *err,
+                 size_t err_size);
+
+/* @graceful: send close_notify and wait briefly for the peer's. Accepts NULL. */
+void tls_close(struct tls_conn *conn, bool graceful);
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Test servers for the live-agent tests, run inside the server namespace.
+
+HTTPS (certificate for every test name) and plain HTTP on the given
+address. GET answers "hello <Host>"; POST stores the body it received under
+--upload-dir (one file per request, named by a counter) and answers with the
+byte count, so a test can check what reached the server, byte for byte.
+"""
+import argparse
+import http.server
+import os
+import socketserver
+import ssl
+import threading
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    upload_dir = "."
+    counter = 0
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = ("hello %s\n" % self.headers.get("Host", "")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        data = b""
+        while len(data) < length:
+            chunk = self.rfile.read(length - len(data))
+            if not chunk:
+                break
+            data += chunk
+        with Handler.lock:
+            Handler.counter += 1
+            name = os.path.join(Handler.upload_dir, "upload-%04d" % Handler.counter)
+        with open(name, "wb") as f:
+            f.write(data)
+        body = ("%d\n" % len(data)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--address", required=True)
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--upload-dir", required=True)
+    ap.add_argument("--tls-port", type=int, default=443)
+    ap.add_argument("--http-port", type=int, default=80)
+    args = ap.parse_args()
+    Handler.upload_dir = args.upload_dir
+
+    tls = Server((args.address, args.tls_port), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+    plain = Server((args.address, args.http_port), Handler)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    tls.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""phiguard run in a real packet path: a client namespace runs the agent, a
+server namespace runs dnsmasq, HTTPS and HTTP upload servers. Real curl.
+Checks what a user or an administrator would notice: rules in and out,
+traffic flowing, flows bypassed, apps flagged or refused, PHI stopped,
+reload, kill -9 and restart. Needs root; exits 77 otherwise."""
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from agent import Agent, field  # noqa: E402
+from netns import Tap, Topology  # noqa: E402
+
+PHI_BODY = (b"Referral for patient John Smith, NHS number 943 476 5919, "
+            b"date of birth 01/02/1960, postcode SW1A 1AA. Diagnosis attached.\n")
+CLEAN_BODY = (b"Quarterly stationery order: 40 boxes of gloves, 12 packs of paper, "
+              b"3 printer cartridges. Deliver to loading bay 2.\n")
+
+
+def jumps(topo, tool):
+    out = topo.client_run([tool, "-w", "-S", "OUTPUT"]).stdout
+    return sum(1 for line in out.splitlines() if line.strip() == "-A OUTPUT -j PHIGUARD-OUT")
+
+
+def snapshot(topo):
+    return (topo.client_run(["iptables-nft", "-w", "-S"]).stdout,
+            topo.client_run(["ip6tables-nft", "-w", "-S"]).stdout)
+
+
+def have_inspection(build):
+    """The pipeline inspects only when classify, policy and match are built in."""
+    try:
+        with open(os.path.join(build, "compile_commands.json")) as f:
+            return "PIPELINE_HAVE_STAGES=1" in f.read()
+    except OSError:
+        return False
+
+
+def policy_with_version(src, path, version):
+    base = os.path.join(src, "policy", "default.yaml")
+    text = open(base).read() if os.path.exists(base) else "version: x\n"
+    if re.search(r"^version:.*$", text, re.M):
+        text = re.sub(r"^version:.*$", 'version: "%s"' % version, text, count=1, flags=re.M)
+    else:
+        text = 'version: "%s"\n' % version + text
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def strict_policy(src):
+    d = os.path.join(src, "policy", "examples")
+    if not os.path.isdir(d):
+        return None
+    for name in sorted(os.listdir(d)):
+        if "strict" in name and name.endswith(".yaml"):
+            return os.path.join(d, name)
+    return None
+
+
+def main():
+    if os.geteuid() != 0:
+        print("1..0 # SKIP needs root (network namespaces)")
+        return 77
+    for tool in ("dnsmasq", "curl", "openssl", "iptables-nft-restore", "setpriv"):
+        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
+            print("1..0 # SKIP %s not installed" % tool)
+            return 77
+    binary = os.environ["PHIGUARD"]
+    src = os.environ["PHIGUARD_SOURCE_ROOT"]
+    pipeline = have_inspection(os.environ.get("PHIGUARD_BUILD_ROOT", ""))
+    t = Tap()
+    topo = Topology("pgl").up()
+    topo.make_ca()
+    os.chmod(topo.dir, 0o755)
+    os.chmod(topo.ca, 0o644)
+    topo.start_dns()
+    topo.start_servers()
+
+    # Another program's rules: they must survive us.
+    topo.client_run(["iptables-nft", "-w", "-N", "OTHER-OUT"], check=True)
+    topo.client_run(["iptables-nft", "-w", "-A", "OUTPUT", "-p", "tcp", "--dport", "5999", "-j",
+                     "OTHER-OUT"], check=True)
+    topo.client_run(["iptables-nft", "-w", "-A", "OTHER-OUT", "-j", "RETURN"], check=True)
+    before = snapshot(topo)
+
+    policy = os.path.join(topo.dir, "policy.yaml")
+    policy_with_version(src, policy, "test-1")
+    agent = Agent(topo, binary, policy=policy).start()
+
+    st = agent.status()
+    t.ok(st.get("policy.version") == "test-1", "status reports the policy version", st)
+    t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
+         "one jump to PHIGUARD-OUT in IPv4 and IPv6 OUTPUT")
+    t.ok("-N OTHER-OUT" in snapshot(topo)[0], "other software's chain left alone")
+
+    rc, code, secs = topo.curl("https://teams.microsoft.com/")
+    t.ok(rc == 0 and code == "200", "Teams (approved) is allowed", (rc, code, agent.log()))
+
+    # Bypass: a 4 MB upload to an unmonitored destination is carried by the kernel.
+    big = os.path.join(topo.dir, "big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(4 << 20))
+    time.sleep(0.4)
+    q0 = agent.queued_packets()
+    n_uploads = len(topo.uploads())
+    rc, code, secs = topo.curl("https://files.example.test/", data=big, timeout=10)
+    time.sleep(0.4)
+    q1 = agent.queued_packets()
+    ups = topo.uploads()
+    t.ok(rc == 0 and code == "200" and len(ups) == n_uploads + 1 and ups[-1] == open(big, "rb").read(),
+         "4 MB upload to an unmonitored destination arrives byte-exact", (rc, code))
+    t.ok(q1 - q0 <= 12, "after classification the agent no longer sees the flow (%d packets queued)"
+         % (q1 - q0), agent.status())
+
+    if pipeline:
+        r = topo.client_run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "curl", "-sS", "--max-time", "5", "--cacert", topo.ca, "-o",
+                             "/dev/null", "-w", "%{http_code}", "https://web.whatsapp.com/"])
+        ev = agent.wait_event(lambda e: field(e, "tls.client.server_name") == "web.whatsapp.com")
+        t.ok(r.returncode == 0, "a flagged WhatsApp connection still works", r.stderr)
+        t.ok(ev is not None and field(ev, "phiguard.verdict") == "flag" and
+             field(ev, "phiguard.app") == "whatsapp" and field(ev, "user.id") == 65534 and
+             (field(ev, "process.pid") or 0) > 0 and
+             str(field(ev, "process.executable") or "").endswith("curl"),
+             "WhatsApp flagged: event with SNI, app, uid, pid, executable", ev or agent.events())
+
+        phi = os.path.join(topo.dir, "phi.txt")
+        clean = os.path.join(topo.dir, "clean.txt")
+        open(phi, "wb").write(PHI_BODY)
+        open(clean, "wb").write(CLEAN_BODY)
+        rc, code, secs = topo.curl("http://upload.example.test/upload", data=phi)
+        leaked = any(b"5919" in u for u in topo.uploads())
+        t.ok(rc != 0 and not leaked, "POST with an NHS number is blocked; the server never gets it",
+             (rc, code, agent.events()[-3:]))
+        rc, code, secs = topo.curl("http://upload.example.test/upload", data=clean)
+        ups = topo.uploads()
+        t.ok(rc == 0 and code == "200" and ups and ups[-1] == CLEAN_BODY,
+             "the same POST without PHI arrives byte-exact", (rc, code))
+    else:
+        for name in ("a flagged WhatsApp connection still works", "WhatsApp flagged event",
+                     "POST with PHI blocked", "POST without PHI arrives"):
+            t.skip(name, "no inspecting pipeline in this build")
+
+    # Reload: a broken policy is refused, the old one stays; a good one is taken.
+    with open(policy + ".tmp", "w") as f:
+        f.write("version: [unclosed\n  rules: {\n")
+    os.rename(policy + ".tmp", policy)
+    agent.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    st = agent.status()
+    t.ok(st.get("policy.version") == "test-1" and st.get("policy.reloads_refused", 0) >= 1,
+         "a broken policy is refused and the old one stays", st)
+    t.ok(agent.wait_event(lambda e: field(e, "event.action") == "policy-refused") is not None,
+         "an event says the policy was refused", agent.events())
+    policy_with_version(src, policy, "test-2")
+    deadline = time.time() + 3
+    while time.time() < deadline and agent.status().get("policy.version") != "test-2":
+        time.sleep(0.1)
+    t.ok(agent.status().get("policy.version") == "test-2",
+         "a changed policy file is loaded without a signal")
+
+    # kill -9: traffic keeps flowing (fail-open); a restart puts the rules back once.
+    agent.stop(signal.SIGKILL)
+    rc, code, secs = topo.curl("https://teams.microsoft.com/")
+    t.ok(rc == 0 and code == "200", "after kill -9 connections still work (fail-open)", (rc, code))
+    agent2 = Agent(topo, binary, policy=policy).start()
+    t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
+         "restart restores the rules without duplicates")
+    t.ok(agent2.wait_event(lambda e: field(e, "event.action") == "inspection-gap") is not None,
+         "the period without inspection is reported", agent2.events())
+    rc, code, secs = topo.curl("https://teams.microsoft.com/")
+    t.ok(rc == 0 and code == "200", "traffic flows through the restarted agent", (rc, code))
+
+    sp = strict_policy(src)
+    if pipeline and sp:
+        agent2.stop(signal.SIGTERM)
+        agent3 = Agent(topo, binary, policy=sp).start()
+        rc, code, secs = topo.curl("https://web.whatsapp.com/")
+        t.ok(rc != 0 and secs < 1.0, "strict policy: WhatsApp refused at once (%.3f s)" % secs,
+             (rc, code, agent3.events()[-3:]))
+        agent2 = agent3
+    else:
+        t.skip("strict policy refuses WhatsApp at once", "no pipeline or strict example")
+
+    rc = agent2.stop(signal.SIGINT)
+    t.ok(rc == 0, "Ctrl-C stops the agent cleanly", agent2.log())
+    t.ok(snapshot(topo) == before, "the firewall is left as it was found", snapshot(topo))
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

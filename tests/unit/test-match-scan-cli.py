@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `phiguard scan` as a user runs it: exit codes, JSON lines, text lines,
+# tokens, stdin, large files streamed in chunks, errors. TAP output.
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+PHIGUARD = os.environ["PHIGUARD"]
+DATA = os.path.join(os.environ["PHIGUARD_SOURCE_ROOT"], "tests", "data", "scan")
+count = 0
+failed = 0
+
+
+def ok(cond, what):
+    global count, failed
+    count += 1
+    if not cond:
+        failed += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", count, what))
+    sys.stdout.flush()
+
+
+def scan(*args, stdin=None):
+    p = subprocess.run([PHIGUARD, "scan", *args], input=stdin, capture_output=True,
+                       timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def data(name):
+    return os.path.join(DATA, name)
+
+
+def main():
+    chat_path = data("clinical-chat.txt")
+    chat = open(chat_path, "rb").read()
+
+    rc, out, err = scan(data("ordinary.txt"))
+    ok(rc == 0 and out == "", "ordinary text: exit 0, no output (rc=%d, out=%r)" % (rc, out))
+
+    rc, out, err = scan("--format", "json", chat_path)
+    ok(rc == 1, "clinical chat: exit 1 (rc=%d)" % rc)
+    lines = [json.loads(l) for l in out.splitlines()]
+    ok(len(lines) > 0 and all(set(["file", "detector", "start", "end", "confidence", "sample"])
+                              <= set(l) for l in lines), "every JSON line has the fields")
+    ok(all(l["confidence"] in ("low", "medium", "high") for l in lines), "confidence names")
+    ok(all("token" not in l for l in lines), "no token without a key")
+    nhs_at = chat.index(b"401 023 2137")
+    nhs = [l for l in lines if l["detector"] == "nhs_number" and l["start"] == nhs_at]
+    ok(len(nhs) == 1 and nhs[0]["end"] == nhs_at + 12 and nhs[0]["confidence"] == "high",
+       "NHS number with 'NHS no' nearby: high at its byte offsets")
+    ok(len(nhs) == 1 and nhs[0]["sample"] == "*** *** 2137", "NHS sample keeps the last four")
+    ok(b"401 023 2137" not in out.encode() and b"4010232137" not in out.encode()
+       and b"jane.doe" not in out.encode(), "no raw value in the output")
+    mail_at = chat.index(b"jane.doe@nhs.net")
+    ok(any(l["detector"] == "email" and l["start"] == mail_at and l["sample"] == "j***@***.net"
+           for l in lines), "e-mail found and redacted")
+    ok(all(l["file"] == chat_path for l in lines), "file field names the file")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        key = os.path.join(tmp, "key")
+        with open(key, "w") as f:
+            f.write("fleet-secret\n")
+        rc, out, err = scan("--format", "json", "--token-key-file", key, chat_path)
+        toks = [json.loads(l).get("token", "") for l in out.splitlines()]
+        ok(rc == 1 and toks and all(re.fullmatch(r"[0-9a-f]{32}", t) for t in toks),
+           "with a key every finding has a 32-hex token")
+        rc2, out2, _ = scan("--format", "json", "--token-key-file", key, chat_path)
+        ok(out2 == out, "tokens are stable across runs")
+
+        # A large file: the value straddles the 64 KiB read boundary.
+        big = os.path.join(tmp, "big.txt")
+        filler = open(data("ordinary.txt"), "rb").read()
+        body = (filler * (65536 // len(filler) + 1))[:65536 - 20]
+        needle = b" patient NHS number 401 023 2137 seen "
+        with open(big, "wb") as f:
+            f.write(body + needle + filler * 400)
+        rc, out, err = scan("--format", "json", big)
+        at = len(body) + needle.index(b"401")
+        found = [json.loads(l) for l in out.splitlines()]
+        ok(rc == 1 and any(l["detector"] == "nhs_number" and l["start"] == at
+                           and l["end"] == at + 12 for l in found),
+           "value across a chunk boundary found at its offset in a %d-byte file"
+           % os.path.getsize(big))
+
+        empty = os.path.join(tmp, "empty")
+        open(empty, "w").close()
+        rc, out, err = scan(empty)
+        ok(rc == 0 and out == "", "empty file: exit 0")
+
+        rc, out, err = scan(tmp)
+        ok(rc == 2 and "phiguard scan: cannot read '%s'" % tmp in err,
+           "a directory: exit 2 with a message (%r)" % err.strip())
+
+        # --policy: the policy's detectors, its own included.
+        pol = os.path.join(tmp, "policy.yaml")
+        with open(pol, "w") as f:
+            f.write('version: "t-1"\n'
+                    'rules:\n'
+                    '  - name: flag-all\n'
+                    '    when: {findings: {detector: any}}\n'
+                    '    action: flag\n'
+                    'detectors:\n'
+                    '  disable: [email]\n'
+                    '  custom:\n'
+                    '    - name: hospital_mrn\n'
+                    '      patterns:\n'
+                    "        - { regex: 'RX1[0-9]{7}', width: 10 }\n"
+                    '      boundary: alnum\n'
+                    '      confidence: medium\n'
+                    '      hotwords: { strong: [mrn] }\n'
+                    '      redact: last4\n')
+        doc = os.path.join(tmp, "mrn.txt")
+        with open(doc, "wb") as f:
+            f.write(b"Patient MRN RX10012345 seen today, jane.doe@nhs.net\n")
+        rc, out, err = scan("--format", "json", "--policy", pol, doc)
+        got = [json.loads(l) for l in out.splitlines()]
+        ok(rc == 1 and any(l["detector"] == "hospital_mrn" and l["start"] == 12
+                           and l["end"] == 22 and l["confidence"] == "high" for l in got),
+           "--policy: the policy's own detector is found, raised by its hotword (%r %r)"
+           % (out, err))
+        ok(not any(l["detector"] == "email" for l in got), "--policy: disabled detector is off")
+        rc, out, err = scan("--policy", os.path.join(tmp, "nope.yaml"), doc)
+        ok(rc == 2 and "nope.yaml" in err, "--policy with a missing file: exit 2 (%r)"
+           % err.strip())
+
+    rc, out, err = scan("-", stdin=chat)
+    ok(rc == 1 and out.startswith("-:"), "stdin as '-': text lines start with '-:'")
+    first = out.splitlines()[0]
+    ok(re.fullmatch(r"-:\d+ [a-z0-9_]+ (low|medium|high) \S.*", first) is not None,
+       "text line: file:offset detector confidence sample (%r)" % first)
+
+    rc, out, err = scan("--min-confidence", "high", "--format", "json", chat_path)
+    ok(rc == 1 and all(json.loads(l)["confidence"] == "high" for l in out.splitlines()),
+       "--min-confidence high keeps only high")
+
+    rc, out, err = scan("/nonexistent/file")
+    ok(rc == 2 and "phiguard scan: cannot open '/nonexistent/file': No such file or directory"
+       in err, "missing file: exit 2 and a clear message (%r)" % err.strip())
+
+    rc, out, err = scan(data("ordinary.txt"), "/nonexistent/file")
+    ok(rc == 2, "an error wins over 'nothing found'")
+
+    rc, out, err = scan("--format", "xml", chat_path)
+    ok(rc == 2 and "unknown format 'xml'" in err, "bad --format: exit 2")
+
+    rc, out, err = scan()
+    ok(rc == 2 and "usage:" in err, "no file: usage, exit 2")
+
+    print("1..%d" % count)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "verdict/rules.h"
+
+static unsigned
+count(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+int
+main(void)
+{
+	struct rules_config c = { 0 };
+	char *t;
+
+	c.tcp_queues[0] = 4;
+	c.tcp_queues[1] = 5;
+	c.n_tcp_queues = 2;
+	c.has_udp_queue = true;
+	c.udp_queue = 6;
+	c.fail_open = true;
+	c.nflog_groups[0] = 100;
+	c.n_nflog_groups = 1;
+
+	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_ok(t != NULL, "render");
+	tap_ok(strncmp(t,
+	               "*filter\n:PHIGUARD-OUT - [0:0]\n:PHIGUARD-IN - [0:0]\n:PHIGUARD-DONE - [0:0]\n",
+	               72) == 0,
+	       "own chains declared (flushed in the same transaction)");
+	tap_ok(strstr(t, "-A PHIGUARD-DONE -j MARK --and-mark 0xff8fffff\n") != NULL,
+	       "our bits are cleared before the packet leaves (no re-route)");
+	tap_eq_int(count(t, "-I OUTPUT 1 -j PHIGUARD-OUT\n"), 1, "jump added when missing");
+	tap_eq_int(count(t, "-I INPUT 1 -j PHIGUARD-IN\n"), 1, "input jump added when missing");
+	tap_eq_int(count(t, "--queue-bypass"), 3, "every queue rule fails open");
+	tap_eq_int(count(t, "-m statistic --mode nth"), 2, "one shard rule per TCP queue");
+	tap_eq_int(count(t, "--every 2 --packet 0"), 1, "first shard takes one in two");
+	tap_eq_int(count(t, "--every 1 --packet 0"), 1, "last shard takes the rest");
+	tap_eq_int(count(t, "--queue-num 6"), 1, "UDP queue");
+	tap_eq_int(count(t, "--nflog-group 100"), 1, "DNS answers copied");
+	tap_ok(strstr(t, "-j CONNMARK --save-mark --nfmask 0x300000 --ctmask 0x300000") != NULL,
+	       "state saved to the connmark, masked");
+	tap_ok(strstr(t,
+	              "\n-A PHIGUARD-OUT -m connmark --mark 0x200000/0x300000 -j RETURN\n-A PHIGUARD-OUT -o lo") !=
+	               NULL,
+	       "bypassed flows leave at the first rule");
+	tap_ok(strstr(t, "-m mark --mark 0x400000/0x700000 -g PHIGUARD-DONE") <
+	               strstr(t, "--save-mark"),
+	       "an unchanged state returns before the save");
+	tap_ok(strstr(t,
+	              "-p tcp -m connmark --mark 0x300000/0x300000 -j REJECT --reject-with tcp-reset") !=
+	               NULL,
+	       "blocked TCP flows are reset by the kernel");
+	tap_ok(strstr(t, "-o lo -j RETURN") < strstr(t, "NFQUEUE"), "loopback never queued");
+	tap_ok(strstr(t, "--mark 0x800000/0x800000 -j RETURN") < strstr(t, "NFQUEUE"),
+	       "the agent's own traffic never queued");
+	tap_ok(strstr(t, "COMMIT\n") != NULL, "one transaction");
+	free(t);
+
+	t = rules_render(&c, RULES_IPV4, 1, 1);
+	tap_eq_int(count(t, "OUTPUT"), 0, "installed twice: the jump is not added again");
+	free(t);
+	t = rules_render(&c, RULES_IPV4, 3, 1);
+	tap_eq_int(count(t, "-D OUTPUT -j PHIGUARD-OUT\n"), 2, "duplicate jumps removed");
+	free(t);
+
+	c.n_tcp_queues = 1;
+	c.fail_open = false;
+	c.has_udp_queue = false;
+	snprintf(c.cgroup, sizeof(c.cgroup), "/system.slice/phiguard.service");
+	t = rules_render(&c, RULES_IPV6, 0, 0);
+	tap_eq_int(count(t, "statistic"), 0, "one queue: no sharding");
+	tap_eq_int(count(t, "--queue-bypass"), 0, "fail-closed: no bypass");
+	tap_eq_int(count(t, "-p udp -j NFQUEUE"), 0, "no UDP queue");
+	tap_ok(strstr(t, "-m cgroup --path /system.slice/phiguard.service -j RETURN") != NULL,
+	       "our own cgroup exempt");
+	free(t);
+	return tap_done();
+}
