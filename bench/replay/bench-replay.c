@@ -22,11 +22,9 @@
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "pipeline/pipeline.h"
-#if PIPELINE_HAVE_STAGES
 #include <phiguard/match.h>
 
 #include "policy/policy.h"
-#endif
 
 #define MSS 1448
 
@@ -192,7 +190,6 @@ run_capture(const char *path, struct pipeline *p, struct run *ret)
 	return r;
 }
 
-#if PIPELINE_HAVE_STAGES
 static int
 count_finding(const struct phiguard_finding *fd, void *ctx)
 {
@@ -249,7 +246,6 @@ run_matcher_only(const char *path, const struct phiguard_matcher *m, uint32_t fl
 	free(streams);
 	return 0;
 }
-#endif
 
 static void
 report(const char *name, const struct run *r, const struct run *base)
@@ -311,23 +307,20 @@ main(int argc, char **argv)
 	uint64_t packets = 0, events = 0;
 	int fd, ret = 1;
 
-#if PIPELINE_HAVE_STAGES
 	struct phiguard_error err;
 
 	if (policy_load_default(&policy, &err) < 0) {
 		fprintf(stderr, "default policy: %s\n", err.msg);
 		return 1;
 	}
-#endif
 	fd = mkstemp(path);
 	if (fd < 0)
 		return 1;
 	close(fd);
 	if (write_capture(path, flows, segs, &packets) < 0)
 		goto out;
-	printf("synthetic capture: %u flows x %u segments of %d bytes, %llu packets, %s stages\n",
-	       flows, segs, MSS, (unsigned long long)packets,
-	       PIPELINE_HAVE_STAGES ? "with" : "WITHOUT");
+	printf("synthetic capture: %u flows x %u segments of %d bytes, %llu packets\n", flows, segs,
+	       MSS, (unsigned long long)packets);
 	/* Warm the page cache, then alternate and keep the best of three of each. */
 	run_capture(path, NULL, &base);
 	pipeline_config_defaults(&cfg);
@@ -354,7 +347,6 @@ main(int argc, char **argv)
 	}
 	report("pcap read + decode", &base, NULL);
 	report("pcap read + pipeline", &full, &base);
-#if PIPELINE_HAVE_STAGES
 	{
 		struct run mo, best = { 0 };
 
@@ -366,14 +358,11 @@ main(int argc, char **argv)
 		printf("pipeline time on top of the matcher: %.1f%%\n",
 		       100.0 * (full.seconds - best.seconds) / full.seconds);
 	}
-#endif
 	if (mem_flows > 0)
 		flow_memory(policy, mem_flows);
 	ret = 0;
 out:
 	unlink(path);
-#if PIPELINE_HAVE_STAGES
 	policy_unref(policy);
-#endif
 	return ret;
 }
