@@ -158,6 +158,30 @@ add_hotwords(struct expr_builder *b, uint16_t di, const struct detector_def *def
 	}
 }
 
+/*
+ * The longest a value of detector @di can be: a later value overlapping an
+ * earlier one ends at most this far past the earlier one's end.
+ */
+static unsigned
+max_extent(const struct phiguard_matcher *m, uint16_t di)
+{
+	unsigned w = 0;
+
+	for (size_t i = 0; i < m->n_expr; i++) {
+		for (size_t k = 0; k < m->expr[i].n_targets; k++) {
+			const struct match_target *t = &m->expr[i].targets[k];
+
+			if (t->detector != di || t->role != MATCH_ROLE_VALUE)
+				continue;
+			if (t->width == 0 || t->pattern->has_extend_left ||
+			    t->pattern->has_extend_right)
+				return MATCH_CAND_MAX;
+			w = MAX(w, t->width);
+		}
+	}
+	return w;
+}
+
 static int
 build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *set,
                 struct phiguard_error *err)
@@ -194,6 +218,7 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 		r = add_patterns(&b, (uint16_t)i, def, err);
 		if (r < 0)
 			return r;
+		d->early_hold = MIN(d->hold, max_extent(m, (uint16_t)i) + MATCH_LOOKAHEAD + 1);
 		add_markers(&b, (uint16_t)i, def, &def->require, MATCH_ROLE_REQUIRE);
 		add_markers(&b, (uint16_t)i, def, &def->structural, MATCH_ROLE_STRUCTURAL);
 		add_hotwords(&b, (uint16_t)i, def, &def->strong, MATCH_ROLE_STRONG);

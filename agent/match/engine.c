@@ -214,9 +214,12 @@ context_of(const struct match_state *st, const struct match_cand *c, uint64_t li
 	*ret_structural = structural;
 }
 
-/* Decide a value, looking at no byte at or after @limit. */
-static void
-decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
+/*
+ * The level of @c from the bytes before @limit, or NONE when it is not
+ * reported (hotword_required without context).
+ */
+static enum phiguard_confidence
+level_of(const struct match_state *st, const struct match_cand *c, uint64_t limit)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
@@ -224,7 +227,7 @@ decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
 
 	context_of(st, c, limit, &hot, &structural);
 	if (c->hotword_required && !hot && !structural)
-		return;
+		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
 		level = raise_level(level);
 	if (structural)
@@ -232,8 +235,17 @@ decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
 	if (c->aggregate >= MATCH_AGGREGATE)
 		level = raise_level(level);
 	level = MIN(level, c->cap);
-	level = MIN(level, def->max_confidence);
-	emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
+	return MIN(level, def->max_confidence);
+}
+
+/* Decide a value, looking at no byte at or after @limit. */
+static void
+decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
+{
+	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
+
+	if (level != PHIGUARD_CONFIDENCE_NONE)
+		emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
 }
 
 static void
@@ -388,6 +400,20 @@ accept(struct match_state *st, const struct match_raw *raw)
 	c->aggregate = aggregate;
 	c->cap = res.cap;
 	c->tag = res.tag;
+	/*
+	 * Hotwords after a value can only raise it. When what comes before
+	 * already gives the highest level it may reach, it is decided as soon
+	 * as no overlapping value can replace it, not a window later: a live
+	 * flow can then be blocked while the value is still in the queue.
+	 */
+	{
+		enum phiguard_confidence top =
+		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
+		enum phiguard_confidence left = level_of(st, c, to);
+
+		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
+		c->early_level = top;
+	}
 	match_redact(def->redact, buf, len, c->sample, sizeof(c->sample));
 	if (m->token_key != NULL && st->scratch->mac != NULL)
 		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, def->name,
@@ -414,7 +440,8 @@ advance(struct match_state *st, uint64_t pos)
 		}
 		for (unsigned i = 0; i < st->n_pending; i++) {
 			const struct match_cand *c = &st->pending[i];
-			uint64_t at = c->to + st->m->det[c->detector].hold;
+			const struct match_detector *d = &st->m->det[c->detector];
+			uint64_t at = c->to + (c->early ? d->early_hold : d->hold);
 
 			if (at < pos && at <= best && (which < 0 || at < best)) {
 				best = at;

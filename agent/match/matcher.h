@@ -69,7 +69,8 @@ struct match_expr {
 struct match_detector {
 	const struct detector_def *def; /* owned by the matcher's set */
 	const struct validator *validator;
-	unsigned hold; /* bytes after a value's end before it is decided */
+	unsigned hold;       /* bytes after a value's end before it is decided */
+	unsigned early_hold; /* the same when the bytes before it already decide it */
 	bool has_context;
 };
 
@@ -110,6 +111,8 @@ struct match_cand {
 	uint64_t from, to;
 	uint16_t detector;
 	bool hotword_required;
+	bool early; /* the bytes before it give its final level, early_level */
+	enum phiguard_confidence early_level;
 	uint8_t aggregate;
 	enum phiguard_confidence cap;
 	const char *tag;

@@ -146,7 +146,7 @@ typedef void gen_fn(struct buf *b);
 
 static gen_fn *const generators[] = { gen_clinical, gen_chat, gen_json, gen_html, gen_numbers };
 static const char *const generator_names[] = { "clinical chat", "ordinary chat", "JSON", "HTML",
-					       "numbers" };
+	                                       "numbers" };
 
 /* @only < 0: the mixed corpus (one fifth of each kind); else one kind. */
 static char *

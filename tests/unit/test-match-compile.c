@@ -82,7 +82,10 @@ static void
 test_empty_and_mismatch(void)
 {
 	struct phiguard_detector_set *set = phiguard_detector_set_new();
-	struct phiguard_matcher *m = NULL, *big = matcher_from(NULL, true, NULL);
+	struct phiguard_matcher *m = NULL,
+	                        *big = matcher_from(
+	                                "detectors:\n  - name: big\n    patterns: ['abc', 'def']\n",
+	                                false, NULL);
 	struct phiguard_scratch *s = NULL;
 	struct phiguard_error err = { 0 };
 	struct found_list fl = { 0 };
