@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The pipeline's own bookkeeping, whatever the policy: one record per flow
+ * The pipeline's own bookkeeping under the default policy: one record per flow
  * with the client as source, malformed packets counted and passed, the flow
  * table bounded with evictions counted, and every flow decided once its
  * client has spoken.
@@ -10,11 +10,9 @@
 
 #include "decode/decode.h"
 #include "pipeline/pipeline.h"
+#include "policy/policy.h"
 #include "tap.h"
 #include "test-decode-build.h"
-#if PIPELINE_HAVE_STAGES
-#include "policy/policy.h"
-#endif
 
 struct seen {
 	unsigned records;
@@ -57,14 +55,11 @@ main(void)
 	struct seen s = { 0 };
 	struct policy *policy = NULL;
 	struct pipeline *p;
+	struct phiguard_error err;
 	uint8_t buf[256];
 	size_t len;
 
-#if PIPELINE_HAVE_STAGES
-	struct phiguard_error err;
-
 	tap_eq_int(policy_load_default(&policy, &err), 0, "default policy loads");
-#endif
 	pipeline_config_defaults(&cfg);
 	cfg.max_flows = 2;
 	cfg.flow_records = true;
@@ -110,8 +105,6 @@ main(void)
 	tap_diag("pipeline state per flow: %zu bytes (plus windows and matcher streams)",
 	         pipeline_flow_memory());
 	pipeline_free(p);
-#if PIPELINE_HAVE_STAGES
 	policy_unref(policy);
-#endif
 	return tap_done();
 }
