@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,16 @@ reporter_main(void *arg)
 {
 	struct reporter *r = arg;
 	int64_t stop_deadline = 0;
+	sigset_t pipe;
+
+	/*
+	 * A collector that closes the connection under a write raises SIGPIPE,
+	 * whose default kills the process. Block it in this thread only (the
+	 * write then fails with EPIPE), leaving the daemon's dispositions alone.
+	 */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	for (;;) {
 		unsigned n = drain(r);
@@ -424,8 +435,9 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 		goto fail;
 	ret = spool_open(&so, &r->spool, NULL);
 	if (ret < 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "spool '%.256s': %s",
-		               config->spool_directory, strerror(-ret));
+		(void)snprintf(
+		        err->msg, sizeof(err->msg), "spool '%.256s': %s", config->spool_directory,
+		        ret == -EPERM ? "owned by another user, refusing it" : strerror(-ret));
 		goto fail;
 	}
 	r->ring = ring_new(config->ring_size);
