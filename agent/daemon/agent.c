@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -128,31 +129,80 @@ install_policy(struct agent *a, struct policy *p, const char *source)
 	policy_unref(old);
 }
 
-static void
-reload_policy(struct agent *a, const char *why)
+static void *
+reload_main(void *arg)
 {
-	struct phiguard_error err;
-	char source[CONFIG_PATH_MAX];
-	struct policy *p = NULL;
-	int r;
+	struct agent *a = arg;
+	uint64_t one = 1;
 
-	r = load_policy(a, &p, source, sizeof(source), &err);
-	if (r < 0) {
+	a->reload_r = load_policy(a, &a->reload_result, a->reload_source, sizeof(a->reload_source),
+	                          &a->reload_err);
+	(void)!write(a->reload_fd, &one, sizeof(one));
+	return NULL;
+}
+
+/* Start a reload; one at a time, requests meanwhile fold into one more. */
+static void
+request_reload(struct agent *a, const char *why)
+{
+	snprintf(a->reload_why, sizeof(a->reload_why), "%s", why);
+	if (a->reloading) {
+		a->reload_pending = true;
+		return;
+	}
+	a->reload_result = NULL;
+	a->reloading = pthread_create(&a->reload_thread, NULL, reload_main, a) == 0;
+	if (!a->reloading)
+		log_warnx("policy reload (%s): cannot start a thread, ignoring", why);
+}
+
+/* The reload thread is done: install its policy or refuse it. */
+static void
+finish_reload(struct agent *a)
+{
+	uint64_t n;
+
+	(void)!read(a->reload_fd, &n, sizeof(n));
+	if (!a->reloading)
+		return;
+	pthread_join(a->reload_thread, NULL);
+	a->reloading = false;
+	if (a->reload_r < 0) {
+		struct phiguard_error *err = &a->reload_err;
 		a->reloads_refused++;
 		snprintf(a->last_reload_error, sizeof(a->last_reload_error), "%s:%u:%u: %s",
-		         err.file, err.line, err.column, err.msg);
-		log_warnx("policy reload (%s) refused, keeping version '%s': %s", why,
+		         err->file, err->line, err->column, err->msg);
+		log_warnx("policy reload (%s) refused, keeping version '%s': %s", a->reload_why,
 		          a->policy_version, a->last_reload_error);
 		agent_emit_state(a, "policy-refused", 7,
 		                 "policy reload refused, version %s stays in force: %s",
 		                 a->policy_version, a->last_reload_error);
-		return;
+	} else {
+		a->reloads++;
+		install_policy(a, a->reload_result, a->reload_source);
+		a->reload_result = NULL;
+		log_info("policy version '%s' from %s in force (%s)", a->policy_version,
+		         a->reload_source, a->reload_why);
+		agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
+		                 a->policy_version, a->reload_source);
 	}
-	a->reloads++;
-	install_policy(a, p, source);
-	log_info("policy version '%s' from %s in force (%s)", a->policy_version, source, why);
-	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
-	                 a->policy_version, source);
+	if (a->reload_pending) {
+		a->reload_pending = false;
+		request_reload(a, a->reload_why);
+	}
+}
+
+static void
+stop_reload(struct agent *a)
+{
+	if (a->reloading) {
+		pthread_join(a->reload_thread, NULL);
+		a->reloading = false;
+		a->reload_result = policy_unref(a->reload_result);
+	}
+	if (a->reload_fd >= 0)
+		close(a->reload_fd);
+	a->reload_fd = -1;
 }
 
 /* Rules */
@@ -425,9 +475,9 @@ control_handler(const char *request, FILE *out, void *ctx)
 	if (!strcmp(request, "status"))
 		status(a, out);
 	else if (!strcmp(request, "reload")) {
-		reload_policy(a, "control socket");
+		request_reload(a, "control socket");
+		control_put(out, "policy.reload", "started");
 		control_put(out, "policy.version", "%s", a->policy_version);
-		control_put(out, "policy.last_error", "%s", a->last_reload_error);
 	} else
 		control_put(out, "error", "unknown request '%s'", request);
 }
@@ -564,7 +614,7 @@ on_signal(struct agent *a, struct loop *l)
 
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload_policy(a, "SIGHUP");
+			request_reload(a, "SIGHUP");
 		else
 			atomic_store(&a->stopping, true);
 	}
@@ -587,8 +637,9 @@ run_loop(struct agent *a, struct loop *l)
 			{ .fd = l->ifd, .events = POLLIN },
 			{ .fd = l->cfd, .events = POLLIN },
 			{ .fd = l->tfd, .events = POLLIN },
+			{ .fd = a->reload_fd, .events = POLLIN },
 		};
-		if (poll(fds, 4, -1) < 0) {
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -597,7 +648,9 @@ run_loop(struct agent *a, struct loop *l)
 		if (fds[0].revents)
 			on_signal(a, l);
 		if (fds[1].revents && policy_changed(a, l))
-			reload_policy(a, "policy file changed");
+			request_reload(a, "policy file changed");
+		if (fds[4].revents)
+			finish_reload(a);
 		if (fds[2].revents)
 			(void)control_serve_one(l->cfd, control_handler, a);
 		if (fds[3].revents) {
@@ -624,8 +677,10 @@ loop_open(struct agent *a, struct loop *l)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
+	if (l->sfd < 0 || l->tfd < 0 || a->reload_fd < 0 ||
+	    timerfd_settime(l->tfd, 0, &its, NULL) < 0)
 		return -errno;
 	r = watch_policy(a, l);
 	if (r < 0) {
@@ -720,6 +775,7 @@ teardown(struct agent *a)
 {
 	char err[512] = "";
 
+	stop_reload(a);
 	/* Rules first, while the workers still answer: nothing is left waiting in a queue. */
 	if (a->rules_installed && rules_remove(err, sizeof(err)) < 0)
 		log_warnx("cannot remove firewall rules: %s", err);
@@ -747,6 +803,7 @@ agent_run(const struct agent_options *options)
 
 	if (!a)
 		return CLI_EXIT_ERROR;
+	a->reload_fd = -1;
 	/* Before any thread starts: signals go to the main loop's signalfd only. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

@@ -44,6 +44,16 @@ struct agent {
 	uint64_t reloads_refused;
 	uint64_t gap_reports;
 	char last_reload_error[1024];
+	/* A reload compiles on its own thread, so signals and status stay answered. */
+	pthread_t reload_thread;
+	bool reloading;
+	bool reload_pending;
+	int reload_fd; /* eventfd: the reload thread is done */
+	char reload_why[64];
+	int reload_r;
+	struct policy *reload_result; /* owned until installed or dropped */
+	struct phiguard_error reload_err;
+	char reload_source[CONFIG_PATH_MAX];
 
 	struct report_config report_config;
 	struct reporter *reporter;
