@@ -508,6 +508,38 @@ mkdir_parents(const char *path)
 	return 0;
 }
 
+/* Is @name one of ours: 16 hex digits + ".seg" or ".tmp", or "ack"? */
+static bool
+spool_file_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(name, "ack") == 0)
+		return true;
+	if (n != 20 || (strcmp(name + 16, ".seg") != 0 && strcmp(name + 16, ".tmp") != 0))
+		return false;
+	return strspn(name, "0123456789abcdef") == 16;
+}
+
+int
+spool_remove(const char *directory)
+{
+	struct dirent *de;
+	DIR *dir;
+	int r = 0;
+
+	dir = opendir(directory);
+	if (dir == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir)) != NULL)
+		if (spool_file_name(de->d_name) && unlinkat(dirfd(dir), de->d_name, 0) < 0)
+			r = -errno;
+	(void)closedir(dir);
+	if (r == 0 && rmdir(directory) < 0 && errno != ENOTEMPTY)
+		r = -errno;
+	return r;
+}
+
 int
 spool_open(const struct spool_options *o, struct spool **ret_spool,
            struct spool_recovery *ret_recovery)

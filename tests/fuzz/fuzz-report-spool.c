@@ -5,7 +5,6 @@
  * never crash, never hand out a record that fails its checksum, and leave a
  * spool that takes appends and acknowledgements.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,26 +35,9 @@ write_file(const char *name, const uint8_t *data, size_t size)
 }
 
 static void
-wipe(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-}
-
-static void
 remove_dir(void)
 {
-	(void)rmdir(dir);
+	(void)spool_remove(dir);
 }
 
 int
@@ -99,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)spool_ack(sp, after);
 	spool_close(sp);
 out:
-	wipe();
+	if (spool_remove(dir) < 0 || mkdir(dir, 0700) < 0)
+		abort();
 	return 0;
 }
