@@ -818,9 +818,22 @@ validate_date(const uint8_t *v, size_t len, struct validator_result *r)
 	char iso[11];
 
 	result_init(r);
-	if (len < 6 || len > 40 || !date_lex(v, len, t, &n) || t[0].sep != 0 || t[0].comma)
+	if (len == 8 && all_digits((const char *)v, 8)) {
+		/* compact forms from clinical systems: 19610312 (ISO) or 12031961 (UK order); the
+		 * year ranges make the two readings exclusive */
+		y = digits_value((const char *)v, 4);
+		m = digits_value((const char *)v + 4, 2);
+		d = digits_value((const char *)v + 6, 2);
+		if (y < DATE_YEAR_MIN || y > DATE_YEAR_MAX || !date_ok(y, m, d)) {
+			d = digits_value((const char *)v, 2);
+			m = digits_value((const char *)v + 2, 2);
+			y = digits_value((const char *)v + 4, 4);
+			if (y < DATE_YEAR_MIN || y > DATE_YEAR_MAX || !date_ok(y, m, d))
+				return false;
+		}
+	} else if (len < 6 || len > 40 || !date_lex(v, len, t, &n) || t[0].sep != 0 || t[0].comma) {
 		return false;
-	if (t[0].number && t[1].number && t[2].number) {
+	} else if (t[0].number && t[1].number && t[2].number) {
 		if (!date_numeric(t, &y, &m, &d))
 			return false;
 	} else if (!date_named(t, &y, &m, &d)) {
@@ -959,76 +972,82 @@ validate_us_mbi(const uint8_t *v, size_t len, struct validator_result *r)
 /*
  * Words that follow a title or forename in ordinary chat but are not surnames:
  * stop words, chat words, numbers, months and days, ward vocabulary, street and building
- * words ("Victoria Road", "Albert Terrace"). Sorted (bsearch).
+ * words ("Victoria Road", "Albert Terrace"), clinical abbreviations that chat writes in
+ * capitals after a name ("Jane NEWS 5"). Sorted (bsearch).
  * Deliberately absent, because they are common UK surnames: who (Dr Who), may, ward,
  * bell, hall, wood, hill, king, young, white, black, brown, green, long, little, day.
  */
 static const char *const name_stop_words[] = {
-	"a",          "about",     "above",      "ac",        "add",      "admission", "admitted",
-	"after",      "afternoon", "again",      "against",   "ago",      "all",       "already",
-	"also",       "am",        "an",         "and",       "any",      "anyone",    "anything",
-	"apr",        "april",     "are",        "as",        "asap",     "ask",       "asked",
-	"at",         "aug",       "august",     "ave",       "avenue",   "away",      "back",
-	"bad",        "bay",       "bays",       "be",        "because",  "bed",       "beds",
-	"been",       "before",    "being",      "below",     "best",     "better",    "between",
-	"bleep",      "bleeped",   "block",      "bloods",    "book",     "booked",    "both",
-	"breakfast",  "btw",       "building",   "busy",      "but",      "by",        "bye",
-	"call",       "called",    "came",       "can",       "cannot",   "cant",      "ccu",
-	"center",     "centre",    "chase",      "chased",    "check",    "checked",   "cheers",
-	"clear",      "clinic",    "close",      "coffee",    "come",     "coming",    "confirm",
-	"confirmed",  "could",     "cover",      "covering",  "crescent", "ct",        "cubicle",
-	"dec",        "december",  "department", "dept",      "did",      "dinner",    "discharge",
-	"discharged", "division",  "do",         "does",      "doing",    "done",      "dont",
-	"down",       "drive",     "drug",       "drugs",     "during",   "each",      "early",
-	"ed",         "eight",     "eighteen",   "eighty",    "either",   "eleven",    "else",
-	"email",      "emailed",   "empty",      "estate",    "even",     "evening",   "ever",
-	"every",      "everyone",  "fast",       "feb",       "february", "feel",      "feeling",
-	"few",        "fifteen",   "fifth",      "fifty",     "fine",     "first",     "five",
-	"floor",      "follow",    "for",        "forty",     "four",     "fourteen",  "fourth",
-	"fri",        "friday",    "from",       "full",      "further",  "fyi",       "garden",
-	"gardens",    "gave",      "get",        "gets",      "getting",  "give",      "given",
-	"go",         "goes",      "going",      "gone",      "good",     "got",       "great",
-	"grove",      "had",       "handover",   "happy",     "has",      "have",      "having",
-	"hdu",        "he",        "hello",      "help",      "her",      "here",      "hers",
-	"hey",        "hi",        "him",        "his",       "hospital", "how",       "hundred",
-	"i",          "icu",       "if",         "im",        "in",       "infirmary", "into",
-	"is",         "it",        "its",        "itu",       "jan",      "january",   "jul",
-	"july",       "jun",       "june",       "just",      "keep",     "kept",      "know",
-	"lane",       "last",      "late",       "later",     "let",      "lets",      "level",
-	"like",       "lol",       "look",       "looked",    "looks",    "lounge",    "lunch",
-	"made",       "make",      "many",       "mar",       "march",    "me",        "meds",
-	"might",      "mine",      "minors",     "mon",       "monday",   "more",      "morning",
-	"most",       "move",      "moved",      "mri",       "much",     "must",      "my",
-	"need",       "needed",    "needs",      "never",     "new",      "next",      "nice",
-	"night",      "nine",      "nineteen",   "ninety",    "no",       "nope",      "nor",
-	"not",        "notes",     "nov",        "november",  "now",      "obs",       "oct",
-	"october",    "of",        "off",        "office",    "ok",       "okay",      "on",
-	"once",       "one",       "only",       "or",        "order",    "other",     "our",
-	"ours",       "out",       "over",       "own",       "paid",     "pain",      "pass",
-	"patient",    "patients",  "period",     "phone",     "place",    "please",    "pls",
-	"plz",        "pm",        "pop",        "practice",  "pt",       "pts",       "put",
-	"quick",      "rang",      "rd",         "ready",     "referral", "referred",  "results",
-	"resus",      "review",    "reviewed",   "right",     "ring",     "road",      "room",
-	"rota",       "round",     "rounds",     "said",      "same",     "sat",       "saturday",
-	"saw",        "say",       "says",       "second",    "see",      "seen",      "send",
-	"sent",       "sep",       "sept",       "september", "seven",    "seventeen", "seventy",
-	"shall",      "she",       "shift",      "should",    "side",     "six",       "sixteen",
-	"sixty",      "so",        "some",       "soon",      "sorry",    "sort",      "sorted",
-	"speak",      "spoke",     "square",     "st",        "station",  "still",     "stop",
-	"street",     "sun",       "sunday",     "sure",      "surgery",  "swap",      "take",
-	"taken",      "tea",       "team",       "tell",      "ten",      "terrace",   "text",
-	"texted",     "than",      "thank",      "thanks",    "that",     "the",       "their",
-	"them",       "then",      "there",      "these",     "they",     "think",     "third",
-	"thirteen",   "thirty",    "this",       "those",     "three",    "through",   "thu",
-	"thur",       "thurs",     "thursday",   "thx",       "to",       "today",     "told",
-	"tomorrow",   "tonight",   "too",        "took",      "transfer", "try",       "trying",
-	"tue",        "tues",      "tuesday",    "twelve",    "twenty",   "two",       "under",
-	"until",      "up",        "update",     "updated",   "upon",     "us",        "use",
-	"used",       "very",      "view",       "was",       "way",      "we",        "wed",
-	"wednesday",  "well",      "were",       "what",      "when",     "where",     "which",
-	"while",      "why",       "will",       "wing",      "with",     "work",      "would",
-	"write",      "wynd",      "xray",       "yeah",      "yep",      "yes",       "yesterday",
-	"yet",        "you",       "your",       "yours",
+	"a",         "about",     "above",     "abx",       "ac",         "add",      "admission",
+	"admitted",  "ae",        "after",     "afternoon", "again",      "against",  "ago",
+	"aki",       "all",       "already",   "also",      "am",         "amu",      "an",
+	"and",       "any",       "anyone",    "anything",  "apr",        "april",    "are",
+	"aru",       "as",        "asap",      "ask",       "asked",      "at",       "aug",
+	"august",    "ave",       "avenue",    "away",      "back",       "bad",      "bay",
+	"bays",      "be",        "because",   "bed",       "beds",       "been",     "before",
+	"being",     "below",     "best",      "better",    "between",    "bleep",    "bleeped",
+	"block",     "bloods",    "bm",        "book",      "booked",     "both",     "bp",
+	"breakfast", "btw",       "building",  "busy",      "but",        "by",       "bye",
+	"call",      "called",    "came",      "can",       "cannot",     "cant",     "ccu",
+	"cdu",       "center",    "centre",    "chase",     "chased",     "check",    "checked",
+	"cheers",    "clear",     "clinic",    "close",     "coffee",     "come",     "coming",
+	"confirm",   "confirmed", "copd",      "could",     "cover",      "covering", "crescent",
+	"crp",       "ct",        "cubicle",   "cxr",       "dec",        "december", "department",
+	"dept",      "did",       "dinner",    "discharge", "discharged", "division", "dnacpr",
+	"dnar",      "do",        "does",      "doing",     "done",       "dont",     "down",
+	"drive",     "drug",      "drugs",     "during",    "each",       "early",    "ecg",
+	"echo",      "ed",        "eight",     "eighteen",  "eighty",     "either",   "eleven",
+	"else",      "email",     "emailed",   "empty",     "eol",        "estate",   "even",
+	"evening",   "ever",      "every",     "everyone",  "fast",       "fbc",      "feb",
+	"february",  "feel",      "feeling",   "few",       "fifteen",    "fifth",    "fifty",
+	"fine",      "first",     "five",      "floor",     "follow",     "for",      "forty",
+	"four",      "fourteen",  "fourth",    "fri",       "friday",     "from",     "full",
+	"further",   "fyi",       "garden",    "gardens",   "gave",       "gcs",      "get",
+	"gets",      "getting",   "give",      "given",     "go",         "goes",     "going",
+	"gone",      "good",      "got",       "great",     "grove",      "had",      "handover",
+	"happy",     "has",       "have",      "having",    "hb",         "hdu",      "he",
+	"hello",     "help",      "her",       "here",      "hers",       "hey",      "hi",
+	"him",       "his",       "hospital",  "how",       "hr",         "hundred",  "i",
+	"icu",       "if",        "im",        "in",        "infirmary",  "inr",      "into",
+	"is",        "it",        "its",       "itu",       "iv",         "jan",      "january",
+	"jul",       "july",      "jun",       "june",      "just",       "keep",     "kept",
+	"know",      "lane",      "last",      "late",      "later",      "let",      "lets",
+	"level",     "lfts",      "like",      "lol",       "look",       "looked",   "looks",
+	"lounge",    "lunch",     "made",      "make",      "many",       "mar",      "march",
+	"me",        "meds",      "might",     "mine",      "minors",     "mon",      "monday",
+	"more",      "morning",   "most",      "move",      "moved",      "mri",      "much",
+	"must",      "my",        "nbm",       "need",      "needed",     "needs",    "never",
+	"new",       "news",      "next",      "ng",        "nice",       "night",    "nine",
+	"nineteen",  "ninety",    "no",        "nope",      "nor",        "not",      "notes",
+	"nov",       "november",  "now",       "obs",       "oct",        "october",  "of",
+	"off",       "office",    "ok",        "okay",      "on",         "once",     "one",
+	"only",      "or",        "order",     "ot",        "other",      "our",      "ours",
+	"out",       "over",      "own",       "paid",      "pain",       "pass",     "patient",
+	"patients",  "period",    "phone",     "physio",    "place",      "please",   "pls",
+	"plz",       "pm",        "pop",       "practice",  "pt",         "pts",      "put",
+	"quick",     "rang",      "rd",        "ready",     "referral",   "referred", "results",
+	"resus",     "review",    "reviewed",  "right",     "ring",       "road",     "room",
+	"rota",      "round",     "rounds",    "rr",        "said",       "salt",     "same",
+	"sat",       "sats",      "saturday",  "saw",       "say",        "says",     "second",
+	"see",       "seen",      "send",      "sent",      "sep",        "sept",     "september",
+	"seven",     "seventeen", "seventy",   "shall",     "she",        "shift",    "should",
+	"side",      "six",       "sixteen",   "sixty",     "so",         "some",     "soon",
+	"sorry",     "sort",      "sorted",    "speak",     "spo",        "spoke",    "square",
+	"st",        "station",   "still",     "stop",      "street",     "sun",      "sunday",
+	"sure",      "surgery",   "sw",        "swap",      "take",       "taken",    "tea",
+	"team",      "tell",      "temp",      "ten",       "terrace",    "text",     "texted",
+	"than",      "thank",     "thanks",    "that",      "the",        "their",    "them",
+	"then",      "there",     "these",     "they",      "think",      "third",    "thirteen",
+	"thirty",    "this",      "those",     "three",     "through",    "thu",      "thur",
+	"thurs",     "thursday",  "thx",       "to",        "today",      "told",     "tomorrow",
+	"tonight",   "too",       "took",      "transfer",  "try",        "trying",   "tto",
+	"ttos",      "tue",       "tues",      "tuesday",   "twelve",     "twenty",   "two",
+	"ue",        "under",     "until",     "up",        "update",     "updated",  "upon",
+	"us",        "use",       "used",      "uti",       "very",       "view",     "was",
+	"way",       "we",        "wed",       "wednesday", "well",       "were",     "what",
+	"when",      "where",     "which",     "while",     "why",        "will",     "wing",
+	"with",      "work",      "would",     "write",     "wynd",       "xray",     "yeah",
+	"yep",       "yes",       "yesterday", "yet",       "you",        "your",     "yours",
 };
 
 static bool

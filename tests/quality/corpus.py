@@ -262,11 +262,12 @@ def ordinal(d):
 
 DATE_STYLES = ["dd/mm/yyyy", "d/m/yy", "dd.mm.yyyy", "dd-mm-yyyy", "yyyy-mm-dd", "d Mon yyyy",
                "d Month yyyy", "Month d, yyyy", "dth Month yyyy", "dd/mm/yy", "dd-MON-yyyy",
-               "d.m.yy"]
+               "d.m.yy", "ddmmyyyy"]
 
 
 def fmt_date(rng, dt, style=None, weights=None):
-    style = style or rng.choices(DATE_STYLES, weights or [30, 10, 8, 6, 6, 10, 8, 4, 4, 8, 3, 3])[0]
+    weights = weights or [30, 10, 8, 6, 6, 10, 8, 4, 4, 8, 3, 3, 2]
+    style = style or rng.choices(DATE_STYLES[:len(weights)], weights)[0]
     d, m, y = dt.day, dt.month, dt.year
     mon = MONTHS[m - 1]
     return {
@@ -282,6 +283,7 @@ def fmt_date(rng, dt, style=None, weights=None):
         "dd/mm/yy": "%02d/%02d/%02d" % (d, m, y % 100),
         "dd-MON-yyyy": "%02d-%s-%04d" % (d, mon[:3].upper(), y),
         "d.m.yy": "%d.%d.%02d" % (d, m, y % 100),
+        "ddmmyyyy": "%02d%02d%04d" % (d, m, y),
     }[style]
 
 

@@ -314,6 +314,11 @@ static const struct vector vectors[] = {
 	BAD("date", "March 32, 1961", "derived: day 32"),
 	BAD("date", "12/03/1961/4", "derived: four parts"),
 	BAD("date", "1.2.3", "derived: version number"),
+	OK("date", "19610312", "1961-03-12", "derived: compact ISO (HL7 DTM)"),
+	OK("date", "12031961", "1961-03-12", "derived: compact UK order"),
+	BAD("date", "12131961", "derived: compact, month 13"),
+	BAD("date", "18991231", "derived: compact, year 1899"),
+	BAD("date", "1961031", "derived: seven digits"),
 
 	/* ---- e-mail (derived) ---- */
 	OK("email", "jane.smith@nhs.net", "JANE.SMITH@NHS.NET", "derived"),
@@ -354,6 +359,7 @@ static const struct vector vectors[] = {
 	BAD("person_name", "Mr Sm1th", "derived: digit inside"),
 	BAD("person_name", "Victoria Road", "derived: street word"),
 	BAD("person_name", "Jane said", "derived: lower-case word after a forename"),
+	BAD("person_name", "Jane NEWS", "derived: clinical abbreviation"),
 	BAD("person_name", "Rose garden", "derived: lower-case word after a forename"),
 	OK("person_name", "JANE SMITH", "JANESMITH", "derived: capitals"),
 	OK("person_name", "sister bell", "SISTERBELL", "derived: lower-case title"),
