@@ -726,6 +726,29 @@ identity_to_report(struct agent *a)
 	}
 }
 
+/* mkdir -p with @mode for the directories we create; existing ones are left as they are. */
+static int
+make_dirs(const char *path, mode_t mode)
+{
+	char buf[CONFIG_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 static int
 setup(struct agent *a, const struct agent_options *options)
 {
@@ -751,6 +774,13 @@ setup(struct agent *a, const struct agent_options *options)
 		}
 	}
 	identity_to_report(a);
+	/* `sudo phiguard run` on a fresh host: the spool (0700, events may hold samples). */
+	r = make_dirs(a->report_config.spool_directory, 0700);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot create the spool directory '%s'",
+		         a->report_config.spool_directory);
+	}
 	a->reporter = report_start(&a->report_config, &err);
 	if (!a->reporter) {
 		log_warnx("cannot start reporting: %s", err.msg);

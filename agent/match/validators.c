@@ -1074,11 +1074,34 @@ name_surname_ok(const uint8_t *w, size_t n)
 	return letters >= 2;
 }
 
+/* A title ("Mr", "mrs.", "Sister"): after one, a lower-case surname is still a name
+ * (chat is typed in lower case); after a forename it is not ("Will check"). */
+static bool
+name_is_title(const uint8_t *w, size_t n)
+{
+	static const char *const titles[] = { "dame", "dr",  "lady", "lord",   "master", "miss",
+		                              "mr",   "mrs", "ms",   "mstr",   "mx",     "nurse",
+		                              "prof", "rev", "sir",  "sister", "sr" };
+	char low[8];
+
+	if (n > 0 && w[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)ascii_lower(w[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(titles); i++)
+		if (strcmp(low, titles[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 {
 	char norm[256];
-	size_t s = 0, e = len, last = 0, tokens = 0, n = 0, w;
+	size_t s = 0, e = len, first = 0, first_len = 0, last = 0, tokens = 0, n = 0, w;
 
 	result_init(r);
 	while (s < e && (name_sep(v, len, s, &w) || v[s] == ','))
@@ -1100,11 +1123,16 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 		tokens++;
 		while (i < e && !name_sep(v, e, i, &w))
 			norm[n++] = (char)ascii_upper(v[i++]);
+		if (tokens == 1)
+			first_len = i - (first = last);
 	}
 	if (tokens < 2)
 		return false;
 	/* the candidate is "<title or forename> <Surname>": judge the last token */
 	if (!name_surname_ok(v + last, e - last) || name_is_stop_word(v + last, e - last))
+		return false;
+	/* without a title the surname is capitalised (ASCII capital or a UTF-8 letter) */
+	if (!name_is_title(v + first, first_len) && v[last] >= 'a' && v[last] <= 'z')
 		return false;
 	result_store(r, norm, n);
 	return true;

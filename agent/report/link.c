@@ -87,7 +87,8 @@ link_open(struct link *link, const struct report_collector *col, unsigned window
 	link->out_len = 0;
 	link->confirmed = false;
 	link->err[0] = '\0';
-	r = tls_connect(col, LINK_IO_TIMEOUT_MS, &link->conn, link->err, sizeof(link->err));
+	r = tls_connect(col, LINK_IO_TIMEOUT_MS, &link->idle, &link->conn, link->err,
+	                sizeof(link->err));
 	if (r < 0)
 		return r;
 	if (link->transport == REPORT_TRANSPORT_HTTPS)

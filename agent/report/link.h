@@ -29,6 +29,7 @@ struct link_inflight {
 };
 
 struct link {
+	struct tls_idle idle; /* set by the owner: run while waiting on the network */
 	enum report_transport transport;
 	struct tls_conn *conn;
 	unsigned window;

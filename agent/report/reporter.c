@@ -52,7 +52,8 @@ struct reporter {
 	enum report_link link_state;
 	char last_error[256];
 	struct phiguard_event scratch;
-	char record[REPORT_RECORD_MAX];
+	char encoded[REPORT_RECORD_MAX]; /* ring -> spool (also while the link waits) */
+	char record[REPORT_RECORD_MAX];  /* spool -> link */
 };
 
 const char *
@@ -129,13 +130,13 @@ print_event(struct reporter *r, const struct phiguard_event *e, const struct rep
 	int n;
 
 	if (r->config.stdout_format == REPORT_STDOUT_JSON)
-		n = report_encode_ecs_ctx(e, ctx, r->record, sizeof(r->record));
+		n = report_encode_ecs_ctx(e, ctx, r->encoded, sizeof(r->encoded));
 	else
-		n = report_format_text(e, r->record, sizeof(r->record));
+		n = report_format_text(e, r->encoded, sizeof(r->encoded));
 	if (n < 0)
 		return;
-	r->record[n] = '\n';
-	(void)fwrite(r->record, 1, (size_t)n + 1, stdout);
+	r->encoded[n] = '\n';
+	(void)fwrite(r->encoded, 1, (size_t)n + 1, stdout);
 	(void)fflush(stdout);
 }
 
@@ -159,14 +160,14 @@ spool_event(struct reporter *r, struct phiguard_event *e, const struct report_he
 	if (r->to_stdout)
 		print_event(r, e, &ctx);
 	n = report_encode_syslog(e, &ctx, r->config.collector.format, spool_next_seq(r->spool),
-	                         r->record, sizeof(r->record));
+	                         r->encoded, sizeof(r->encoded));
 	if (n < 0) {
 		r->dropped_spool++;
 		return;
 	}
 	if (keep || (e->kind != PHIGUARD_EVENT_STATE && e->verdict == PHIGUARD_VERDICT_BLOCK))
 		flags |= SPOOL_F_BLOCK;
-	ret = spool_append(r->spool, e->severity, flags, r->record, (size_t)n, &evicted);
+	ret = spool_append(r->spool, e->severity, flags, r->encoded, (size_t)n, &evicted);
 	if (ret == 0) {
 		r->spooled++;
 	} else {
@@ -234,6 +235,8 @@ heartbeat_event(struct reporter *r, int64_t now)
 	spool_event(r, e, &hb, false);
 }
 
+static void publish_status(struct reporter *r);
+
 static unsigned
 drain(struct reporter *r)
 {
@@ -244,6 +247,20 @@ drain(struct reporter *r)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * While the link waits on a slow or unreachable collector (connect, TLS
+ * handshake, a full send buffer), keep taking events off the ring so the
+ * inspection threads never find it full because of the network.
+ */
+static void
+reporter_idle(void *arg)
+{
+	struct reporter *r = arg;
+
+	if (drain(r) > 0)
+		publish_status(r);
 }
 
 /* ---- from the spool to the collector ---- */
@@ -449,6 +466,7 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	               (config->stdout_mode == REPORT_STDOUT_AUTO &&
 	                (isatty(STDOUT_FILENO) || !config->collector.enabled));
 	r->backoff_ms = BACKOFF_FIRST_MS;
+	r->link.idle = (struct tls_idle){ .fn = reporter_idle, .arg = r };
 	r->link_state = config->collector.enabled ? REPORT_LINK_CONNECTING : REPORT_LINK_NONE;
 	r->sent_cursor = spool_acked(r->spool);
 	pthread_mutex_init(&r->lock, NULL);

@@ -52,6 +52,12 @@ wipe(void)
 		closedir(d);
 }
 
+static void
+remove_dir(void)
+{
+	(void)rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -68,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "/tmp/phiguard-fuzz-spool-%ld", (long)getpid());
 		if (mkdir(dir, 0700) < 0 && access(dir, F_OK) != 0)
 			abort();
+		atexit(remove_dir);
 	}
 	o.directory = dir;
 	/* the segment name says which sequence number it starts with: take it from the input */

@@ -461,6 +461,23 @@ def test_https_hec(d, pki):
        'https cef: 300 distinct CEF events')
 
 
+def test_silent_collector(d, pki):
+    # accepts TCP (the kernel does) but never answers the TLS handshake
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(16)
+    try:
+        cfg, _ = agent_yaml(d, 'silent', None, pki, port=silent.getsockname()[1])
+        rc, st = emit(cfg, '--count', 3000, '--rate', 2000, '--wait', 1)
+    finally:
+        silent.close()
+    ok(st.get('dropped_ring') == 0 and st.get('spooled') == 3000,
+       'silent collector: the ring kept draining into the spool during the handshake wait',
+       st)
+    ok('handshake' in st.get('last_error', '') or st.get('link') == 'connecting',
+       'silent collector: link %s, %s' % (st.get('link'), st.get('last_error')), st)
+
+
 def test_untrusted_client(d, pki):
     os.makedirs(os.path.join(d, 'untrusted'))
     c = Collector(os.path.join(d, 'untrusted'), pki)
@@ -550,7 +567,7 @@ def main():
         pki = Pki(d)
         only = os.environ.get('REPORT_TEST_ONLY')
         for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9, test_heartbeat,
-                  test_https_hec,
+                  test_https_hec, test_silent_collector,
                   test_untrusted_client, test_rogue_collector, test_full_spool):
             if only and only not in t.__name__:
                 continue

@@ -196,8 +196,8 @@ def landline(rng):
 
 
 def fmt_phone(rng, n, style=None):
-    style = style or rng.choices(["std", "none", "intl", "intl0", "hyphen", "dots", "nbsp"],
-                                 [50, 20, 12, 4, 6, 3, 5])[0]
+    style = style or rng.choices(["std", "none", "intl", "intl0", "hyphen", "dots", "nbsp",
+                                  "bracket"], [50, 20, 12, 4, 6, 3, 5, 4])[0]
     if n.startswith("07") or (n.startswith("01") and len(n) == 11 and n[3] != "1"):
         a, b = n[:5], n[5:]       # 07911 123456, 01698 123456
         parts = [a, b]
@@ -217,6 +217,8 @@ def fmt_phone(rng, n, style=None):
         return ".".join(parts)
     if style == "nbsp":
         return NBSP.join(parts)
+    if style == "bracket" and not n.startswith("07"):
+        return "(" + parts[0] + ") " + " ".join(parts[1:])
     return " ".join(parts)
 
 
@@ -658,6 +660,13 @@ class Family:
         before, after = text.split("\x00")
         cue = self.w(rng, "addr_before")
         return [cue + " " + before, (pc, "uk_postcode", REPORT), after]
+
+    def f_PC(self, rng, ctx):
+        """A bare postcode in a clinical message (the message is the context)."""
+        return [(fmt_postcode(rng, ctx["p"]["postcode"]), "uk_postcode", REPORT)]
+
+    def f_PHONE(self, rng, ctx):
+        return [(fmt_phone(rng, ctx["p"]["phone"]), "uk_phone", REPORT)]
 
     def f_PCL(self, rng, ctx):
         pc = fmt_postcode(rng, ctx["p"]["postcode"])

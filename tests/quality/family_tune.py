@@ -36,8 +36,10 @@ class TuneFamily(Family):
         "chi_after": ["(CHI)", "is the CHI", "- chi no", "(CHI no)"],
         "hc_before": ["H&C no", "H&C number", "HCN", "Health and Care number", "H+C no"],
         "hc_after": ["(H&C no)", "is the H&C number"],
-        "dob_before": ["DOB", "dob", "D.O.B.", "DoB", "date of birth", "born", "Dob", "d.o.b"],
-        "dob_after": ["(dob)", "is the DOB"],
+        "dob_before": ["DOB", "dob", "D.O.B.", "DoB", "date of birth", "born", "Dob", "d.o.b",
+                       "Date of birth:", "b.", "DOB:", "born on", "date of birth is",
+                       "her DOB is", "was born on", "d.o.b. ="],
+        "dob_after": ["(dob)", "is the DOB", "(DOB)", "- dob", "is his dob"],
         "event_before": ["admitted", "seen in clinic on", "appt", "discharged", "OP review",
                          "bloods due", "last seen", "scan booked for", "clinic", "on"],
         "phone_before": ["mob", "mobile", "tel", "phone", "daughter's number", "son's mob",
@@ -75,7 +77,7 @@ class TuneFamily(Family):
         "export_p": 0.25,
     }
     name_forms = {"title_surname": 30, "title_full": 20, "full": 25, "lower_title": 8,
-                  "title_initial": 7, "first": 10}
+                  "title_initial": 7, "surname_comma": 2, "full_caps": 1, "first": 10}
 
     clinical = [
         "{P} in bed {BED}, {WARD}. {IDL}. {CLIN}{EMO}",
@@ -108,11 +110,18 @@ class TuneFamily(Family):
         "{P} has been moved to {WARD} bed {BED} {EMO}",
         "{PFIRST} in bed {BED} {CLIN}",
         "Update on {P}: {CLIN}. {REL} is {PHONEL}",
+        "{P} {AGE} {PC} {CLIN}",
+        "{P}, {PHONE}, {CLIN}{EMO}",
+        "{P} ({AGE}) - {ID} - {PC} - {PHONE}",
+        "{P}{EMO}\n{IDL}\n{DOBL}\n{CLIN}",
+        "Pt: {P}. {DOBL}. {IDL}. {ADDR}. {PHONEL}. {EMAILL}.",
+        "FYI {P} ({IDL}) {CLIN} - {REL} aware",
     ]
     handover_lines = [
         "Bed {BED} {P} {AGE} {CLIN} {IDL}",
         "{BED}. {P} ({DOBL}) - {CLIN}",
         "B{BED} {P}, {IDL}, {CLIN}",
+        "{BED}) {P} {PHONE} {CLIN}",
         "Bed {BED} - {P} - {CLIN}",
         "{P} {ID} {CLIN}",
     ]

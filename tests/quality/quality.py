@@ -3,9 +3,11 @@
 """The detection-quality test: generate both corpora afresh (fixed seeds) into
 the build directory, score `phiguard scan` on each, print the tables.
 
-Exit 0 when both sets meet the bar (recall >= 0.97, precision >= 0.99 at
-confidence >= medium, per detector and overall), 1 when one does not, 77 (skip)
-when the binary has no working `scan`.
+Exit 0 when the tuning set meets the bar (recall >= 0.97, precision >= 0.99 at
+confidence >= medium, per detector and overall), 1 when it does not, 77 (skip)
+when the binary has no working `scan`. The held-out set is scored and printed
+but does not decide the exit status: it measures how the packs generalise, and
+gating on it would turn it into a second tuning set.
 
 Environment: PHIGUARD (the binary), PHIGUARD_BUILD_ROOT (where corpora go).
 """
@@ -17,9 +19,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETS = (
-    # family, seed, documents
-    ("tune", 1, 1500),
-    ("holdout", 7, 1000),
+    # family, seed, documents, gates the exit status
+    ("tune", 1, 1500, True),
+    ("holdout", 7, 1000, False),
 )
 
 
@@ -39,7 +41,7 @@ def main():
         print("quality: 'phiguard scan' is not available in this build; skipping")
         return 77
     status = 0
-    for family, seed, count in SETS:
+    for family, seed, count, gate in SETS:
         out = os.path.join(root, "quality", family)
         shutil.rmtree(out, ignore_errors=True)
         gen = subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), "--family", family,
@@ -50,7 +52,10 @@ def main():
                                 "--phiguard", phiguard])
         if score.returncode not in (0, 1):
             return score.returncode
-        status |= score.returncode
+        if gate:
+            status |= score.returncode
+        elif score.returncode:
+            print("quality: the held-out set is under the bar (reported, not gating)")
     return 1 if status else 0
 
 
