@@ -17,6 +17,7 @@
 struct seen {
 	unsigned records;
 	unsigned alerts;
+	enum phiguard_verdict last_alert;
 	char last_source[46];
 	uint16_t last_sport;
 	char last_dest[46];
@@ -34,6 +35,7 @@ on_event(const struct phiguard_event *ev, void *ctx)
 		s->last_sport = ev->source_port;
 	} else {
 		s->alerts++;
+		s->last_alert = ev->verdict;
 	}
 }
 
@@ -98,10 +100,38 @@ main(void)
 	tap_eq_int(s.records, 2, "evicted flows got their records");
 	tap_eq_str(s.last_source, "10.0.0.2", "record source is the client");
 	tap_eq_int(s.last_sport, 50001, "oldest UDP flow went second");
+	/* Swap the policy under a flow that is being inspected, then keep sending. */
+	{
+		static const char req[] = "POST /n HTTP/1.1\r\nHost: records.example.org\r\n"
+		                          "Content-Length: 40\r\n\r\nnotes: ";
+		struct policy *next = NULL;
+		size_t l4;
+
+		l4 = build_tcp(buf + 20, 41000, 80, 100, 0, DECODE_TCP_SYN, NULL, 0);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000400,
+		         &res);
+		l4 = build_tcp(buf + 20, 41000, 80, 101, 0, DECODE_TCP_ACK, req, sizeof(req) - 1);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000410,
+		         &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT,
+		           "cleartext upload to an external host: inspect");
+		tap_eq_int(policy_load_default(&next, &err), 0, "second policy loads");
+		pipeline_set_policy(p, next);
+		policy_unref(next); /* the pipeline holds its own reference */
+		l4 = build_tcp(buf + 20, 41000, 80, (uint32_t)(101 + sizeof(req) - 1), 0,
+		               DECODE_TCP_ACK, "Patient NHS no 401 023 2137", 27);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000420,
+		         &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT,
+		           "after the swap the flow is inspected again");
+	}
 	pipeline_flush(p);
-	tap_eq_int(s.records, 4, "flush closes the rest");
+	tap_eq_int(s.records, 5, "flush closes the rest");
 	pipeline_get_counters(p, &c);
 	tap_eq_int(c.flows_active, 0, "no flows after flush");
+	/* The matcher may report a value once its context is complete: by the flow's end at the latest. */
+	tap_eq_int(s.alerts, 1, "one alert: the new policy flags what followed the swap");
+	tap_eq_int(s.last_alert, PHIGUARD_VERDICT_FLAG, "and it is a flag");
 	tap_diag("pipeline state per flow: %zu bytes (plus windows and matcher streams)",
 	         pipeline_flow_memory());
 	pipeline_free(p);
