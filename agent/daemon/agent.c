@@ -109,7 +109,32 @@ load_policy(struct agent *a, struct policy **ret, char *source, size_t source_le
 		return policy_load_default(ret, err);
 	}
 	snprintf(source, source_len, "%s", path);
-	return policy_load_file(path, ret, err);
+	return policy_load_file_with(path, &a->load_options, ret, err);
+}
+
+/*
+ * The HMAC key for finding tokens (report.token_key_file): from the agent's
+ * configuration, never from the policy. Without it, tokens stay empty.
+ */
+static void
+read_token_key(struct agent *a)
+{
+	const char *path = a->report_config.token_key_file;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		log_info("no token key '%s': findings carry no tokens", path);
+		return;
+	}
+	n = read(fd, a->token_key, sizeof(a->token_key));
+	close(fd);
+	if (n < 16) {
+		log_warnx("token key '%s' is shorter than 16 bytes, ignoring", path);
+		return;
+	}
+	a->load_options.token_key = a->token_key;
+	a->load_options.token_key_len = (size_t)n;
 }
 
 static void
@@ -774,6 +799,7 @@ setup(struct agent *a, const struct agent_options *options)
 		}
 	}
 	identity_to_report(a);
+	read_token_key(a);
 	/* `sudo phiguard run` on a fresh host: the spool (0700, events may hold samples). */
 	r = make_dirs(a->report_config.spool_directory, 0700);
 	if (r < 0) {
@@ -818,6 +844,7 @@ teardown(struct agent *a)
 	report_stop(a->reporter);
 	a->reporter = NULL;
 	a->policy = policy_unref(a->policy);
+	explicit_bzero(a->token_key, sizeof(a->token_key));
 	config_release(&a->config);
 }
 

@@ -16,6 +16,7 @@
 #include <phiguard/event.h>
 
 #include "daemon/agent_config.h"
+#include "policy/policy.h"
 #include "report/report.h"
 #include "verdict/rules.h"
 
@@ -56,6 +57,8 @@ struct agent {
 	char reload_source[CONFIG_PATH_MAX];
 
 	struct report_config report_config;
+	uint8_t token_key[64];
+	struct policy_load_options load_options;
 	struct reporter *reporter;
 
 	struct enricher *enricher;
