@@ -28,6 +28,9 @@
 #include "control/control.h"
 #include "daemon/caps.h"
 #include "daemon/enrich.h"
+#ifdef HAVE_POLICY_SOURCE
+#include "daemon/policy_source.h"
+#endif
 #include "daemon/worker.h"
 #include "policy/policy.h"
 
@@ -109,7 +112,32 @@ load_policy(struct agent *a, struct policy **ret, char *source, size_t source_le
 		return policy_load_default(ret, err);
 	}
 	snprintf(source, source_len, "%s", path);
-	return policy_load_file(path, ret, err);
+	return policy_load_file_with(path, &a->load_options, ret, err);
+}
+
+/*
+ * The HMAC key for finding tokens (report.token_key_file): from the agent's
+ * configuration, never from the policy. Without it, tokens stay empty.
+ */
+static void
+read_token_key(struct agent *a)
+{
+	const char *path = a->report_config.token_key_file;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		log_info("no token key '%s': findings carry no tokens", path);
+		return;
+	}
+	n = read(fd, a->token_key, sizeof(a->token_key));
+	close(fd);
+	if (n < 16) {
+		log_warnx("token key '%s' is shorter than 16 bytes, ignoring", path);
+		return;
+	}
+	a->load_options.token_key = a->token_key;
+	a->load_options.token_key_len = (size_t)n;
 }
 
 static void
@@ -204,6 +232,157 @@ stop_reload(struct agent *a)
 		close(a->reload_fd);
 	a->reload_fd = -1;
 }
+
+/* mkdir -p with @mode for the directories we create; existing ones are left as they are. */
+static int
+make_dirs(const char *path, mode_t mode)
+{
+	char buf[CONFIG_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Policy sources: signed drop-ins in policy.d and the HTTPS pull */
+
+#ifdef HAVE_POLICY_SOURCE
+/* On the policy thread: compile a verified candidate and put it in force. */
+static enum policy_refusal
+source_apply(void *arg, const struct policy_candidate *c, char *detail, size_t detail_len)
+{
+	struct agent *a = arg;
+	struct phiguard_error err;
+	struct policy *p = NULL;
+
+	if (policy_load_buffer_with(c->text, c->len, c->name, &a->load_options, &p, &err) < 0) {
+		snprintf(detail, detail_len, "%s:%u:%u: %s", err.file, err.line, err.column,
+		         err.msg);
+		return POLICY_REFUSAL_COMPILE_FAILED;
+	}
+	install_policy(a, p, c->name);
+	log_info("policy version '%s' from %s '%s' in force", policy_version(p),
+	         policy_origin_name(c->origin), c->name);
+	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %s %.120s in force",
+	                 policy_version(p), policy_origin_name(c->origin), c->name);
+	return POLICY_REFUSAL_NONE;
+}
+
+static void
+source_report(void *arg, const struct policy_source_report *r, int error)
+{
+	struct agent *a = arg;
+
+	log_warnx("policy from %s '%s' refused (%s): %s", policy_origin_name(r->origin), r->name,
+	          policy_refusal_name(r->refusal), r->detail);
+	agent_emit_state(a, "policy-refused", 7, "policy from %s %.100s refused (%s): %.80s",
+	                 policy_origin_name(r->origin), r->name, policy_refusal_name(r->refusal),
+	                 r->detail);
+}
+
+static const struct policy_source_hooks *
+source_hooks(struct agent *a)
+{
+	static struct policy_source_hooks hooks;
+
+	hooks = (struct policy_source_hooks){ .apply = source_apply,
+		                              .report = source_report,
+		                              .arg = a };
+	return &hooks;
+}
+
+/*
+ * Sources are used when configured (a policy.d that exists, or a URL) and no
+ * --policy was given. 1 when the last good policy from them is in force.
+ */
+static int
+sources_open(struct agent *a)
+{
+	struct policy_source_config sc = {
+		.url = a->config.policy_url,
+		.state_directory = a->config.state_directory,
+		.require_signature = a->config.require_signature,
+		.pull_interval = a->config.pull_interval,
+		.tls_ca = a->config.tls_ca,
+		.tls_cert = a->config.tls_cert,
+		.tls_key = a->config.tls_key,
+	};
+	struct stat st;
+	char err[256];
+
+	if (a->options.policy_path)
+		return 0;
+	if (stat(a->config.policy_directory, &st) == 0 && S_ISDIR(st.st_mode))
+		sc.directory = a->config.policy_directory;
+	if (!sc.directory && !a->config.policy_url[0])
+		return 0;
+	for (unsigned i = 0; i < a->config.n_trusted_keys && i < POLICY_SOURCE_MAX_KEYS; i++)
+		sc.trusted_keys[sc.n_trusted_keys++] = a->config.trusted_keys[i];
+	(void)make_dirs(a->config.state_directory, 0700);
+	if (policy_source_new(&sc, &a->sources, err, sizeof(err)) < 0) {
+		log_warnx("policy sources: %s, using policy.file only", err);
+		a->sources = NULL;
+		return 0;
+	}
+	return policy_source_restore(a->sources, source_hooks(a)) == 1;
+}
+
+static void
+sources_start(struct agent *a)
+{
+	if (a->sources && policy_source_start(a->sources, source_hooks(a)) < 0)
+		log_warnx("policy sources: cannot start the policy thread");
+}
+
+static void
+sources_kick(struct agent *a)
+{
+	if (a->sources)
+		policy_source_kick(a->sources);
+}
+
+static void
+sources_close(struct agent *a)
+{
+	if (a->sources) {
+		policy_source_stop(a->sources);
+		a->sources = policy_source_free(a->sources);
+	}
+}
+#else
+static int
+sources_open(struct agent *a)
+{
+	return 0;
+}
+
+static void
+sources_start(struct agent *a)
+{
+}
+
+static void
+sources_kick(struct agent *a)
+{
+}
+
+static void
+sources_close(struct agent *a)
+{
+}
+#endif
 
 /* Rules */
 
@@ -476,6 +655,7 @@ control_handler(const char *request, FILE *out, void *ctx)
 		status(a, out);
 	else if (!strcmp(request, "reload")) {
 		request_reload(a, "control socket");
+		sources_kick(a);
 		control_put(out, "policy.reload", "started");
 		control_put(out, "policy.version", "%s", a->policy_version);
 	} else
@@ -613,10 +793,12 @@ on_signal(struct agent *a, struct loop *l)
 	struct signalfd_siginfo si;
 
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
+		if (si.ssi_signo == SIGHUP) {
 			request_reload(a, "SIGHUP");
-		else
+			sources_kick(a);
+		} else {
 			atomic_store(&a->stopping, true);
+		}
 	}
 }
 
@@ -726,29 +908,6 @@ identity_to_report(struct agent *a)
 	}
 }
 
-/* mkdir -p with @mode for the directories we create; existing ones are left as they are. */
-static int
-make_dirs(const char *path, mode_t mode)
-{
-	char buf[CONFIG_PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int
 setup(struct agent *a, const struct agent_options *options)
 {
@@ -774,6 +933,7 @@ setup(struct agent *a, const struct agent_options *options)
 		}
 	}
 	identity_to_report(a);
+	read_token_key(a);
 	/* `sudo phiguard run` on a fresh host: the spool (0700, events may hold samples). */
 	r = make_dirs(a->report_config.spool_directory, 0700);
 	if (r < 0) {
@@ -786,12 +946,15 @@ setup(struct agent *a, const struct agent_options *options)
 		log_warnx("cannot start reporting: %s", err.msg);
 		return -EIO;
 	}
-	r = load_policy(a, &p, source, sizeof(source), &err);
-	if (r < 0) {
-		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
-		return r;
+	/* The last good policy from policy.d or the URL, else policy.file or the built-in one. */
+	if (!sources_open(a)) {
+		r = load_policy(a, &p, source, sizeof(source), &err);
+		if (r < 0) {
+			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+			return r;
+		}
+		install_policy(a, p, source);
 	}
-	install_policy(a, p, source);
 	if (a->config.attribution != ATTRIBUTION_OFF) {
 		a->enricher = enricher_new(a, a->config.attribution_cache);
 		if (!a->enricher)
@@ -806,6 +969,7 @@ teardown(struct agent *a)
 	char err[512] = "";
 
 	stop_reload(a);
+	sources_close(a);
 	/* Rules first, while the workers still answer: nothing is left waiting in a queue. */
 	if (a->rules_installed && rules_remove(err, sizeof(err)) < 0)
 		log_warnx("cannot remove firewall rules: %s", err);
@@ -818,6 +982,7 @@ teardown(struct agent *a)
 	report_stop(a->reporter);
 	a->reporter = NULL;
 	a->policy = policy_unref(a->policy);
+	explicit_bzero(a->token_key, sizeof(a->token_key));
 	config_release(&a->config);
 }
 
@@ -866,6 +1031,7 @@ agent_run(const struct agent_options *options)
 	         a->policy_version, a->policy_source, a->n_workers,
 	         a->config.fail_open ? "open" : "closed", a->rules.ipv6 ? "on" : "off");
 	report_stale(a, alive_us);
+	sources_start(a);
 	notify("READY=1");
 	run_loop(a, &l);
 	notify("STOPPING=1");

@@ -16,12 +16,14 @@
 #include <phiguard/event.h>
 
 #include "daemon/agent_config.h"
+#include "policy/policy.h"
 #include "report/report.h"
 #include "verdict/rules.h"
 
 struct policy;
 struct worker;
 struct enricher;
+struct policy_source;
 
 struct agent_options {
 	const char *config_path; /* NULL: embedded defaults */
@@ -55,7 +57,10 @@ struct agent {
 	struct phiguard_error reload_err;
 	char reload_source[CONFIG_PATH_MAX];
 
+	struct policy_source *sources; /* policy.d drop-ins and policy.url; NULL when none */
 	struct report_config report_config;
+	uint8_t token_key[64];
+	struct policy_load_options load_options;
 	struct reporter *reporter;
 
 	struct enricher *enricher;

@@ -142,9 +142,7 @@ def main():
         ev = agent.wait_event(lambda e: field(e, "phiguard.verdict") == "block")
         t.ok(rc != 0 and not leaked and ev is not None,
              "POST with an NHS number is blocked; the server never gets it",
-             (rc, code, agent.events()[-3:]),
-             todo="the matcher reports findings deferred for hotwords only at stream close, "
-                  "after the packet has passed (phiguard_stream_feed)")
+             (rc, code, agent.events()[-3:]))
         rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=clean)
         ups = topo.uploads()
         t.ok(rc == 0 and code == "200" and ups and ups[-1] == CLEAN_BODY,
