@@ -55,6 +55,21 @@ check_pattern_lengths(const struct node_ctx *c, const yaml_node_t *node, int dep
 	return 0;
 }
 
+/* Only the keys that hold Hyperscan expressions carry the pattern limit. */
+static int
+check_expressions(const struct node_ctx *c, const yaml_node_t *def)
+{
+	static const char *const keys[] = { "patterns", "hotwords", "structural", "require" };
+	int r;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		r = check_pattern_lengths(c, node_map_get(c, def, keys[i]), 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 parse_custom(const struct node_ctx *c, struct policy *policy, const yaml_node_t *node)
 {
@@ -92,7 +107,7 @@ parse_custom(const struct node_ctx *c, struct policy *policy, const yaml_node_t 
 			r = node_error(c, name_node, "custom detector '%s' is defined twice", name);
 			goto out;
 		}
-		r = check_pattern_lengths(c, def, 0);
+		r = check_expressions(c, def);
 		if (r < 0)
 			goto out;
 		r = detector_set_add_yaml_node(policy->detector_set, c->doc, def, c->filename,

@@ -157,34 +157,39 @@ node_nearest(const char *word, const char *const *candidates, size_t n)
 	return best;
 }
 
-/* Keys people put one level off; say where they belong. */
+/* Keys people put in the wrong place; say where they belong. */
 static const char *
 misplaced_hint(const char *key, const char *what)
 {
+	static const char *const conditions[] = {
+		"app",       "category",      "findings", "destination", "domains",
+		"cidrs",     "ports",         "protocol", "cleartext",   "media",
+		"direction", "min_bytes_out", "user",     "group",       "executable",
+	};
 	static const struct {
 		const char *key;
-		const char *section;
+		const char *where;
 		const char *hint;
 	} table[] = {
-		{ "app", "when", "conditions go under 'when:'" },
-		{ "category", "when", "conditions go under 'when:'" },
-		{ "findings", "when", "conditions go under 'when:'" },
-		{ "destination", "when", "conditions go under 'when:'" },
-		{ "domains", "when", "conditions go under 'when:'" },
-		{ "protocol", "when", "conditions go under 'when:'" },
-		{ "user", "when", "conditions go under 'when:'" },
-		{ "group", "when", "conditions go under 'when:'" },
-		{ "executable", "when", "conditions go under 'when:'" },
-		{ "min_bytes_out", "when", "conditions go under 'when:'" },
-		{ "fail_mode", "category",
+		{ "fail_mode", "settings",
 		  "fail_mode is set per category: categories: NAME: fail_mode" },
-		{ "evidence", "settings", "evidence belongs under 'settings:'" },
-		{ "default_action", "settings", "default_action belongs under 'settings:'" },
-		{ "expect", "test", "expectations belong to a test case under 'tests:'" },
+		{ "evidence", "the policy", "evidence belongs under 'settings:'" },
+		{ "default_action", "the policy", "default_action belongs under 'settings:'" },
+		{ "cases", "the policy", "test cases go under 'tests:'" },
+		{ "destination", "test", "a test names its destination with 'domain:' or 'ip:'" },
+		{ "action", "test", "a test states what it expects with 'expect:'" },
+		{ "expect", "rule", "expectations belong to a test case under 'tests:'" },
+		{ "severity", "when", "severity belongs to the rule, next to 'action:'" },
+		{ "action", "when", "action belongs to the rule, next to 'when:'" },
 	};
 
+	if (strcmp(what, "rule") == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(conditions); i++)
+			if (strcmp(conditions[i], key) == 0)
+				return "conditions go under 'when:'";
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (strcmp(table[i].key, key) == 0 && strcmp(table[i].section, what) != 0)
+		if (strcmp(table[i].key, key) == 0 && strcmp(table[i].where, what) == 0)
 			return table[i].hint;
 	return NULL;
 }

@@ -51,7 +51,12 @@ struct policy_app_match {
 	bool media;           /* the destination is one of the app's media/upload endpoints */
 };
 
-/* Which app a destination belongs to (exact > longest wildcard suffix > CIDR; approved wins ties). */
+/*
+ * Which app a destination belongs to: exact domain > longest wildcard suffix >
+ * wire fingerprint > longest CIDR prefix (within the app's ports). Ties: higher
+ * priority, then an approved category, then a policy-defined app over a
+ * built-in one, then definition order. Pure and thread-safe.
+ */
 void policy_classify(const struct policy *policy, const struct policy_destination *dest,
                      struct policy_app_match *ret);
 

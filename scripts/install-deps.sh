@@ -24,7 +24,9 @@ apt-get install -y --no-install-recommends \
 # --- policy ---
 # --- pipeline ---
 # --- classify ---
+apt-get install -y --no-install-recommends python3-cryptography
 # --- live agent ---
+apt-get install -y --no-install-recommends iperf3 sockperf util-linux  # bench/live (iperf3, sockperf); setpriv for tests
 # --- report ---
 # --- fleet ---
 apt-get install -y --no-install-recommends libcurl4-openssl-dev man-db

@@ -28,7 +28,7 @@ log_setproc(const char *name)
 	log_procname = name;
 }
 
-static void
+__attribute__((format(printf, 2, 0))) static void
 log_vemit(int priority, const char *fmt, va_list ap, int errnum)
 {
 	char msg[1024];

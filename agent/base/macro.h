@@ -13,11 +13,11 @@
 #define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 /* Hand ownership out of a _cleanup_ variable: the variable becomes NULL. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _took = (p);                                                         \
-		(p) = NULL;                                                                        \
-		_took;                                                                             \
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) _took = (p); \
+		(p) = NULL;                \
+		_took;                     \
 	})
 
 static inline void

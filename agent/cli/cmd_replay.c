@@ -21,18 +21,8 @@
 #include "base/log.h"
 #include "capture/capture.h"
 #include "pipeline/pipeline.h"
-#ifndef PIPELINE_HAVE_STAGES
-#define PIPELINE_HAVE_STAGES 0
-#endif
-#if PIPELINE_HAVE_STAGES
 #include "policy/policy.h"
-#endif
-#if __has_include("report/encode.h")
 #include "report/encode.h"
-#define REPLAY_HAVE_ENCODERS 1
-#else
-#define REPLAY_HAVE_ENCODERS 0
-#endif
 
 /* Expire idle flows once per second of capture time, as the live worker loop does. */
 #define REPLAY_EXPIRE_INTERVAL_US 1000000
@@ -57,37 +47,21 @@ usage(FILE *out)
 	        "                       [--max-flows N] FILE...\n");
 }
 
-#if !REPLAY_HAVE_ENCODERS
-static int
-report_format_text(const struct phiguard_event *e, char *buf, size_t size)
-{
-	return snprintf(buf, size, "%s %s %s:%u -> %s:%u %s%s%s app=%s verdict=%s %s",
-	                e->kind == PHIGUARD_EVENT_FLOW ? "flow" : "alert", e->transport,
-	                e->source_ip, e->source_port, e->destination_ip, e->destination_port,
-	                e->protocol, e->destination_domain[0] != '\0' ? " " : "",
-	                e->destination_domain, e->app[0] != '\0' ? e->app : "none",
-	                phiguard_verdict_name(e->verdict), e->reason);
-}
-#endif
-
 static void
 on_event(const struct phiguard_event *event, void *ctx)
 {
 	struct replay *rp = ctx;
 	static char line[65536];
-	int n = -ENOTSUP;
+	int n;
 
 	if (event->kind == PHIGUARD_EVENT_ALERT)
 		rp->alerts++;
 	else
 		rp->records++;
-	if (rp->format == REPLAY_JSON) {
-#if REPLAY_HAVE_ENCODERS
+	if (rp->format == REPLAY_JSON)
 		n = report_encode_ecs(event, line, sizeof(line));
-#endif
-	} else {
+	else
 		n = report_format_text(event, line, sizeof(line));
-	}
 	if (n < 0) {
 		rp->io_error = true;
 		return;
@@ -153,7 +127,6 @@ print_stats(const struct pipeline *pipeline)
 static int
 load_policy(const char *path, struct policy **ret)
 {
-#if PIPELINE_HAVE_STAGES
 	struct phiguard_error err;
 	int r;
 
@@ -166,24 +139,6 @@ load_policy(const char *path, struct policy **ret)
 			log_warnx("%s: %s", path != NULL ? path : "default policy", err.msg);
 	}
 	return r;
-#else
-	*ret = NULL;
-	if (path != NULL) {
-		log_warnx("%s: policies are not supported in this build", path);
-		return -ENOTSUP;
-	}
-	return 0;
-#endif
-}
-
-static void
-free_policy(struct policy *policy)
-{
-#if PIPELINE_HAVE_STAGES
-	policy_unref(policy);
-#else
-	(void)policy;
-#endif
 }
 
 int
@@ -252,12 +207,6 @@ cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_ERROR;
 	}
-#if !REPLAY_HAVE_ENCODERS
-	if (rp.format == REPLAY_JSON) {
-		log_warnx("--format json is not available in this build");
-		return CLI_EXIT_ERROR;
-	}
-#endif
 	if (load_policy(policy_path, &policy) < 0)
 		return CLI_EXIT_ERROR;
 	pipeline = pipeline_new(&cfg, policy, on_event, &rp);
@@ -277,6 +226,6 @@ cmd_replay(int argc, char **argv)
 	ret = failed ? CLI_EXIT_ERROR : rp.alerts > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
 out:
 	pipeline_free(pipeline);
-	free_policy(policy);
+	policy_unref(policy);
 	return ret;
 }

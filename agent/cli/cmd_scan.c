@@ -22,6 +22,7 @@
 
 #include "base/log.h"
 #include "base/macro.h"
+#include "policy/policy.h"
 
 #define SCAN_CHUNK    (64 * 1024)
 #define TOKEN_KEY_MAX 4096
@@ -187,11 +188,18 @@ scan_path(const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
 	return r;
 }
 
+/*
+ * The detectors to run: those of --policy (built-ins plus the policy's own,
+ * as the agent would run them), or the built-in packs. *ret_policy owns the
+ * matcher in the first case, *ret_own in the second.
+ */
 static int
-build_matcher(const struct scan_opts *opts, struct phiguard_matcher **ret)
+build_matcher(const struct scan_opts *opts, const struct phiguard_matcher **ret,
+              struct policy **ret_policy, struct phiguard_matcher **ret_own)
 {
-	struct phiguard_detector_set *set = phiguard_detector_set_new();
-	struct phiguard_matcher_options mo = { 0 };
+	struct phiguard_detector_set *set = NULL;
+	/* Files are read in chunks through the stream API only. */
+	struct phiguard_matcher_options mo = { .modes = PHIGUARD_MATCHER_STREAM };
 	struct phiguard_error err = { 0 };
 	uint8_t key[TOKEN_KEY_MAX];
 	size_t key_len = 0;
@@ -204,11 +212,30 @@ build_matcher(const struct scan_opts *opts, struct phiguard_matcher **ret)
 		mo.token_key = key;
 		mo.token_key_len = key_len;
 	}
-	r = phiguard_detector_set_add_builtin(set, &err);
-	if (r == 0)
-		r = phiguard_matcher_compile(set, &mo, ret, &err);
-	if (r < 0)
+	if (opts->policy != NULL) {
+		struct policy_load_options po = { .token_key = mo.token_key,
+			                          .token_key_len = mo.token_key_len };
+
+		r = policy_load_file_with(opts->policy, &po, ret_policy, &err);
+		if (r == 0 && policy_matcher(*ret_policy) == NULL)
+			r = -EINVAL;
+		if (r == 0)
+			*ret = policy_matcher(*ret_policy);
+	} else {
+		set = phiguard_detector_set_new();
+		r = phiguard_detector_set_add_builtin(set, &err);
+		if (r == 0)
+			r = phiguard_matcher_compile(set, &mo, ret_own, &err);
+		if (r == 0)
+			*ret = *ret_own;
+	}
+	if (r < 0 && err.msg[0] != '\0' && err.line > 0)
 		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+	else if (r < 0 && err.msg[0] != '\0')
+		log_warnx("%s: %s", err.file[0] ? err.file : "detectors", err.msg);
+	else if (r < 0)
+		log_warnx("cannot load '%s': %s", opts->policy ? opts->policy : "detectors",
+		          strerror(-r));
 out:
 	explicit_bzero(key, sizeof(key));
 	phiguard_detector_set_free(set);
@@ -271,34 +298,33 @@ int
 cmd_scan(int argc, char **argv)
 {
 	struct scan_opts opts = { .min_confidence = PHIGUARD_CONFIDENCE_LOW };
-	struct phiguard_matcher *m = NULL;
+	const struct phiguard_matcher *m = NULL;
+	struct phiguard_matcher *own = NULL;
+	struct policy *policy = NULL;
 	struct phiguard_scratch *scratch = NULL;
 	unsigned long findings = 0;
 	bool failed = false;
-	int r;
+	int r, ret = CLI_EXIT_ERROR;
 
 	log_setproc("phiguard scan");
 	if (parse_args(argc, argv, &opts) < 0)
 		return CLI_EXIT_ERROR;
-	if (opts.policy != NULL) {
-		log_warnx("--policy is not supported yet");
-		return CLI_EXIT_ERROR;
-	}
-	if (build_matcher(&opts, &m) < 0)
-		return CLI_EXIT_ERROR;
+	if (build_matcher(&opts, &m, &policy, &own) < 0)
+		goto out;
 	r = phiguard_scratch_new(m, &scratch);
 	if (r < 0) {
 		log_warnx("cannot allocate matcher scratch: %s", strerror(-r));
-		phiguard_matcher_free(m);
-		return CLI_EXIT_ERROR;
+		goto out;
 	}
 	for (int i = optind; i < argc; i++)
 		if (scan_path(m, scratch, &opts, argv[i], &findings) < 0)
 			failed = true;
 	fflush(stdout);
+	if (!failed)
+		ret = findings > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+out:
 	phiguard_scratch_free(scratch);
-	phiguard_matcher_free(m);
-	if (failed)
-		return CLI_EXIT_ERROR;
-	return findings > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+	phiguard_matcher_free(own);
+	policy_unref(policy);
+	return ret;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -27,6 +28,9 @@
 #include "control/control.h"
 #include "daemon/caps.h"
 #include "daemon/enrich.h"
+#ifdef HAVE_POLICY_SOURCE
+#include "daemon/policy_source.h"
+#endif
 #include "daemon/worker.h"
 #include "policy/policy.h"
 
@@ -108,7 +112,32 @@ load_policy(struct agent *a, struct policy **ret, char *source, size_t source_le
 		return policy_load_default(ret, err);
 	}
 	snprintf(source, source_len, "%s", path);
-	return policy_load_file(path, ret, err);
+	return policy_load_file_with(path, &a->load_options, ret, err);
+}
+
+/*
+ * The HMAC key for finding tokens (report.token_key_file): from the agent's
+ * configuration, never from the policy. Without it, tokens stay empty.
+ */
+static void
+read_token_key(struct agent *a)
+{
+	const char *path = a->report_config.token_key_file;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		log_info("no token key '%s': findings carry no tokens", path);
+		return;
+	}
+	n = read(fd, a->token_key, sizeof(a->token_key));
+	close(fd);
+	if (n < 16) {
+		log_warnx("token key '%s' is shorter than 16 bytes, ignoring", path);
+		return;
+	}
+	a->load_options.token_key = a->token_key;
+	a->load_options.token_key_len = (size_t)n;
 }
 
 static void
@@ -128,32 +157,232 @@ install_policy(struct agent *a, struct policy *p, const char *source)
 	policy_unref(old);
 }
 
-static void
-reload_policy(struct agent *a, const char *why)
+static void *
+reload_main(void *arg)
 {
-	struct phiguard_error err;
-	char source[CONFIG_PATH_MAX];
-	struct policy *p = NULL;
-	int r;
+	struct agent *a = arg;
+	uint64_t one = 1;
 
-	r = load_policy(a, &p, source, sizeof(source), &err);
-	if (r < 0) {
+	a->reload_r = load_policy(a, &a->reload_result, a->reload_source, sizeof(a->reload_source),
+	                          &a->reload_err);
+	(void)!write(a->reload_fd, &one, sizeof(one));
+	return NULL;
+}
+
+/* Start a reload; one at a time, requests meanwhile fold into one more. */
+static void
+request_reload(struct agent *a, const char *why)
+{
+	snprintf(a->reload_why, sizeof(a->reload_why), "%s", why);
+	if (a->reloading) {
+		a->reload_pending = true;
+		return;
+	}
+	a->reload_result = NULL;
+	a->reloading = pthread_create(&a->reload_thread, NULL, reload_main, a) == 0;
+	if (!a->reloading)
+		log_warnx("policy reload (%s): cannot start a thread, ignoring", why);
+}
+
+/* The reload thread is done: install its policy or refuse it. */
+static void
+finish_reload(struct agent *a)
+{
+	uint64_t n;
+
+	(void)!read(a->reload_fd, &n, sizeof(n));
+	if (!a->reloading)
+		return;
+	pthread_join(a->reload_thread, NULL);
+	a->reloading = false;
+	if (a->reload_r < 0) {
+		struct phiguard_error *err = &a->reload_err;
 		a->reloads_refused++;
 		snprintf(a->last_reload_error, sizeof(a->last_reload_error), "%s:%u:%u: %s",
-		         err.file, err.line, err.column, err.msg);
-		log_warnx("policy reload (%s) refused, keeping version '%s': %s", why,
+		         err->file, err->line, err->column, err->msg);
+		log_warnx("policy reload (%s) refused, keeping version '%s': %s", a->reload_why,
 		          a->policy_version, a->last_reload_error);
 		agent_emit_state(a, "policy-refused", 7,
 		                 "policy reload refused, version %s stays in force: %s",
 		                 a->policy_version, a->last_reload_error);
-		return;
+	} else {
+		a->reloads++;
+		install_policy(a, a->reload_result, a->reload_source);
+		a->reload_result = NULL;
+		log_info("policy version '%s' from %s in force (%s)", a->policy_version,
+		         a->reload_source, a->reload_why);
+		agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
+		                 a->policy_version, a->reload_source);
 	}
-	a->reloads++;
-	install_policy(a, p, source);
-	log_info("policy version '%s' from %s in force (%s)", a->policy_version, source, why);
-	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
-	                 a->policy_version, source);
+	if (a->reload_pending) {
+		a->reload_pending = false;
+		request_reload(a, a->reload_why);
+	}
 }
+
+static void
+stop_reload(struct agent *a)
+{
+	if (a->reloading) {
+		pthread_join(a->reload_thread, NULL);
+		a->reloading = false;
+		a->reload_result = policy_unref(a->reload_result);
+	}
+	if (a->reload_fd >= 0)
+		close(a->reload_fd);
+	a->reload_fd = -1;
+}
+
+/* mkdir -p with @mode for the directories we create; existing ones are left as they are. */
+static int
+make_dirs(const char *path, mode_t mode)
+{
+	char buf[CONFIG_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Policy sources: signed drop-ins in policy.d and the HTTPS pull */
+
+#ifdef HAVE_POLICY_SOURCE
+/* On the policy thread: compile a verified candidate and put it in force. */
+static enum policy_refusal
+source_apply(void *arg, const struct policy_candidate *c, char *detail, size_t detail_len)
+{
+	struct agent *a = arg;
+	struct phiguard_error err;
+	struct policy *p = NULL;
+
+	if (policy_load_buffer_with(c->text, c->len, c->name, &a->load_options, &p, &err) < 0) {
+		snprintf(detail, detail_len, "%s:%u:%u: %s", err.file, err.line, err.column,
+		         err.msg);
+		return POLICY_REFUSAL_COMPILE_FAILED;
+	}
+	install_policy(a, p, c->name);
+	log_info("policy version '%s' from %s '%s' in force", policy_version(p),
+	         policy_origin_name(c->origin), c->name);
+	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %s %.120s in force",
+	                 policy_version(p), policy_origin_name(c->origin), c->name);
+	return POLICY_REFUSAL_NONE;
+}
+
+static void
+source_report(void *arg, const struct policy_source_report *r, int error)
+{
+	struct agent *a = arg;
+
+	log_warnx("policy from %s '%s' refused (%s): %s", policy_origin_name(r->origin), r->name,
+	          policy_refusal_name(r->refusal), r->detail);
+	agent_emit_state(a, "policy-refused", 7, "policy from %s %.100s refused (%s): %.80s",
+	                 policy_origin_name(r->origin), r->name, policy_refusal_name(r->refusal),
+	                 r->detail);
+}
+
+static const struct policy_source_hooks *
+source_hooks(struct agent *a)
+{
+	static struct policy_source_hooks hooks;
+
+	hooks = (struct policy_source_hooks){ .apply = source_apply,
+		                              .report = source_report,
+		                              .arg = a };
+	return &hooks;
+}
+
+/*
+ * Sources are used when configured (a policy.d that exists, or a URL) and no
+ * --policy was given. 1 when the last good policy from them is in force.
+ */
+static int
+sources_open(struct agent *a)
+{
+	struct policy_source_config sc = {
+		.url = a->config.policy_url,
+		.state_directory = a->config.state_directory,
+		.require_signature = a->config.require_signature,
+		.pull_interval = a->config.pull_interval,
+		.tls_ca = a->config.tls_ca,
+		.tls_cert = a->config.tls_cert,
+		.tls_key = a->config.tls_key,
+	};
+	struct stat st;
+	char err[256];
+
+	if (a->options.policy_path)
+		return 0;
+	if (stat(a->config.policy_directory, &st) == 0 && S_ISDIR(st.st_mode))
+		sc.directory = a->config.policy_directory;
+	if (!sc.directory && !a->config.policy_url[0])
+		return 0;
+	for (unsigned i = 0; i < a->config.n_trusted_keys && i < POLICY_SOURCE_MAX_KEYS; i++)
+		sc.trusted_keys[sc.n_trusted_keys++] = a->config.trusted_keys[i];
+	(void)make_dirs(a->config.state_directory, 0700);
+	if (policy_source_new(&sc, &a->sources, err, sizeof(err)) < 0) {
+		log_warnx("policy sources: %s, using policy.file only", err);
+		a->sources = NULL;
+		return 0;
+	}
+	return policy_source_restore(a->sources, source_hooks(a)) == 1;
+}
+
+static void
+sources_start(struct agent *a)
+{
+	if (a->sources && policy_source_start(a->sources, source_hooks(a)) < 0)
+		log_warnx("policy sources: cannot start the policy thread");
+}
+
+static void
+sources_kick(struct agent *a)
+{
+	if (a->sources)
+		policy_source_kick(a->sources);
+}
+
+static void
+sources_close(struct agent *a)
+{
+	if (a->sources) {
+		policy_source_stop(a->sources);
+		a->sources = policy_source_free(a->sources);
+	}
+}
+#else
+static int
+sources_open(struct agent *a)
+{
+	return 0;
+}
+
+static void
+sources_start(struct agent *a)
+{
+}
+
+static void
+sources_kick(struct agent *a)
+{
+}
+
+static void
+sources_close(struct agent *a)
+{
+}
+#endif
 
 /* Rules */
 
@@ -425,9 +654,10 @@ control_handler(const char *request, FILE *out, void *ctx)
 	if (!strcmp(request, "status"))
 		status(a, out);
 	else if (!strcmp(request, "reload")) {
-		reload_policy(a, "control socket");
+		request_reload(a, "control socket");
+		sources_kick(a);
+		control_put(out, "policy.reload", "started");
 		control_put(out, "policy.version", "%s", a->policy_version);
-		control_put(out, "policy.last_error", "%s", a->last_reload_error);
 	} else
 		control_put(out, "error", "unknown request '%s'", request);
 }
@@ -563,10 +793,12 @@ on_signal(struct agent *a, struct loop *l)
 	struct signalfd_siginfo si;
 
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			reload_policy(a, "SIGHUP");
-		else
+		if (si.ssi_signo == SIGHUP) {
+			request_reload(a, "SIGHUP");
+			sources_kick(a);
+		} else {
 			atomic_store(&a->stopping, true);
+		}
 	}
 }
 
@@ -587,8 +819,9 @@ run_loop(struct agent *a, struct loop *l)
 			{ .fd = l->ifd, .events = POLLIN },
 			{ .fd = l->cfd, .events = POLLIN },
 			{ .fd = l->tfd, .events = POLLIN },
+			{ .fd = a->reload_fd, .events = POLLIN },
 		};
-		if (poll(fds, 4, -1) < 0) {
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -597,7 +830,9 @@ run_loop(struct agent *a, struct loop *l)
 		if (fds[0].revents)
 			on_signal(a, l);
 		if (fds[1].revents && policy_changed(a, l))
-			reload_policy(a, "policy file changed");
+			request_reload(a, "policy file changed");
+		if (fds[4].revents)
+			finish_reload(a);
 		if (fds[2].revents)
 			(void)control_serve_one(l->cfd, control_handler, a);
 		if (fds[3].revents) {
@@ -624,8 +859,10 @@ loop_open(struct agent *a, struct loop *l)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
+	if (l->sfd < 0 || l->tfd < 0 || a->reload_fd < 0 ||
+	    timerfd_settime(l->tfd, 0, &its, NULL) < 0)
 		return -errno;
 	r = watch_policy(a, l);
 	if (r < 0) {
@@ -696,17 +933,28 @@ setup(struct agent *a, const struct agent_options *options)
 		}
 	}
 	identity_to_report(a);
+	read_token_key(a);
+	/* `sudo phiguard run` on a fresh host: the spool (0700, events may hold samples). */
+	r = make_dirs(a->report_config.spool_directory, 0700);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot create the spool directory '%s'",
+		         a->report_config.spool_directory);
+	}
 	a->reporter = report_start(&a->report_config, &err);
 	if (!a->reporter) {
 		log_warnx("cannot start reporting: %s", err.msg);
 		return -EIO;
 	}
-	r = load_policy(a, &p, source, sizeof(source), &err);
-	if (r < 0) {
-		log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
-		return r;
+	/* The last good policy from policy.d or the URL, else policy.file or the built-in one. */
+	if (!sources_open(a)) {
+		r = load_policy(a, &p, source, sizeof(source), &err);
+		if (r < 0) {
+			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+			return r;
+		}
+		install_policy(a, p, source);
 	}
-	install_policy(a, p, source);
 	if (a->config.attribution != ATTRIBUTION_OFF) {
 		a->enricher = enricher_new(a, a->config.attribution_cache);
 		if (!a->enricher)
@@ -720,6 +968,8 @@ teardown(struct agent *a)
 {
 	char err[512] = "";
 
+	stop_reload(a);
+	sources_close(a);
 	/* Rules first, while the workers still answer: nothing is left waiting in a queue. */
 	if (a->rules_installed && rules_remove(err, sizeof(err)) < 0)
 		log_warnx("cannot remove firewall rules: %s", err);
@@ -732,6 +982,7 @@ teardown(struct agent *a)
 	report_stop(a->reporter);
 	a->reporter = NULL;
 	a->policy = policy_unref(a->policy);
+	explicit_bzero(a->token_key, sizeof(a->token_key));
 	config_release(&a->config);
 }
 
@@ -747,6 +998,7 @@ agent_run(const struct agent_options *options)
 
 	if (!a)
 		return CLI_EXIT_ERROR;
+	a->reload_fd = -1;
 	/* Before any thread starts: signals go to the main loop's signalfd only. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -779,6 +1031,7 @@ agent_run(const struct agent_options *options)
 	         a->policy_version, a->policy_source, a->n_workers,
 	         a->config.fail_open ? "open" : "closed", a->rules.ipv6 ? "on" : "off");
 	report_stale(a, alive_us);
+	sources_start(a);
 	notify("READY=1");
 	run_loop(a, &l);
 	notify("STOPPING=1");

@@ -16,12 +16,14 @@
 #include <phiguard/event.h>
 
 #include "daemon/agent_config.h"
+#include "policy/policy.h"
 #include "report/report.h"
 #include "verdict/rules.h"
 
 struct policy;
 struct worker;
 struct enricher;
+struct policy_source;
 
 struct agent_options {
 	const char *config_path; /* NULL: embedded defaults */
@@ -44,8 +46,21 @@ struct agent {
 	uint64_t reloads_refused;
 	uint64_t gap_reports;
 	char last_reload_error[1024];
+	/* A reload compiles on its own thread, so signals and status stay answered. */
+	pthread_t reload_thread;
+	bool reloading;
+	bool reload_pending;
+	int reload_fd; /* eventfd: the reload thread is done */
+	char reload_why[64];
+	int reload_r;
+	struct policy *reload_result; /* owned until installed or dropped */
+	struct phiguard_error reload_err;
+	char reload_source[CONFIG_PATH_MAX];
 
+	struct policy_source *sources; /* policy.d drop-ins and policy.url; NULL when none */
 	struct report_config report_config;
+	uint8_t token_key[64];
+	struct policy_load_options load_options;
 	struct reporter *reporter;
 
 	struct enricher *enricher;

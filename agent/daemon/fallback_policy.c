@@ -108,6 +108,13 @@ policy_load_file(const char *path, struct policy **ret_policy, struct phiguard_e
 }
 
 int
+policy_load_file_with(const char *path, const struct policy_load_options *options,
+                      struct policy **ret_policy, struct phiguard_error *err)
+{
+	return policy_load_file(path, ret_policy, err);
+}
+
+int
 policy_load_default(struct policy **ret_policy, struct phiguard_error *err)
 {
 	static const char text[] = "version: builtin\n";

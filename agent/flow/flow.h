@@ -167,7 +167,10 @@ struct flow *flow_table_get(struct flow_table *ft, const struct decode_view *v, 
 /* Lookup only; NULL when unknown. */
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key);
 
-/* Track TCP flags and sequence numbers; client payload goes through reassembly to @deliver. */
+/*
+ * Track TCP flags and sequence numbers; client payload goes through reassembly
+ * to @deliver. With @deliver NULL only flags are tracked and held bytes are dropped.
+ */
 void flow_tcp_packet(struct flow_table *ft, struct flow *f, enum flow_dir dir,
                      const struct decode_view *v, reasm_deliver_fn *deliver, void *ctx);
 

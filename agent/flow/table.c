@@ -303,6 +303,11 @@ flow_tcp_packet(struct flow_table *ft, struct flow *f, enum flow_dir dir,
 	if ((fl & DECODE_TCP_FIN) != 0)
 		f->flags |= FLOW_F_FIN_CLIENT;
 	/* Data after a reset is not delivered by the server: ignore it. */
+	if (deliver == NULL) {
+		/* The owner wants no more bytes: drop anything held, keep tracking flags. */
+		reasm_clear(&f->reasm);
+		return;
+	}
 	if (v->payload_len > 0 && (fl & DECODE_TCP_RST) == 0)
 		reasm_segment(&f->reasm, seq, v->payload, v->payload_len, &ft->counters.reasm,
 		              deliver, ctx);

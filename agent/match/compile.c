@@ -158,6 +158,30 @@ add_hotwords(struct expr_builder *b, uint16_t di, const struct detector_def *def
 	}
 }
 
+/*
+ * The longest a value of detector @di can be: a later value overlapping an
+ * earlier one ends at most this far past the earlier one's end.
+ */
+static unsigned
+max_extent(const struct phiguard_matcher *m, uint16_t di)
+{
+	unsigned w = 0;
+
+	for (size_t i = 0; i < m->n_expr; i++) {
+		for (size_t k = 0; k < m->expr[i].n_targets; k++) {
+			const struct match_target *t = &m->expr[i].targets[k];
+
+			if (t->detector != di || t->role != MATCH_ROLE_VALUE)
+				continue;
+			if (t->width == 0 || t->pattern->has_extend_left ||
+			    t->pattern->has_extend_right)
+				return MATCH_CAND_MAX;
+			w = MAX(w, t->width);
+		}
+	}
+	return w;
+}
+
 static int
 build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *set,
                 struct phiguard_error *err)
@@ -187,13 +211,14 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 			}
 #endif
 		}
-		d->hold = MAX(def->window, MATCH_CAND_MAX + MATCH_LOOKAHEAD);
-		if (def->structural.n > 0)
-			d->hold = MAX(d->hold, def->structural_window);
+		/* Decided once its windows (and one byte more, for \b) have been seen. */
+		d->hold = MAX(MAX(def->window, def->structural_window) + 2,
+		              MATCH_CAND_MAX + MATCH_LOOKAHEAD);
 		d->has_context = def->strong.n + def->weak.n + def->structural.n > 0;
 		r = add_patterns(&b, (uint16_t)i, def, err);
 		if (r < 0)
 			return r;
+		d->early_hold = MIN(d->hold, max_extent(m, (uint16_t)i) + MATCH_LOOKAHEAD + 1);
 		add_markers(&b, (uint16_t)i, def, &def->require, MATCH_ROLE_REQUIRE);
 		add_markers(&b, (uint16_t)i, def, &def->structural, MATCH_ROLE_STRUCTURAL);
 		add_hotwords(&b, (uint16_t)i, def, &def->strong, MATCH_ROLE_STRONG);
@@ -202,27 +227,49 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 	return 0;
 }
 
+static bool
+is_context_role(uint8_t role)
+{
+	return role == MATCH_ROLE_STRONG || role == MATCH_ROLE_WEAK ||
+	       role == MATCH_ROLE_STRUCTURAL;
+}
+
+/* Does @e belong in the context database (@context) or in the bulk one? */
+static bool
+expr_in(const struct match_expr *e, bool context)
+{
+	for (size_t k = 0; k < e->n_targets; k++)
+		if (is_context_role(e->targets[k].role) == context)
+			return true;
+	return false;
+}
+
 static int
-compile_db(struct phiguard_matcher *m, unsigned mode, hs_database_t **ret_db,
+compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_t **ret_db,
            struct phiguard_error *err)
 {
-	const char **texts = xcalloc(m->n_expr, sizeof(*texts));
-	unsigned *flags = xcalloc(m->n_expr, sizeof(*flags));
-	unsigned *ids = xcalloc(m->n_expr, sizeof(*ids));
+	const char **texts = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*texts));
+	unsigned *flags = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*flags));
+	unsigned *ids = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*ids));
 	hs_compile_error_t *cerr = NULL;
+	unsigned n = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < m->n_expr; i++) {
-		texts[i] = m->expr[i].text;
-		flags[i] = m->expr[i].flags;
-		ids[i] = (unsigned)i;
-		if ((mode & HS_MODE_STREAM) && (flags[i] & HS_FLAG_SOM_LEFTMOST))
+		if (!expr_in(&m->expr[i], context))
+			continue;
+		texts[n] = m->expr[i].text;
+		flags[n] = m->expr[i].flags;
+		ids[n] = (unsigned)i;
+		if ((mode & HS_MODE_STREAM) && (flags[n] & HS_FLAG_SOM_LEFTMOST))
 			mode |= HS_MODE_SOM_HORIZON_LARGE;
+		n++;
 	}
-	if (hs_compile_multi(texts, flags, ids, (unsigned)m->n_expr, mode, NULL, ret_db, &cerr) !=
-	    HS_SUCCESS) {
-		if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < m->n_expr) {
-			const struct match_expr *e = &m->expr[cerr->expression];
+	if (n == 0)
+		goto out; /* nothing of this kind: no database */
+	if (hs_compile_multi(texts, flags, ids, n, mode, NULL, ret_db, &cerr) != HS_SUCCESS) {
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
+			const struct match_expr *e = &m->expr[ids[cerr->expression]];
 
 			detector_error(err, e->file, e->line, e->column,
 			               "detector '%s': expression '%.120s' does not compile: %s",
@@ -233,11 +280,30 @@ compile_db(struct phiguard_matcher *m, unsigned mode, hs_database_t **ret_db,
 		}
 		r = -EINVAL;
 	}
+out:
 	hs_free_compile_error(cerr);
 	free(texts);
 	free(flags);
 	free(ids);
 	return r;
+}
+
+/* Stream bytes to keep: every byte a value and its windows may need (a power of two). */
+static size_t
+tail_size_for(const struct phiguard_matcher *m)
+{
+	size_t need = 2 * (MATCH_CAND_MAX + MATCH_LOOKAHEAD), size = 512;
+
+	for (size_t i = 0; i < m->n_det; i++) {
+		const struct detector_def *def = m->det[i].def;
+		size_t w = MAX(def->window, def->structural_window);
+
+		if (def->kind == DETECTOR_KIND_VALUE)
+			need = MAX(need, m->det[i].hold + MATCH_CAND_MAX + w + MATCH_LOOKAHEAD + 2);
+	}
+	while (size < need)
+		size *= 2;
+	return size;
 }
 
 int
@@ -249,21 +315,24 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
 	size_t hs_size = 0;
 	int r;
 
+	m->modes = options && options->modes ? options->modes
+	                                     : PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM;
 	r = build_detectors(m, set, err);
 	if (r < 0)
 		goto fail;
-	if (m->n_expr > 0) {
-		r = compile_db(m, HS_MODE_BLOCK, &m->block_db, err);
-		if (r < 0)
-			goto fail;
-		r = compile_db(m, HS_MODE_STREAM, &m->stream_db, err);
-		if (r < 0)
-			goto fail;
-		if (hs_stream_size(m->stream_db, &hs_size) != HS_SUCCESS) {
-			r = -EINVAL;
-			goto fail;
-		}
+	if (m->modes & PHIGUARD_MATCHER_BLOCK)
+		r = compile_db(m, HS_MODE_BLOCK, false, &m->block_db, err);
+	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
+		r = compile_db(m, HS_MODE_STREAM, false, &m->stream_db, err);
+	if (r == 0)
+		r = compile_db(m, HS_MODE_BLOCK, true, &m->ctx_db, err);
+	if (r < 0)
+		goto fail;
+	if (m->stream_db != NULL && hs_stream_size(m->stream_db, &hs_size) != HS_SUCCESS) {
+		r = -EINVAL;
+		goto fail;
 	}
+	m->tail_size = tail_size_for(m);
 	if (options != NULL && options->token_key != NULL && options->token_key_len > 0) {
 		m->token_key = xmalloc(options->token_key_len);
 		memcpy(m->token_key, options->token_key, options->token_key_len);
@@ -290,6 +359,7 @@ phiguard_matcher_free(struct phiguard_matcher *m)
 	free(m->det);
 	hs_free_database(m->block_db);
 	hs_free_database(m->stream_db);
+	hs_free_database(m->ctx_db);
 	if (m->token_key != NULL) {
 		explicit_bzero(m->token_key, m->token_key_len);
 		free(m->token_key);
@@ -328,6 +398,12 @@ phiguard_matcher_database_size(const struct phiguard_matcher *m)
 		(void)hs_database_size(m->block_db, &a);
 	if (m->stream_db != NULL)
 		(void)hs_database_size(m->stream_db, &b);
+	if (m->ctx_db != NULL) {
+		size_t c = 0;
+
+		(void)hs_database_size(m->ctx_db, &c);
+		a += c;
+	}
 	return a + b;
 }
 

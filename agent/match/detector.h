@@ -18,8 +18,9 @@
 #define DETECTOR_PATTERNS_MAX     64   /* patterns (or require/structural) per list */
 #define DETECTOR_HOTWORDS_MAX     1024 /* per class */
 #define DETECTOR_GAZETTEER_MAX    4096
-#define DETECTOR_EXPR_MAX         4096 /* bytes of one expression, after substitution */
-#define DETECTOR_WINDOW_MAX       65536
+#define DETECTOR_EXPR_MAX         4096       /* bytes of one expression, after substitution */
+#define DETECTOR_WINDOW_MAX       (1u << 20) /* records */
+#define DETECTOR_VALUE_WINDOW_MAX 4096       /* hotword/structural windows of values */
 #define DETECTOR_EXTEND_LEFT_MAX  255
 #define DETECTOR_EXTEND_RIGHT_MAX 31
 

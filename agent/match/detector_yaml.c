@@ -500,6 +500,12 @@ check_def(struct yparse *p, yaml_node_t *mapping, struct detector_def *def)
 	if (def->kind != DETECTOR_KIND_RECORD && def->require.n > 0)
 		return fail(p, mapping, "detector '%s': 'require' is only for kind: record",
 		            def->name, "");
+	if (def->kind == DETECTOR_KIND_VALUE &&
+	    (def->window > DETECTOR_VALUE_WINDOW_MAX ||
+	     def->structural_window > DETECTOR_VALUE_WINDOW_MAX))
+		return fail(p, mapping,
+		            "detector '%s': windows of a value detector are at most 4096 bytes",
+		            def->name, "");
 	if (def->require.n > 32)
 		return fail(p, mapping, "detector '%s': at most 32 'require' entries", def->name,
 		            "");

@@ -25,7 +25,8 @@ size_t
 match_state_size(const struct phiguard_matcher *m)
 {
 	return sizeof(struct match_state) +
-	       m->n_det * (sizeof(struct match_record) + sizeof(struct match_aggregate));
+	       m->n_det * (sizeof(struct match_record) + sizeof(struct match_aggregate)) +
+	       m->tail_size;
 }
 
 void
@@ -35,6 +36,7 @@ match_state_init(struct match_state *st, const struct phiguard_matcher *m)
 	st->m = m;
 	st->records = (struct match_record *)(st + 1);
 	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
+	st->tail = (uint8_t *)(st->aggregate + m->n_det);
 }
 
 static uint64_t
@@ -45,15 +47,22 @@ avail_end(const struct match_state *st)
 
 /* The byte at stream offset @o, or -1 when it is not (or no longer) at hand. */
 static int
-byte_at(const struct match_state *st, uint64_t o)
+byte_seen(const struct match_state *st, uint64_t o)
 {
-	if (o >= avail_end(st) || o >= st->visible_end)
+	if (o >= avail_end(st))
 		return -1;
 	if (o >= st->offset)
 		return st->chunk[o - st->offset];
-	if (st->offset - o > MATCH_TAIL)
+	if (st->offset - o > st->m->tail_size)
 		return -1;
-	return st->tail[o % MATCH_TAIL];
+	return st->tail[o & (st->m->tail_size - 1)];
+}
+
+/* The same, for examining a value: nothing at or after st->visible_end. */
+static int
+byte_at(const struct match_state *st, uint64_t o)
+{
+	return o < st->visible_end ? byte_seen(st, o) : -1;
 }
 
 static bool
@@ -98,32 +107,100 @@ emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
 		st->stopped = true;
 }
 
-/* Hotword and structural context of @c, from the hits remembered in the ring. */
+static int
+on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+               void *ctx)
+{
+	struct phiguard_scratch *s = ctx;
+
+	(void)flags;
+	if (s->n_ctx_hits < MATCH_CTX_HITS) {
+		s->ctx_hits[s->n_ctx_hits].from = from;
+		s->ctx_hits[s->n_ctx_hits].to = to;
+		s->ctx_hits[s->n_ctx_hits].expr = id;
+		s->n_ctx_hits++;
+	}
+	return 0;
+}
+
+/*
+ * The bytes of [*lo, hi) still at hand, contiguous: a view into the current
+ * chunk when they all lie there (block scans), else copied into @buf. *lo
+ * moves up past bytes no longer kept.
+ */
+static const uint8_t *
+window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *buf, size_t *ret_len)
+{
+	uint64_t end = MIN(hi, avail_end(st)), o;
+	uint64_t kept = st->offset > st->m->tail_size ? st->offset - st->m->tail_size : 0;
+	size_t n = 0;
+
+	*lo = MAX(*lo, kept);
+	if (*lo >= end) {
+		*ret_len = 0;
+		return buf;
+	}
+	if (*lo >= st->offset) {
+		*ret_len = (size_t)(end - *lo);
+		return st->chunk + (*lo - st->offset);
+	}
+	for (o = *lo; o < MIN(end, st->offset); o++)
+		buf[n++] = st->tail[o & (st->m->tail_size - 1)];
+	if (end > st->offset) {
+		memcpy(buf + n, st->chunk, (size_t)(end - st->offset));
+		n += (size_t)(end - st->offset);
+	}
+	*ret_len = n;
+	return buf;
+}
+
+/*
+ * Hotword and structural context of @c: the context database is run over
+ * the value's windows only (plus one byte each side, so \b sees the real
+ * neighbours), never more than the bytes seen by now (@limit).
+ */
 static void
-context_of(const struct match_state *st, const struct match_cand *c, bool *ret_hot,
+context_of(const struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
            bool *ret_structural)
 {
-	const struct detector_def *def = st->m->det[c->detector].def;
-	uint64_t lo = c->from > def->window ? c->from - def->window : 0, hi = c->to + def->window;
-	uint64_t sw = def->structural_window;
+	const struct phiguard_matcher *m = st->m;
+	const struct detector_def *def = m->det[c->detector].def;
+	struct phiguard_scratch *s = st->scratch;
+	uint64_t w = MAX(def->window, def->structural_window) + 1;
+	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
+	uint64_t wlo = c->from > def->window ? c->from - def->window : 0, whi = c->to + def->window;
 	uint32_t weak = UINT32_MAX;
 	bool strong = false, weak2 = false, structural = false;
+	const uint8_t *bytes;
+	size_t n = 0;
 
-	for (unsigned i = 0; i < st->ring_n; i++) {
-		const struct match_hit *h = &st->ring[(st->ring_head + i) % MATCH_RING];
-		const struct match_expr *e = &st->m->expr[h->expr];
+	*ret_hot = false;
+	*ret_structural = false;
+	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
+		return;
+	bytes = window_bytes(st, &lo, hi, s->ctx_buf, &n);
+	s->n_ctx_hits = 0;
+	if (n == 0 || hs_scan(m->ctx_db, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
+	                      on_context_hit, s) != HS_SUCCESS)
+		return;
+	sw = def->structural_window;
+	for (unsigned i = 0; i < s->n_ctx_hits; i++) {
+		const struct match_hit *h = &s->ctx_hits[i];
+		const struct match_expr *e = &m->expr[h->expr];
+		uint64_t to = lo + h->to;
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];
+			uint64_t from = t->width && to >= t->width ? to - t->width : to;
 
 			if (t->detector != c->detector)
 				continue;
 			if (t->role == MATCH_ROLE_STRUCTURAL) {
-				if (h->to + sw >= c->from && h->to <= c->to + sw)
+				if (to + sw >= c->from && to <= c->to + sw)
 					structural = true;
 				continue;
 			}
-			if (h->from < lo || h->to > hi)
+			if (from < wlo || to > whi)
 				continue;
 			if (t->role == MATCH_ROLE_STRONG)
 				strong = true;
@@ -137,16 +214,20 @@ context_of(const struct match_state *st, const struct match_cand *c, bool *ret_h
 	*ret_structural = structural;
 }
 
-static void
-decide(struct match_state *st, const struct match_cand *c)
+/*
+ * The level of @c from the bytes before @limit, or NONE when it is not
+ * reported (hotword_required without context).
+ */
+static enum phiguard_confidence
+level_of(const struct match_state *st, const struct match_cand *c, uint64_t limit)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
 	bool hot, structural;
 
-	context_of(st, c, &hot, &structural);
+	context_of(st, c, limit, &hot, &structural);
 	if (c->hotword_required && !hot && !structural)
-		return;
+		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
 		level = raise_level(level);
 	if (structural)
@@ -154,8 +235,17 @@ decide(struct match_state *st, const struct match_cand *c)
 	if (c->aggregate >= MATCH_AGGREGATE)
 		level = raise_level(level);
 	level = MIN(level, c->cap);
-	level = MIN(level, def->max_confidence);
-	emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
+	return MIN(level, def->max_confidence);
+}
+
+/* Decide a value, looking at no byte at or after @limit. */
+static void
+decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
+{
+	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
+
+	if (level != PHIGUARD_CONFIDENCE_NONE)
+		emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
 }
 
 static void
@@ -296,8 +386,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 		aggregate = aggregate_add(&st->aggregate[t->detector], res.normalised,
 		                          res.normalised_len);
 	if (st->n_pending == MATCH_PENDING) {
-		/* Overflow: decide the oldest with the hits seen so far. */
-		decide(st, &st->pending[0]);
+		/* Overflow: decide the oldest with the bytes seen so far. */
+		decide(st, &st->pending[0], st->visible_end);
 		pending_remove(st, 0);
 		st->overflows++;
 	}
@@ -310,6 +400,20 @@ accept(struct match_state *st, const struct match_raw *raw)
 	c->aggregate = aggregate;
 	c->cap = res.cap;
 	c->tag = res.tag;
+	/*
+	 * Hotwords after a value can only raise it. When what comes before
+	 * already gives the highest level it may reach, it is decided as soon
+	 * as no overlapping value can replace it, not a window later: a live
+	 * flow can then be blocked while the value is still in the queue.
+	 */
+	{
+		enum phiguard_confidence top =
+		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
+		enum phiguard_confidence left = level_of(st, c, to);
+
+		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
+		c->early_level = top;
+	}
 	match_redact(def->redact, buf, len, c->sample, sizeof(c->sample));
 	if (m->token_key != NULL && st->scratch->mac != NULL)
 		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, def->name,
@@ -336,7 +440,8 @@ advance(struct match_state *st, uint64_t pos)
 		}
 		for (unsigned i = 0; i < st->n_pending; i++) {
 			const struct match_cand *c = &st->pending[i];
-			uint64_t at = c->to + st->m->det[c->detector].hold;
+			const struct match_detector *d = &st->m->det[c->detector];
+			uint64_t at = c->to + (c->early ? d->early_hold : d->hold);
 
 			if (at < pos && at <= best && (which < 0 || at < best)) {
 				best = at;
@@ -353,7 +458,7 @@ advance(struct match_state *st, uint64_t pos)
 			st->visible_end = raw->to + MATCH_LOOKAHEAD;
 			accept(st, raw);
 		} else {
-			decide(st, &st->pending[which]);
+			decide(st, &st->pending[which], UINT64_MAX);
 			pending_remove(st, (unsigned)which);
 		}
 	}
@@ -379,22 +484,6 @@ fifo_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr, siz
 	raw->expr = expr;
 	raw->target = (uint16_t)target;
 	st->fifo_n++;
-}
-
-static void
-ring_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr)
-{
-	struct match_hit *h;
-
-	if (st->ring_n == MATCH_RING) {
-		st->ring_head = (st->ring_head + 1) % MATCH_RING;
-		st->ring_n--;
-	}
-	h = &st->ring[(st->ring_head + st->ring_n) % MATCH_RING];
-	h->from = from;
-	h->to = to;
-	h->expr = expr;
-	st->ring_n++;
 }
 
 static void
@@ -440,7 +529,6 @@ match_on_event(unsigned int id, unsigned long long from, unsigned long long to, 
 {
 	struct match_state *st = ctx;
 	const struct match_expr *e = &st->m->expr[id];
-	bool ringed = false;
 
 	(void)flags;
 	advance(st, to);
@@ -456,11 +544,7 @@ match_on_event(unsigned int id, unsigned long long from, unsigned long long to, 
 			record_event(st, t, from, to);
 			break;
 		default:
-			if (!ringed)
-				ring_push(st, t->width && to >= t->width ? to - t->width : to, to,
-				          id);
-			ringed = true;
-			break;
+			break; /* context: looked up around values only */
 		}
 	}
 	return st->stopped ? 1 : 0;
@@ -478,7 +562,7 @@ match_chunk_end(struct match_state *st)
 {
 	const uint8_t *data = st->chunk;
 	size_t len = st->chunk_len;
-	size_t keep = MIN(len, (size_t)MATCH_TAIL);
+	size_t keep = MIN(len, st->m->tail_size);
 
 	/*
 	 * Strictly before the end: a match ending exactly here may still be
@@ -486,7 +570,7 @@ match_chunk_end(struct match_state *st)
 	 */
 	advance(st, avail_end(st));
 	for (size_t i = len - keep; i < len; i++)
-		st->tail[(st->offset + i) % MATCH_TAIL] = data[i];
+		st->tail[(st->offset + i) & (st->m->tail_size - 1)] = data[i];
 	st->offset += len;
 	st->chunk = NULL;
 	st->chunk_len = 0;

@@ -24,10 +24,10 @@
 #define MATCH_CAND_MAX 256
 /* Bytes after a value's end that must be seen before it is examined. */
 #define MATCH_LOOKAHEAD 32
-/* Bytes of the stream kept for candidates that straddle feed() calls. */
-#define MATCH_TAIL 512
-/* Recent hotword and structural hits remembered per scan. */
-#define MATCH_RING 64
+/* Hotword/structural hits looked at around one value (more are ignored). */
+#define MATCH_CTX_HITS 256
+/* Largest hotword or structural window of a value detector (bytes each side). */
+#define MATCH_WINDOW_MAX DETECTOR_VALUE_WINDOW_MAX
 /* Value events waiting for their lookahead bytes. */
 #define MATCH_FIFO 64
 /* Validated values waiting for their right-hand hotword window. */
@@ -69,7 +69,8 @@ struct match_expr {
 struct match_detector {
 	const struct detector_def *def; /* owned by the matcher's set */
 	const struct validator *validator;
-	unsigned hold; /* bytes after a value's end before it is decided */
+	unsigned hold;       /* bytes after a value's end before it is decided */
+	unsigned early_hold; /* the same when the bytes before it already decide it */
 	bool has_context;
 };
 
@@ -79,8 +80,17 @@ struct phiguard_matcher {
 	size_t n_det;
 	struct match_expr *expr; /* [n_expr], the Hyperscan id is the index */
 	size_t n_expr;
+	/* Values, record signatures and parts: scanned over every byte. */
 	hs_database_t *block_db;
 	hs_database_t *stream_db;
+	/*
+	 * Hotwords and structural markers: scanned only around a validated
+	 * value, over its window, so that frequent short words cost nothing
+	 * on the bulk of the traffic.
+	 */
+	hs_database_t *ctx_db;
+	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
+	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
 	uint8_t *token_key; /* owned, wiped on free */
 	size_t token_key_len;
 	size_t stream_size;
@@ -101,6 +111,8 @@ struct match_cand {
 	uint64_t from, to;
 	uint16_t detector;
 	bool hotword_required;
+	bool early; /* the bytes before it give its final level, early_level */
+	enum phiguard_confidence early_level;
 	uint8_t aggregate;
 	enum phiguard_confidence cap;
 	const char *tag;
@@ -126,14 +138,12 @@ struct match_state {
 	const struct phiguard_matcher *m;
 	uint64_t offset;      /* bytes consumed before the current chunk */
 	const uint8_t *chunk; /* the current chunk (borrowed during a call) */
+	uint8_t *tail;        /* [m->tail_size] ring: byte at offset o is tail[o % tail_size] */
 	size_t chunk_len;
-	bool at_end;              /* no byte follows the current chunk */
-	bool stopped;             /* the callback asked to stop */
-	uint64_t visible_end;     /* bytes at or after this are not looked at (see advance()) */
-	uint64_t overflows;       /* queue overflows: block and stream may then differ */
-	uint8_t tail[MATCH_TAIL]; /* ring: byte at offset o is tail[o % MATCH_TAIL] */
-	struct match_hit ring[MATCH_RING];
-	unsigned ring_head, ring_n;
+	bool at_end;          /* no byte follows the current chunk */
+	bool stopped;         /* the callback asked to stop */
+	uint64_t visible_end; /* bytes at or after this are not looked at (see advance()) */
+	uint64_t overflows;   /* queue overflows: block and stream may then differ */
 	struct match_raw fifo[MATCH_FIFO];
 	unsigned fifo_head, fifo_n;
 	struct match_cand pending[MATCH_PENDING];
@@ -148,9 +158,13 @@ struct match_state {
 
 struct phiguard_scratch {
 	hs_scratch_t *hs;
+	hs_scratch_t *ctx_hs; /* a second scratch: context scans run inside match callbacks */
+	uint8_t *ctx_buf;     /* [2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 2] window bytes */
+	struct match_hit ctx_hits[MATCH_CTX_HITS];
+	unsigned n_ctx_hits;
 	EVP_MAC_CTX *mac;          /* NULL without a token key */
 	struct match_state *block; /* reused by every block scan */
-	size_t block_det;          /* detectors the block state has room for */
+	size_t block_size;         /* bytes the block state has room for */
 };
 
 struct phiguard_stream {

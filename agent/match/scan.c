@@ -22,6 +22,9 @@ phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch *
 		goto fail;
 	if (m->stream_db != NULL && hs_alloc_scratch(m->stream_db, &s->hs) != HS_SUCCESS)
 		goto fail;
+	if (m->ctx_db != NULL && hs_alloc_scratch(m->ctx_db, &s->ctx_hs) != HS_SUCCESS)
+		goto fail;
+	s->ctx_buf = xmalloc(2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4);
 	if (m->token_key != NULL) {
 		s->mac = match_token_ctx_new();
 		if (s->mac == NULL) {
@@ -30,7 +33,34 @@ phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch *
 		}
 	}
 	s->block = xmalloc(match_state_size(m));
-	s->block_det = m->n_det;
+	s->block_size = match_state_size(m);
+	*ret = s;
+	return 0;
+fail:
+	phiguard_scratch_free(s);
+	return r;
+}
+
+int
+phiguard_scratch_clone(const struct phiguard_scratch *proto, struct phiguard_scratch **ret)
+{
+	struct phiguard_scratch *s = xcalloc(1, sizeof(*s));
+	int r = -ENOMEM;
+
+	if (proto->hs != NULL && hs_clone_scratch(proto->hs, &s->hs) != HS_SUCCESS)
+		goto fail;
+	if (proto->ctx_hs != NULL && hs_clone_scratch(proto->ctx_hs, &s->ctx_hs) != HS_SUCCESS)
+		goto fail;
+	s->ctx_buf = xmalloc(2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4);
+	if (proto->mac != NULL) {
+		s->mac = match_token_ctx_new();
+		if (s->mac == NULL) {
+			r = -EIO;
+			goto fail;
+		}
+	}
+	s->block = xmalloc(proto->block_size);
+	s->block_size = proto->block_size;
 	*ret = s;
 	return 0;
 fail:
@@ -44,6 +74,8 @@ phiguard_scratch_free(struct phiguard_scratch *s)
 	if (s == NULL)
 		return;
 	hs_free_scratch(s->hs);
+	hs_free_scratch(s->ctx_hs);
+	free(s->ctx_buf);
 	EVP_MAC_CTX_free(s->mac);
 	free(s->block);
 	free(s);
@@ -61,8 +93,9 @@ state_bind(struct match_state *st, struct phiguard_scratch *scratch, phiguard_fi
 static bool
 scratch_fits(const struct phiguard_matcher *m, const struct phiguard_scratch *s)
 {
-	return s->block_det >= m->n_det && (m->block_db == NULL || s->hs != NULL) &&
-	       (m->token_key == NULL || s->mac != NULL);
+	return s->block_size >= match_state_size(m) &&
+	       ((m->block_db == NULL && m->stream_db == NULL) || s->hs != NULL) &&
+	       (m->ctx_db == NULL || s->ctx_hs != NULL) && (m->token_key == NULL || s->mac != NULL);
 }
 
 int
@@ -72,6 +105,8 @@ phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s
 	struct match_state *st = scratch->block;
 	hs_error_t e = HS_SUCCESS;
 
+	if (!(m->modes & PHIGUARD_MATCHER_BLOCK))
+		return -EOPNOTSUPP;
 	if (!scratch_fits(m, scratch))
 		return -EINVAL;
 	if (len > UINT_MAX)
@@ -93,6 +128,8 @@ phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **
 {
 	struct phiguard_stream *s;
 
+	if (!(m->modes & PHIGUARD_MATCHER_STREAM))
+		return -EOPNOTSUPP;
 	s = xmalloc(sizeof(*s) + match_state_size(m) - sizeof(struct match_state));
 	match_state_init(&s->st, m);
 	s->hs = NULL;

@@ -84,7 +84,6 @@ struct pipeline {
 };
 
 /* inspect.c */
-bool pipeline_have_stages(void);
 void pflow_free(void *state);
 int pipeline_stages_init(struct pipeline *p, struct policy *policy);
 void pipeline_stages_fini(struct pipeline *p);

@@ -166,7 +166,11 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 	if (v.ip_proto == IPPROTO_TCP) {
 		p->cur_flow = f;
 		p->cur_pf = pf;
-		flow_tcp_packet(p->flows, f, dir, &v, deliver_client, p);
+		/* Decided and not inspected: only the flags matter (the kernel carries it live). */
+		if (pf->state == PFLOW_DECIDED && !pf->inspect && !pf->redecide)
+			flow_tcp_packet(p->flows, f, dir, &v, NULL, NULL);
+		else
+			flow_tcp_packet(p->flows, f, dir, &v, deliver_client, p);
 		p->cur_flow = NULL;
 		p->cur_pf = NULL;
 		/* The client is done sending before the classifier was: decide on what came. */

@@ -29,6 +29,7 @@ report_config_defaults(struct report_config *c)
 	(void)snprintf(c->collector.key, sizeof(c->collector.key), "%s/tls/client.key",
 	               PHIGUARD_SYSCONFDIR);
 	c->collector.format = REPORT_FORMAT_ECS;
+	(void)snprintf(c->collector.path, sizeof(c->collector.path), "/services/collector/event");
 	c->heartbeat_interval = 60;
 	(void)snprintf(c->token_key_file, sizeof(c->token_key_file), "%s/token.key",
 	               PHIGUARD_SYSCONFDIR);
@@ -179,7 +180,7 @@ spool_pair(struct parse *p, struct report_config *c, const char *key, yaml_node_
 static int
 collector_pair(struct parse *p, struct report_config *c, const char *key, yaml_node_t *v)
 {
-	static const char *const transports[] = { "relp", "syslog-tls", NULL };
+	static const char *const transports[] = { "relp", "syslog-tls", "https", NULL };
 	static const char *const formats[] = { "ecs", "cef", NULL };
 	struct report_collector *col = &c->collector;
 	uint64_t n;
@@ -187,11 +188,6 @@ collector_pair(struct parse *p, struct report_config *c, const char *key, yaml_n
 
 	col->enabled = true;
 	if (strcmp(key, "transport") == 0) {
-		if (v->type == YAML_SCALAR_NODE &&
-		    strcmp((char *)v->data.scalar.value, "https") == 0)
-			return parse_fail(p, v,
-			                  "'transport': 'https' is not available in this "
-			                  "build (use relp or syslog-tls)");
 		r = get_enum(p, v, key, transports, &e);
 		if (r == 0)
 			col->transport = (enum report_transport)e;
@@ -213,6 +209,14 @@ collector_pair(struct parse *p, struct report_config *c, const char *key, yaml_n
 		return get_string(p, v, key, col->cert, sizeof(col->cert));
 	if (strcmp(key, "key") == 0)
 		return get_string(p, v, key, col->key, sizeof(col->key));
+	if (strcmp(key, "token_file") == 0)
+		return get_string(p, v, key, col->token_file, sizeof(col->token_file));
+	if (strcmp(key, "path") == 0) {
+		r = get_string(p, v, key, col->path, sizeof(col->path));
+		if (r == 0 && (col->path[0] != '/' || strpbrk(col->path, " \r\n") != NULL))
+			return parse_fail(p, v, "'path': must start with '/' and hold no spaces");
+		return r;
+	}
 	if (strcmp(key, "format") == 0) {
 		r = get_enum(p, v, key, formats, &e);
 		if (r == 0)

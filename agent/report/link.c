@@ -2,6 +2,7 @@
 #include "report/link.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,7 +47,29 @@ link_is_open(const struct link *link)
 bool
 link_full(const struct link *link)
 {
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_full(link);
 	return link->count >= link->window;
+}
+
+/*
+ * With TLS 1.3 the collector judges our certificate after our handshake is
+ * done, so its refusal can surface as a reset on the first write instead of
+ * an alert we can read. Say what it most likely means.
+ */
+static int
+link_explain_early(struct link *link, int r)
+{
+	char detail[sizeof(link->err)];
+
+	if (r >= 0 || link->confirmed || r == -EACCES || r == -EPERM)
+		return r;
+	memcpy(detail, link->err, sizeof(detail));
+	(void)snprintf(link->err, sizeof(link->err),
+	               "collector dropped us before accepting anything "
+	               "(untrusted client certificate?): %.120s",
+	               detail);
+	return r;
 }
 
 int
@@ -62,14 +85,20 @@ link_open(struct link *link, const struct report_collector *col, unsigned window
 	link->txnr = 0;
 	link->rx_len = 0;
 	link->out_len = 0;
+	link->confirmed = false;
 	link->err[0] = '\0';
-	r = tls_connect(col, LINK_IO_TIMEOUT_MS, &link->conn, link->err, sizeof(link->err));
+	r = tls_connect(col, LINK_IO_TIMEOUT_MS, &link->idle, &link->conn, link->err,
+	                sizeof(link->err));
 	if (r < 0)
 		return r;
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_open(link, col);
 	if (link->transport == REPORT_TRANSPORT_RELP) {
-		r = relp_open(link);
+		r = link_explain_early(link, relp_open(link));
 		if (r < 0)
 			link_close(link, false);
+		else
+			link->confirmed = true; /* the collector answered our open */
 	}
 	return r;
 }
@@ -107,21 +136,28 @@ link_queue(struct link *link, const char *data, size_t len)
 int
 link_send(struct link *link, uint64_t seq, const char *record, size_t len)
 {
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		return https_send(link, seq, record, len);
 	if (link->transport == REPORT_TRANSPORT_RELP)
-		return relp_send(link, seq, record, len);
-	return syslog_tls_send(link, seq, record, len);
+		return link_explain_early(link, relp_send(link, seq, record, len));
+	return link_explain_early(link, syslog_tls_send(link, seq, record, len));
 }
 
 int
 link_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 {
+	uint64_t before = *ret_acked;
 	int r = link_flush(link);
 
-	if (r < 0)
-		return r;
-	if (link->transport == REPORT_TRANSPORT_RELP)
-		return relp_pump(link, timeout_ms, ret_acked);
-	return syslog_tls_pump(link, timeout_ms, ret_acked);
+	if (r == 0 && link->transport == REPORT_TRANSPORT_HTTPS)
+		r = https_pump(link, timeout_ms, ret_acked);
+	else if (r == 0 && link->transport == REPORT_TRANSPORT_RELP)
+		r = relp_pump(link, timeout_ms, ret_acked);
+	else if (r == 0)
+		r = syslog_tls_pump(link, timeout_ms, ret_acked);
+	if (*ret_acked != before)
+		link->confirmed = true;
+	return link_explain_early(link, r);
 }
 
 void
@@ -133,6 +169,8 @@ link_close(struct link *link, bool graceful)
 		relp_close(link);
 	if (graceful)
 		(void)link_flush(link);
+	if (link->transport == REPORT_TRANSPORT_HTTPS)
+		https_close(link);
 	tls_close(link->conn, graceful);
 	link->conn = NULL;
 	link->count = 0;

@@ -29,6 +29,7 @@ struct link_inflight {
 };
 
 struct link {
+	struct tls_idle idle; /* set by the owner: run while waiting on the network */
 	enum report_transport transport;
 	struct tls_conn *conn;
 	unsigned window;
@@ -39,6 +40,15 @@ struct link {
 	size_t rx_len;
 	char out[2 * REPORT_RECORD_MAX]; /* frames not yet written: one TLS write for many */
 	size_t out_len;
+	bool confirmed; /* the collector acknowledged something on this connection */
+	/* https: the batch being built or awaiting its answer */
+	char body[4 * REPORT_RECORD_MAX];
+	size_t body_len;
+	bool request_out;
+	int64_t request_ms;
+	char token[256];
+	char host[256];
+	char path[256];
 	char err[256];
 };
 
@@ -67,12 +77,35 @@ void link_inflight_push(struct link *link, uint64_t seq, uint32_t txnr);
 struct link_inflight *link_inflight_front(struct link *link);
 void link_inflight_pop(struct link *link);
 
-/* The framings (transport_relp.c, transport_syslog.c). */
+/* One RELP frame as parsed: @data points into the buffer given. */
+struct relp_frame {
+	uint32_t txnr;
+	char command[33];
+	const char *data;
+	size_t len;
+};
+
+/* 1: a frame of *ret_used bytes; 0: need more bytes; -EPROTO: not RELP. */
+int relp_parse(const char *buf, size_t len, struct relp_frame *f, size_t *ret_used);
+
+/*
+ * An HTTP/1.x answer in @buf (@len bytes, @cap the buffer's size; a NUL is
+ * written at @len): 1 complete (*ret_status, *ret_used bytes), 0 need more,
+ * -EPROTO malformed or larger than @cap.
+ */
+int https_parse_response(char *buf, size_t len, size_t cap, int *ret_status, size_t *ret_used);
+
+/* The framings (transport_relp.c, transport_syslog.c, transport_https.c). */
 int relp_open(struct link *link);
 int relp_send(struct link *link, uint64_t seq, const char *record, size_t len);
 int relp_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
 void relp_close(struct link *link);
 int syslog_tls_send(struct link *link, uint64_t seq, const char *record, size_t len);
 int syslog_tls_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
+int https_open(struct link *link, const struct report_collector *collector);
+bool https_full(const struct link *link);
+int https_send(struct link *link, uint64_t seq, const char *record, size_t len);
+int https_pump(struct link *link, int timeout_ms, uint64_t *ret_acked);
+void https_close(struct link *link);
 
 #endif

@@ -27,6 +27,7 @@
 enum report_transport {
 	REPORT_TRANSPORT_RELP = 0,   /* RELP over TLS: acknowledged per event */
 	REPORT_TRANSPORT_SYSLOG_TLS, /* RFC 5425: no application acknowledgement */
+	REPORT_TRANSPORT_HTTPS, /* HTTPS batches, Splunk HEC shape: a 2xx acknowledges a batch */
 };
 
 enum report_stdout {
@@ -56,6 +57,8 @@ struct report_collector {
 	char cert[PATH_MAX];   /* client certificate (chain) */
 	char key[PATH_MAX];    /* client private key */
 	enum report_format format;
+	char token_file[PATH_MAX]; /* https: file holding the HEC token ("" -> no Authorization) */
+	char path[256];            /* https: request path, default /services/collector/event */
 };
 
 struct report_config {

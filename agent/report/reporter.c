@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ struct reporter {
 	enum report_link link_state;
 	char last_error[256];
 	struct phiguard_event scratch;
-	char record[REPORT_RECORD_MAX];
+	char encoded[REPORT_RECORD_MAX]; /* ring -> spool (also while the link waits) */
+	char record[REPORT_RECORD_MAX];  /* spool -> link */
 };
 
 const char *
@@ -128,13 +130,13 @@ print_event(struct reporter *r, const struct phiguard_event *e, const struct rep
 	int n;
 
 	if (r->config.stdout_format == REPORT_STDOUT_JSON)
-		n = report_encode_ecs_ctx(e, ctx, r->record, sizeof(r->record));
+		n = report_encode_ecs_ctx(e, ctx, r->encoded, sizeof(r->encoded));
 	else
-		n = report_format_text(e, r->record, sizeof(r->record));
+		n = report_format_text(e, r->encoded, sizeof(r->encoded));
 	if (n < 0)
 		return;
-	r->record[n] = '\n';
-	(void)fwrite(r->record, 1, (size_t)n + 1, stdout);
+	r->encoded[n] = '\n';
+	(void)fwrite(r->encoded, 1, (size_t)n + 1, stdout);
 	(void)fflush(stdout);
 }
 
@@ -158,14 +160,14 @@ spool_event(struct reporter *r, struct phiguard_event *e, const struct report_he
 	if (r->to_stdout)
 		print_event(r, e, &ctx);
 	n = report_encode_syslog(e, &ctx, r->config.collector.format, spool_next_seq(r->spool),
-	                         r->record, sizeof(r->record));
+	                         r->encoded, sizeof(r->encoded));
 	if (n < 0) {
 		r->dropped_spool++;
 		return;
 	}
 	if (keep || (e->kind != PHIGUARD_EVENT_STATE && e->verdict == PHIGUARD_VERDICT_BLOCK))
 		flags |= SPOOL_F_BLOCK;
-	ret = spool_append(r->spool, e->severity, flags, r->record, (size_t)n, &evicted);
+	ret = spool_append(r->spool, e->severity, flags, r->encoded, (size_t)n, &evicted);
 	if (ret == 0) {
 		r->spooled++;
 	} else {
@@ -233,6 +235,8 @@ heartbeat_event(struct reporter *r, int64_t now)
 	spool_event(r, e, &hb, false);
 }
 
+static void publish_status(struct reporter *r);
+
 static unsigned
 drain(struct reporter *r)
 {
@@ -243,6 +247,20 @@ drain(struct reporter *r)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * While the link waits on a slow or unreachable collector (connect, TLS
+ * handshake, a full send buffer), keep taking events off the ring so the
+ * inspection threads never find it full because of the network.
+ */
+static void
+reporter_idle(void *arg)
+{
+	struct reporter *r = arg;
+
+	if (drain(r) > 0)
+		publish_status(r);
 }
 
 /* ---- from the spool to the collector ---- */
@@ -365,6 +383,16 @@ reporter_main(void *arg)
 {
 	struct reporter *r = arg;
 	int64_t stop_deadline = 0;
+	sigset_t pipe;
+
+	/*
+	 * A collector that closes the connection under a write raises SIGPIPE,
+	 * whose default kills the process. Block it in this thread only (the
+	 * write then fails with EPIPE), leaving the daemon's dispositions alone.
+	 */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	for (;;) {
 		unsigned n = drain(r);
@@ -424,8 +452,9 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 		goto fail;
 	ret = spool_open(&so, &r->spool, NULL);
 	if (ret < 0) {
-		(void)snprintf(err->msg, sizeof(err->msg), "spool '%.256s': %s",
-		               config->spool_directory, strerror(-ret));
+		(void)snprintf(
+		        err->msg, sizeof(err->msg), "spool '%.256s': %s", config->spool_directory,
+		        ret == -EPERM ? "owned by another user, refusing it" : strerror(-ret));
 		goto fail;
 	}
 	r->ring = ring_new(config->ring_size);
@@ -437,6 +466,7 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	               (config->stdout_mode == REPORT_STDOUT_AUTO &&
 	                (isatty(STDOUT_FILENO) || !config->collector.enabled));
 	r->backoff_ms = BACKOFF_FIRST_MS;
+	r->link.idle = (struct tls_idle){ .fn = reporter_idle, .arg = r };
 	r->link_state = config->collector.enabled ? REPORT_LINK_CONNECTING : REPORT_LINK_NONE;
 	r->sent_cursor = spool_acked(r->spool);
 	pthread_mutex_init(&r->lock, NULL);

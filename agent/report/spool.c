@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/macro.h"
@@ -117,6 +119,32 @@ full_pwrite(int fd, const void *data, size_t len, uint64_t offset)
 		offset += (uint64_t)n;
 	}
 	return 0;
+}
+
+/* Header and payload in one system call (the common case), else the rest piecewise. */
+static int
+record_write(int fd, const unsigned char *hdr, const void *data, size_t len, uint64_t offset)
+{
+	struct iovec iov[2] = { { .iov_base = (void *)hdr, .iov_len = SPOOL_HEADER_SIZE },
+		                { .iov_base = (void *)data, .iov_len = len } };
+	ssize_t n;
+
+	do
+		n = pwritev(fd, iov, 2, (off_t)offset);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == SPOOL_HEADER_SIZE + len)
+		return 0;
+	if ((size_t)n < SPOOL_HEADER_SIZE) {
+		int r = full_pwrite(fd, hdr + n, SPOOL_HEADER_SIZE - (size_t)n, offset + (size_t)n);
+
+		if (r < 0)
+			return r;
+		n = SPOOL_HEADER_SIZE;
+	}
+	return full_pwrite(fd, (const char *)data + ((size_t)n - SPOOL_HEADER_SIZE),
+	                   len - ((size_t)n - SPOOL_HEADER_SIZE), offset + (size_t)n);
 }
 
 /* Bytes read (short only at end of file) or negative errno. */
@@ -459,12 +487,66 @@ recover(struct spool *sp, struct spool_recovery *rec)
 	return r;
 }
 
+/* Create the missing parents of @path (0755, like /var/lib), not @path itself. */
+static int
+mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Is @name one of ours: 16 hex digits + ".seg" or ".tmp", or "ack"? */
+static bool
+spool_file_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(name, "ack") == 0)
+		return true;
+	if (n != 20 || (strcmp(name + 16, ".seg") != 0 && strcmp(name + 16, ".tmp") != 0))
+		return false;
+	return strspn(name, "0123456789abcdef") == 16;
+}
+
+int
+spool_remove(const char *directory)
+{
+	struct dirent *de;
+	DIR *dir;
+	int r = 0;
+
+	dir = opendir(directory);
+	if (dir == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir)) != NULL)
+		if (spool_file_name(de->d_name) && unlinkat(dirfd(dir), de->d_name, 0) < 0)
+			r = -errno;
+	(void)closedir(dir);
+	if (r == 0 && rmdir(directory) < 0 && errno != ENOTEMPTY)
+		r = -errno;
+	return r;
+}
+
 int
 spool_open(const struct spool_options *o, struct spool **ret_spool,
            struct spool_recovery *ret_recovery)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp)); /* owned by the caller on success */
 	struct spool_recovery rec = { 0 };
+	struct stat st;
 	int r;
 
 	sp->dir_fd = -1;
@@ -475,16 +557,24 @@ spool_open(const struct spool_options *o, struct spool **ret_spool,
 	if (sp->segment_bytes == 0)
 		sp->segment_bytes = MAX(MIN(o->max_bytes / 16, UINT64_C(4) << 20), UINT64_C(16384));
 	sp->next_seq = 1;
+	r = mkdir_parents(o->directory);
+	if (r < 0)
+		goto fail;
 	if (mkdir(o->directory, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		goto fail;
 	}
-	sp->dir_fd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->dir_fd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (sp->dir_fd < 0) {
 		r = -errno;
 		goto fail;
 	}
-	/* events name hosts, users and rules: root (the owner) only */
+	/* a directory someone else made could be read or swapped by them: refuse it */
+	if (fstat(sp->dir_fd, &st) < 0 || st.st_uid != geteuid()) {
+		r = -EPERM;
+		goto fail;
+	}
+	/* events name hosts, users and rules: the owner (root) only */
 	if (fchmod(sp->dir_fd, 0700) < 0) {
 		r = -errno;
 		goto fail;
@@ -601,7 +691,12 @@ segment_compact(struct spool *sp, struct segment *seg)
 			goto out;
 		off += e->len;
 	}
-	if (sp->fsync != REPORT_FSYNC_NEVER && fdatasync(fd) < 0) {
+	/*
+	 * Only "always" pays for a flush here: a rename over the old file is
+	 * atomic, and ext4 writes a replaced file's data before committing the
+	 * rename (auto_da_alloc), so "batch" keeps its 100 ms exposure.
+	 */
+	if (sp->fsync == REPORT_FSYNC_ALWAYS && fdatasync(fd) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -622,7 +717,10 @@ segment_compact(struct spool *sp, struct segment *seg)
 	fd = -1;
 	seg->size = off;
 	seg->n_dead = 0;
-	r = sync_dir(sp);
+	if (sp->fsync == REPORT_FSYNC_ALWAYS)
+		r = sync_dir(sp);
+	else
+		sp->dirty = true;
 out:
 	if (fd >= 0) {
 		(void)close(fd);
@@ -633,14 +731,14 @@ out:
 }
 
 /*
- * Bring live bytes down to 90% of the budget (so evictions come in rounds,
- * not one per record): whole severities from the least severe up, then the
+ * Bring live bytes down to 75% of the budget (so evictions come in rounds
+ * that each rewrite segments once, not one rewrite per record): whole severities from the least severe up, then the
  * oldest records of the last severity needed. Block records are never chosen.
  */
 static int
 evict(struct spool *sp, uint64_t *ret_evicted)
 {
-	uint64_t target = sp->max_bytes / 10 * 9, need, budget[SEVERITY_MAX + 1] = { 0 };
+	uint64_t target = sp->max_bytes / 4 * 3, need, budget[SEVERITY_MAX + 1] = { 0 };
 	uint64_t evicted = 0;
 	struct segment *seg;
 	int r = 0;
@@ -713,9 +811,7 @@ spool_append(struct spool *sp, uint8_t severity, uint8_t flags, const void *data
 	hdr[17] = flags;
 	hdr[18] = hdr[19] = 0;
 	put_le32(hdr + 20, record_crc(hdr, data, len));
-	r = full_pwrite(seg->fd, hdr, sizeof(hdr), seg->size);
-	if (r == 0)
-		r = full_pwrite(seg->fd, data, len, seg->size + sizeof(hdr));
+	r = record_write(seg->fd, hdr, data, len, seg->size);
 	if (r < 0) {
 		/* leave no partial record behind: the next append starts where this one did */
 		if (ftruncate(seg->fd, (off_t)seg->size) < 0)

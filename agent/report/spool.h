@@ -89,6 +89,14 @@ uint64_t spool_acked(const struct spool *sp);
 /* Flush to stable storage what the fsync policy has left pending. */
 int spool_sync(struct spool *sp);
 
+/*
+ * Delete a spool that is not open: its segments, ack file and leftover
+ * temporary files, then the directory if nothing else is in it (an
+ * administrator discarding what was never delivered; tests). 0 or negative
+ * errno; files that are not the spool's are left alone.
+ */
+int spool_remove(const char *directory);
+
 /* Live (unacknowledged, not evicted) records and their bytes on disk, headers included. */
 void spool_usage(const struct spool *sp, uint64_t *ret_events, uint64_t *ret_bytes);
 

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 struct tls_conn {
+	struct tls_idle idle;
 	int fd;
 	SSL_CTX *ctx;
 	SSL *ssl;
@@ -118,20 +119,37 @@ tls_explain(struct tls_conn *c, int ret, const char *what, char *err, size_t err
 	return -EPROTO;
 }
 
+#define IDLE_SLICE_MS 20
+
+/* poll() one descriptor until @deadline, calling @idle between short slices. */
+static int
+poll_sliced(int fd, short events, int64_t deadline, const struct tls_idle *idle)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		int left = remaining(deadline), n;
+
+		if (idle != NULL && idle->fn != NULL && left > IDLE_SLICE_MS)
+			left = IDLE_SLICE_MS;
+		n = poll(&pfd, 1, left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			return 0;
+		if (remaining(deadline) == 0)
+			return -ETIMEDOUT;
+		if (idle != NULL && idle->fn != NULL)
+			idle->fn(idle->arg);
+	}
+}
+
 /* Wait for what OpenSSL asked for. 0 ready, -ETIMEDOUT, or -errno. */
 static int
 tls_wait(struct tls_conn *c, int code, int64_t deadline)
 {
-	struct pollfd pfd = { .fd = c->fd,
-		              .events = code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN };
-	int n;
-
-	do
-		n = poll(&pfd, 1, remaining(deadline));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == 0 ? -ETIMEDOUT : 0;
+	return poll_sliced(c->fd, code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline,
+	                   &c->idle);
 }
 
 static SSL_CTX *
@@ -175,7 +193,8 @@ out:
 }
 
 static int
-tcp_connect(const struct report_collector *col, int64_t deadline, char *err, size_t err_size)
+tcp_connect(const struct report_collector *col, int64_t deadline, const struct tls_idle *idle,
+            char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
@@ -190,7 +209,6 @@ tcp_connect(const struct report_collector *col, int64_t deadline, char *err, siz
 		return -EHOSTUNREACH;
 	}
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pollfd pfd;
 		int soerr = 0, one = 1;
 		socklen_t len = sizeof(soerr);
 
@@ -203,11 +221,10 @@ tcp_connect(const struct report_collector *col, int64_t deadline, char *err, siz
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 			soerr = errno;
 		} else {
-			pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-			r = poll(&pfd, 1, remaining(deadline));
-			if (r == 0)
-				soerr = ETIMEDOUT;
-			else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+			r = poll_sliced(fd, POLLOUT, deadline, idle);
+			if (r < 0)
+				soerr = -r;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 				soerr = errno;
 		}
 		if (soerr == 0)
@@ -243,8 +260,8 @@ tls_expect_peer(SSL *ssl, const char *name)
 }
 
 int
-tls_connect(const struct report_collector *col, int timeout_ms, struct tls_conn **ret_conn,
-            char *err, size_t err_size)
+tls_connect(const struct report_collector *col, int timeout_ms, const struct tls_idle *idle,
+            struct tls_conn **ret_conn, char *err, size_t err_size)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	const char *name = col->server_name[0] != '\0' ? col->server_name : col->address;
@@ -254,13 +271,15 @@ tls_connect(const struct report_collector *col, int timeout_ms, struct tls_conn 
 	if (c == NULL)
 		return -ENOMEM;
 	c->fd = -1;
+	if (idle != NULL)
+		c->idle = *idle;
 	ERR_clear_error();
 	c->ctx = tls_context(col, err, err_size);
 	if (c->ctx == NULL) {
 		r = -EINVAL;
 		goto fail;
 	}
-	c->fd = tcp_connect(col, deadline, err, err_size);
+	c->fd = tcp_connect(col, deadline, idle, err, err_size);
 	if (c->fd < 0) {
 		r = c->fd;
 		goto fail;

@@ -18,9 +18,20 @@
 
 struct tls_conn;
 
-/* 0 or negative errno with @err filled. */
+/*
+ * Called every few milliseconds while a call waits on the network, so the
+ * caller can keep other work going (the reporter keeps draining its ring
+ * into the spool while a collector is slow or unreachable).
+ */
+struct tls_idle {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* 0 or negative errno with @err filled. @idle may be NULL. */
 int tls_connect(const struct report_collector *collector, int timeout_ms,
-                struct tls_conn **ret_conn, char *err, size_t err_size);
+                const struct tls_idle *idle, struct tls_conn **ret_conn, char *err,
+                size_t err_size);
 
 /* Write all of @data. 0, -ETIMEDOUT, or another negative errno with @err filled. */
 int tls_write_all(struct tls_conn *conn, const void *data, size_t len, int timeout_ms, char *err,

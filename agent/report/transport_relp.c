@@ -16,13 +16,6 @@
 #define RELP_TXNR_MAX 999999999U
 #define RELP_OFFERS   "relp_version=0\nrelp_software=phiguard\ncommands=syslog"
 
-struct relp_frame {
-	uint32_t txnr;
-	char command[33];
-	const char *data;
-	size_t len;
-};
-
 static uint32_t
 relp_next_txnr(struct link *link)
 {
@@ -46,8 +39,7 @@ relp_number(const char *p, const char *end, unsigned max_digits, size_t *ret)
 	return n == 0 ? NULL : p;
 }
 
-/* 1: a frame, @ret_used bytes; 0: need more bytes; -EPROTO: not RELP. */
-static int
+int
 relp_parse(const char *buf, size_t len, struct relp_frame *f, size_t *ret_used)
 {
 	const char *p = buf, *end = buf + len, *q;
@@ -229,7 +221,8 @@ relp_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 
 	if (r < 0)
 		return r;
-	r = relp_receive(link, *ret_acked != before || link->count == 0 ? 0 : timeout_ms);
+	/* idle too: wait for answers, or notice a serverclose, instead of spinning */
+	r = relp_receive(link, *ret_acked != before ? 0 : timeout_ms);
 	if (r == 0)
 		r = relp_consume(link, ret_acked, NULL);
 	return r;

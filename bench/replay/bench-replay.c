@@ -5,7 +5,7 @@
  * (the expensive case: every byte goes through the matcher when the policy
  * wants content), segments of 1448 bytes interleaved across flows.
  *
- *	bench-replay [FLOWS [SEGMENTS_PER_FLOW]]
+ *	bench-replay [FLOWS [SEGMENTS_PER_FLOW [MEMORY_FLOWS]]]   (MEMORY_FLOWS 0: skip)
  *
  * Prints packets/s and Gbit/s of L3 bytes for: pcap read + decode (baseline),
  * and pcap read + the full pipeline; then the memory per tracked flow.
@@ -22,9 +22,9 @@
 #include "capture/capture.h"
 #include "decode/decode.h"
 #include "pipeline/pipeline.h"
-#if PIPELINE_HAVE_STAGES
+#include <phiguard/match.h>
+
 #include "policy/policy.h"
-#endif
 
 #define MSS 1448
 
@@ -46,7 +46,8 @@ static size_t
 tcp_packet(uint8_t *buf, uint32_t flow, int to_server, uint32_t seq, uint8_t flags,
            const uint8_t *payload, size_t plen)
 {
-	uint32_t client = 0x0a000000U | (2 + flow / 60000), server = 0x0a640001;
+	uint32_t client = 0x0a000000U | (2 + flow / 60000),
+	         server = 0xcb00710a; /* 203.0.113.10: external */
 	uint16_t cport = (uint16_t)(1024 + flow % 60000);
 
 	memset(buf, 0, 40);
@@ -189,6 +190,63 @@ run_capture(const char *path, struct pipeline *p, struct run *ret)
 	return r;
 }
 
+static int
+count_finding(const struct phiguard_finding *fd, void *ctx)
+{
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * The matcher alone over the same client payloads, one stream per flow, in
+ * capture order: what the pipeline costs on top of scanning.
+ */
+static int
+run_matcher_only(const char *path, const struct phiguard_matcher *m, uint32_t flows,
+                 struct run *ret)
+{
+	struct phiguard_stream **streams = calloc(flows, sizeof(*streams));
+	struct phiguard_scratch *scratch = NULL;
+	struct capture_pcap *cap;
+	struct capture_pkt pkt;
+	struct decode_view v;
+	uint64_t findings = 0;
+	char err[512];
+	double t0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (streams == NULL || phiguard_scratch_new(m, &scratch) < 0 ||
+	    capture_pcap_open(path, &cap, err, sizeof(err)) < 0) {
+		free(streams);
+		phiguard_scratch_free(scratch);
+		return -1;
+	}
+	t0 = now();
+	while (capture_pcap_next(cap, &pkt) > 0) {
+		uint32_t f;
+
+		ret->packets++;
+		ret->bytes += pkt.l3_len;
+		if (decode_packet(pkt.l3, pkt.l3_len, &v) < 0 || v.payload_len == 0 ||
+		    v.dst_port != 80)
+			continue;
+		f = (uint32_t)(v.src[3] - 2) * 60000 + (uint32_t)(v.src_port - 1024);
+		if (f >= flows)
+			continue;
+		if (streams[f] == NULL && phiguard_stream_open(m, &streams[f]) < 0)
+			continue;
+		phiguard_stream_feed(streams[f], scratch, v.payload, v.payload_len, count_finding,
+		                     &findings);
+	}
+	for (uint32_t f = 0; f < flows; f++)
+		phiguard_stream_close(streams[f], scratch, count_finding, &findings);
+	ret->seconds = now() - t0;
+	capture_pcap_close(cap);
+	phiguard_scratch_free(scratch);
+	free(streams);
+	return 0;
+}
+
 static void
 report(const char *name, const struct run *r, const struct run *base)
 {
@@ -240,6 +298,7 @@ main(int argc, char **argv)
 {
 	uint32_t flows = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000;
 	uint32_t segs = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 64;
+	uint32_t mem_flows = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 100000;
 	char path[] = "/tmp/phiguard-bench-XXXXXX";
 	struct pipeline_config cfg;
 	struct policy *policy = NULL;
@@ -248,23 +307,20 @@ main(int argc, char **argv)
 	uint64_t packets = 0, events = 0;
 	int fd, ret = 1;
 
-#if PIPELINE_HAVE_STAGES
 	struct phiguard_error err;
 
 	if (policy_load_default(&policy, &err) < 0) {
 		fprintf(stderr, "default policy: %s\n", err.msg);
 		return 1;
 	}
-#endif
 	fd = mkstemp(path);
 	if (fd < 0)
 		return 1;
 	close(fd);
 	if (write_capture(path, flows, segs, &packets) < 0)
 		goto out;
-	printf("synthetic capture: %u flows x %u segments of %d bytes, %llu packets, %s stages\n",
-	       flows, segs, MSS, (unsigned long long)packets,
-	       PIPELINE_HAVE_STAGES ? "with" : "WITHOUT");
+	printf("synthetic capture: %u flows x %u segments of %d bytes, %llu packets\n", flows, segs,
+	       MSS, (unsigned long long)packets);
 	/* Warm the page cache, then alternate and keep the best of three of each. */
 	run_capture(path, NULL, &base);
 	pipeline_config_defaults(&cfg);
@@ -291,12 +347,22 @@ main(int argc, char **argv)
 	}
 	report("pcap read + decode", &base, NULL);
 	report("pcap read + pipeline", &full, &base);
-	flow_memory(policy, 100000);
+	{
+		struct run mo, best = { 0 };
+
+		for (int i = 0; i < 3; i++)
+			if (run_matcher_only(path, policy_matcher(policy), flows, &mo) == 0 &&
+			    (i == 0 || mo.seconds < best.seconds))
+				best = mo;
+		report("pcap read + matcher only", &best, &base);
+		printf("pipeline time on top of the matcher: %.1f%%\n",
+		       100.0 * (full.seconds - best.seconds) / full.seconds);
+	}
+	if (mem_flows > 0)
+		flow_memory(policy, mem_flows);
 	ret = 0;
 out:
 	unlink(path);
-#if PIPELINE_HAVE_STAGES
 	policy_unref(policy);
-#endif
 	return ret;
 }

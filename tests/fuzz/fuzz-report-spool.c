@@ -5,7 +5,6 @@
  * never crash, never hand out a record that fails its checksum, and leave a
  * spool that takes appends and acknowledgements.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,20 +35,9 @@ write_file(const char *name, const uint8_t *data, size_t size)
 }
 
 static void
-wipe(void)
+remove_dir(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
+	(void)spool_remove(dir);
 }
 
 int
@@ -68,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "/tmp/phiguard-fuzz-spool-%ld", (long)getpid());
 		if (mkdir(dir, 0700) < 0 && access(dir, F_OK) != 0)
 			abort();
+		atexit(remove_dir);
 	}
 	o.directory = dir;
 	/* the segment name says which sequence number it starts with: take it from the input */
@@ -92,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)spool_ack(sp, after);
 	spool_close(sp);
 out:
-	wipe();
+	if (spool_remove(dir) < 0 || mkdir(dir, 0700) < 0)
+		abort();
 	return 0;
 }

@@ -14,15 +14,31 @@
 
 #include "daemon/policy_source.h"
 
+/* For a JSON string: drops quotes and backslashes (ETags are quoted strings). */
+static const char *
+plain(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < len; s++)
+		if (*s != '"' && *s != '\\')
+			buf[n++] = *s;
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 print_result(const char *what, const struct policy_candidate *c,
              const struct policy_source_report *r)
 {
+	char etag[256], detail[256];
+
 	printf("{\"result\":\"%s\",\"origin\":\"%s\",\"sha256\":\"%s\",\"signed\":%s,\"refusal\":\"%s\","
 	       "\"etag\":\"%s\",\"detail\":\"%s\"}\n",
 	       what, policy_origin_name(c->text ? c->origin : r->origin),
 	       c->text ? c->sha256 : r->sha256, c->is_signed ? "true" : "false",
-	       policy_refusal_name(r->refusal), c->etag, r->detail);
+	       policy_refusal_name(r->refusal), plain(c->etag, etag, sizeof(etag)),
+	       plain(r->detail, detail, sizeof(detail)));
 }
 
 int

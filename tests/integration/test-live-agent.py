@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from agent import Agent, field  # noqa: E402
 from netns import Tap, Topology  # noqa: E402
 
-PHI_BODY = (b"Referral for patient John Smith, NHS number 943 476 5919, "
+# 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
+PHI_BODY = (b"Referral for patient John Smith, NHS number 401 023 2137, "
             b"date of birth 01/02/1960, postcode SW1A 1AA. Diagnosis attached.\n")
 CLEAN_BODY = (b"Quarterly stationery order: 40 boxes of gloves, 12 packs of paper, "
               b"3 printer cartridges. Deliver to loading bay 2.\n")
@@ -126,7 +127,7 @@ def main():
         ev = agent.wait_event(lambda e: field(e, "tls.client.server_name") == "web.whatsapp.com")
         t.ok(r.returncode == 0, "a flagged WhatsApp connection still works", r.stderr)
         t.ok(ev is not None and field(ev, "phiguard.verdict") == "flag" and
-             field(ev, "phiguard.app") == "whatsapp" and field(ev, "user.id") == 65534 and
+             field(ev, "phiguard.app") == "whatsapp" and str(field(ev, "user.id")) == "65534" and
              (field(ev, "process.pid") or 0) > 0 and
              str(field(ev, "process.executable") or "").endswith("curl"),
              "WhatsApp flagged: event with SNI, app, uid, pid, executable", ev or agent.events())
@@ -135,11 +136,14 @@ def main():
         clean = os.path.join(topo.dir, "clean.txt")
         open(phi, "wb").write(PHI_BODY)
         open(clean, "wb").write(CLEAN_BODY)
-        rc, code, secs = topo.curl("http://upload.example.test/upload", data=phi)
-        leaked = any(b"5919" in u for u in topo.uploads())
-        t.ok(rc != 0 and not leaked, "POST with an NHS number is blocked; the server never gets it",
+        # Cleartext to a monitored destination (a consumer messenger over plain HTTP).
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=phi)
+        leaked = any(b"023 2137" in u for u in topo.uploads())
+        ev = agent.wait_event(lambda e: field(e, "phiguard.verdict") == "block")
+        t.ok(rc != 0 and not leaked and ev is not None,
+             "POST with an NHS number is blocked; the server never gets it",
              (rc, code, agent.events()[-3:]))
-        rc, code, secs = topo.curl("http://upload.example.test/upload", data=clean)
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=clean)
         ups = topo.uploads()
         t.ok(rc == 0 and code == "200" and ups and ups[-1] == CLEAN_BODY,
              "the same POST without PHI arrives byte-exact", (rc, code))
@@ -153,14 +157,16 @@ def main():
         f.write("version: [unclosed\n  rules: {\n")
     os.rename(policy + ".tmp", policy)
     agent.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
+    deadline = time.time() + 10
+    while time.time() < deadline and agent.status().get("policy.reloads_refused", 0) < 1:
+        time.sleep(0.1)
     st = agent.status()
     t.ok(st.get("policy.version") == "test-1" and st.get("policy.reloads_refused", 0) >= 1,
          "a broken policy is refused and the old one stays", st)
     t.ok(agent.wait_event(lambda e: field(e, "event.action") == "policy-refused") is not None,
          "an event says the policy was refused", agent.events())
     policy_with_version(src, policy, "test-2")
-    deadline = time.time() + 3
+    deadline = time.time() + 60  # compiling a full policy takes seconds (more under ASan)
     while time.time() < deadline and agent.status().get("policy.version") != "test-2":
         time.sleep(0.1)
     t.ok(agent.status().get("policy.version") == "test-2",

@@ -111,6 +111,18 @@ if [ -f "$PHIGUARD_SOURCE_ROOT/docs/man/phiguard-policy.5" ]; then
 	ok "phiguard-policy(5) installed"
 fi
 
+# What an admin with only the package reads and copies.
+step "documentation and examples"
+for f in admin-guide.md dpia.md deployment-ansible.md examples/ansible/site.yml; do
+	[ -f "/usr/share/doc/phiguard/$f" ] || [ -f "/usr/share/doc/phiguard/$f.gz" ] ||
+		fail "/usr/share/doc/phiguard/$f not installed"
+done
+if [ -f "$PHIGUARD_SOURCE_ROOT/packaging/rsyslog/phiguard-collector.conf" ]; then
+	[ -f /usr/share/doc/phiguard/examples/rsyslog/phiguard-collector.conf ] ||
+		fail "the rsyslog collector example is not installed"
+fi
+ok "admin guide, DPIA notes, Ansible and collector examples installed"
+
 # 6. The installed binary checks the installed default policy.
 step "default policy"
 if [ -f "$PHIGUARD_SOURCE_ROOT/policy/default.yaml" ]; then

@@ -18,7 +18,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import http.server
+import ssl
 
 EMIT = sys.argv[1] if len(sys.argv) > 1 else None
 RECORD = re.compile(r'^<(\d+)>1 (\S+) (\S+) phiguard (\d+) (\S+) '
@@ -172,20 +175,81 @@ action(type="omfile" file="{out}" template="raw" flushOnTXEnd="on")
             return f.read()
 
 
+class HecServer:
+    """A Splunk-HEC-shaped HTTPS endpoint with mutual TLS, answering 503 to the first
+    `fail_first` requests, then 200; keeps every event it accepted."""
+
+    def __init__(self, pki, token, fail_first=0):
+        self.events = []
+        self.requests = 0
+        self.unauthorized = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                outer.requests += 1
+                if self.headers.get('Authorization') != 'Splunk ' + token:
+                    outer.unauthorized += 1
+                    return self.answer(401, b'{"text":"Invalid token","code":4}')
+                if self.path != '/services/collector/event':
+                    return self.answer(404, b'{"text":"not found"}')
+                if outer.requests <= fail_first:
+                    return self.answer(503, b'{"text":"Server is busy","code":9}')
+                dec, text, i = json.JSONDecoder(), body.decode(), 0
+                while i < len(text):
+                    while i < len(text) and text[i] in ' \n':
+                        i += 1
+                    if i < len(text):
+                        obj, i = dec.raw_decode(text, i)
+                        outer.events.append(obj)
+                self.answer(200, b'{"text":"Success","code":0}')
+
+            def answer(self, code, body):
+                self.send_response(code)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*pki.server)
+        ctx.load_verify_locations(pki.ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def agent_yaml(d, name, collector, pki, transport='relp', fmt='ecs', client=None,
-               max_bytes=None, server_name='collector.test', ca=None):
+               max_bytes=None, server_name='collector.test', ca=None, heartbeat=0,
+               port=None, token_file=None):
     cert, key = client or pki.client
     spool = os.path.join(d, name + '-spool')
     path = os.path.join(d, name + '.yaml')
-    port = collector.relp_port if transport == 'relp' else collector.tls_port
+    if port is None:
+        port = collector.relp_port if transport == 'relp' else collector.tls_port
     with open(path, 'w') as f:
         f.write('spool:\n  directory: %s\n  fsync: batch\n' % spool)
         if max_bytes:
             f.write('  max_bytes: %d\n' % max_bytes)
-        f.write('report:\n  stdout: never\n  heartbeat_interval: 0\n  collector:\n'
+        f.write('report:\n  stdout: never\n  heartbeat_interval: %d\n  collector:\n' % heartbeat +
                 '    transport: %s\n    address: 127.0.0.1\n    port: %d\n'
                 '    server_name: %s\n    ca: %s\n    cert: %s\n    key: %s\n'
                 '    format: %s\n' % (transport, port, server_name, ca or pki.ca, cert, key, fmt))
+        if token_file:
+            f.write('    token_file: %s\n' % token_file)
     return path, spool
 
 
@@ -292,24 +356,27 @@ def test_syslog_tls_cef(d, pki):
 
 
 def test_outage(d, pki):
-    os.makedirs(os.path.join(d, 'outage'))
-    c = Collector(os.path.join(d, 'outage'), pki)
-    c.start()
-    cfg, _ = agent_yaml(d, 'outage', c, pki)
-    p = subprocess.Popen([EMIT, '--config', cfg, '--count', '1200', '--rate', '300',
-                          '--wait', '30'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True)
-    time.sleep(1.0)
-    c.stop()
-    during = len(alerts(c.records()))
-    time.sleep(2.5)
-    c.start()
-    out, _ = p.communicate(timeout=60)
-    c.stop()
-    st = json.loads(out.strip().splitlines()[-1])
-    ok(0 < during < 1200, 'outage: collector stopped mid-stream (%d received before)' % during)
-    ok(st['reconnects'] >= 2, 'outage: the reporter reconnected', st)
-    check_once_in_order(alerts(c.records()), 1200, 'outage')
+    for transport in ('relp', 'syslog-tls'):
+        name = 'outage-' + transport
+        os.makedirs(os.path.join(d, name))
+        c = Collector(os.path.join(d, name), pki)
+        c.start()
+        cfg, _ = agent_yaml(d, name, c, pki, transport=transport)
+        p = subprocess.Popen([EMIT, '--config', cfg, '--count', '1200', '--rate', '300',
+                              '--wait', '30'], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        time.sleep(1.0)
+        c.stop()
+        during = len(alerts(c.records()))
+        time.sleep(2.5)
+        c.start()
+        out, _ = p.communicate(timeout=60)
+        c.stop()
+        st = json.loads(out.strip().splitlines()[-1])
+        ok(0 < during < 1200, '%s outage: collector stopped mid-stream (%d received before)'
+           % (transport, during))
+        ok(st['reconnects'] >= 2, '%s outage: the reporter reconnected' % transport, st)
+        check_once_in_order(alerts(c.records()), 1200, '%s outage' % transport)
 
 
 def test_kill9(d, pki):
@@ -339,26 +406,105 @@ def test_kill9(d, pki):
     ok(dups <= 1024, 'kill -9: duplicates only of the unacknowledged tail (%d)' % dups)
 
 
+def test_heartbeat(d, pki):
+    os.makedirs(os.path.join(d, 'heartbeat'))
+    c = Collector(os.path.join(d, 'heartbeat'), pki)
+    c.start()
+    try:
+        for fmt in ('ecs', 'cef'):
+            cfg, _ = agent_yaml(d, 'heartbeat-' + fmt, c, pki, fmt=fmt, heartbeat=1)
+            rc, st = emit(cfg, '--count', 5, '--idle', 2.5, '--wait', 10)
+    finally:
+        c.stop()
+    beats = [r for r in c.records() if r['msgid'] == 'state']
+    ecs = [json.loads(r['msg']) for r in beats if r['msg'].startswith('{')]
+    cef = [r['msg'] for r in beats if r['msg'].startswith('CEF:')]
+    ok(len(ecs) >= 3, 'heartbeat: one a second while idle (%d in ~3 s)' % len(ecs))
+    hb = ecs[0]['phiguard']['heartbeat'] if ecs else {}
+    ok(ecs and ecs[0]['event']['action'] == 'heartbeat' and ecs[0]['event']['kind'] == 'state'
+       and hb.get('interval') == 1 and 'spool_events' in hb and 'spool_bytes' in hb and
+       'uninspected_periods' in hb and 'dropped' in hb and ecs[0]['host']['name'],
+       'heartbeat: host, interval, spool depth, counters', ecs[:1])
+    ok(len(cef) >= 3 and all('|state:heartbeat|heartbeat|' in m and 'spool_events:' in m
+                             for m in cef), 'heartbeat: CEF form', cef[:1])
+
+
+def test_https_hec(d, pki):
+    token = 'b2f5c1e0-7d3a-4c1e-9f00-5e1f2a3b4c5d'
+    token_file = os.path.join(d, 'hec.token')
+    with open(token_file, 'w') as f:
+        f.write(token + '\n')
+    os.chmod(token_file, 0o600)
+    hec = HecServer(pki, token, fail_first=2)
+    try:
+        for fmt in ('ecs', 'cef'):
+            cfg, _ = agent_yaml(d, 'hec-' + fmt, None, pki, transport='https', fmt=fmt,
+                                port=hec.port, token_file=token_file)
+            rc, st = emit(cfg, '--count', 300, '--block-every', 7, '--wait', 20)
+            ok(st.get('acked') == 300 and st.get('spool_events') == 0,
+               'https %s: 300 events acknowledged by 2xx' % fmt, st)
+    finally:
+        hec.stop()
+    ecs = [e for e in hec.events if e.get('sourcetype') == 'phiguard:ecs']
+    cef = [e for e in hec.events if e.get('sourcetype') == 'phiguard:cef']
+    ok(hec.requests >= 4 and hec.unauthorized == 0,
+       'https: batches (%d requests, the first 2 refused with 503 and resent)' % hec.requests)
+    recs = [{'id': e['event']['event']['id'], 'msg': e['event']['message']}
+            for e in ecs if e['event']['event']['kind'] == 'alert']
+    check_once_in_order(recs, 300, 'https ecs')
+    e = ecs[0]
+    ok(e['source'] == 'phiguard' and e['host'] and isinstance(e['time'], float) and
+       abs(e['time'] - time.time()) < 300 and e['event']['destination']['domain'] ==
+       'web.whatsapp.com', 'https: HEC envelope (time, host, source, sourcetype, event)', e)
+    ids = {re.search(r'externalId=(\S+)', c['event']).group(1) for c in cef}
+    ok(len(ids) == 300 and all(c['event'].startswith('CEF:0|phiguard|') for c in cef),
+       'https cef: 300 distinct CEF events')
+
+
+def test_silent_collector(d, pki):
+    # accepts TCP (the kernel does) but never answers the TLS handshake
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(16)
+    try:
+        cfg, _ = agent_yaml(d, 'silent', None, pki, port=silent.getsockname()[1])
+        rc, st = emit(cfg, '--count', 3000, '--rate', 2000, '--wait', 1)
+    finally:
+        silent.close()
+    ok(st.get('dropped_ring') == 0 and st.get('spooled') == 3000,
+       'silent collector: the ring kept draining into the spool during the handshake wait',
+       st)
+    ok('handshake' in st.get('last_error', '') or st.get('link') == 'connecting',
+       'silent collector: link %s, %s' % (st.get('link'), st.get('last_error')), st)
+
+
 def test_untrusted_client(d, pki):
     os.makedirs(os.path.join(d, 'untrusted'))
     c = Collector(os.path.join(d, 'untrusted'), pki)
     c.start()
+    taken = 0
     try:
-        cfg, spool = agent_yaml(d, 'untrusted', c, pki, client=pki.rogue_client)
-        rc, st = emit(cfg, '--count', 50, '--wait', 3)
-        ok(len(c.records()) == 0, 'untrusted client certificate: collector took nothing')
-        ok(st.get('spool_events') == 50 and st.get('link') != 'up',
-           'untrusted client certificate: events kept in the spool', st)
-        ok('refused our client certificate' in st.get('last_error', '') or
-           'closed' in st.get('last_error', ''),
-           'untrusted client certificate: the reason is reported', st)
-        print('# reported: ' + st.get('last_error', ''))
-        # the same spool with the right certificate: everything arrives
-        cfg2, _ = agent_yaml(d, 'untrusted', c, pki)
-        rc, st = emit(cfg2, '--count', 0, '--wait', 15)
+        for transport in ('relp', 'syslog-tls'):
+            name = 'untrusted-' + transport
+            cfg, spool = agent_yaml(d, name, c, pki, transport=transport,
+                                    client=pki.rogue_client)
+            rc, st = emit(cfg, '--count', 50, '--wait', 3)
+            ok(len(c.records()) == taken,
+               '%s, untrusted client certificate: collector took nothing' % transport)
+            ok(st.get('spool_events') == 50 and st.get('link') != 'up',
+               '%s, untrusted client certificate: events kept in the spool' % transport, st)
+            ok('refused our client certificate' in st.get('last_error', '') or
+               'untrusted client certificate?' in st.get('last_error', ''),
+               '%s, untrusted client certificate: the reason is reported' % transport, st)
+            print('# reported: ' + st.get('last_error', ''))
+            # the same spool with the right certificate: everything arrives
+            cfg2, _ = agent_yaml(d, name, c, pki, transport=transport)
+            rc, st = emit(cfg2, '--count', 0, '--wait', 15)
+            check_once_in_order(alerts(c.records()[taken:]), 50,
+                                '%s, after fixing the certificate' % transport)
+            taken = len(c.records())
     finally:
         c.stop()
-    check_once_in_order(alerts(c.records()), 50, 'after fixing the certificate')
 
 
 def test_rogue_collector(d, pki):
@@ -392,7 +538,7 @@ def test_full_spool(d, pki):
     c = Collector(os.path.join(d, 'full'), pki)
     cfg, _ = agent_yaml(d, 'full', c, pki, max_bytes=65536)
     # collector down: 400 events, every 10th a block event, into a 64 KiB spool
-    rc, st = emit(cfg, '--count', 400, '--block-every', 10, '--severity', 3, '--wait', 1.5)
+    rc, st = emit(cfg, '--count', 400, '--block-every', 10, '--severity', 3, '--wait', 3)
     ok(st.get('dropped_spool', 0) > 0, 'full spool: events were dropped', st)
     c.start()
     try:
@@ -420,7 +566,8 @@ def main():
     try:
         pki = Pki(d)
         only = os.environ.get('REPORT_TEST_ONLY')
-        for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9,
+        for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9, test_heartbeat,
+                  test_https_hec, test_silent_collector,
                   test_untrusted_client, test_rogue_collector, test_full_spool):
             if only and only not in t.__name__:
                 continue

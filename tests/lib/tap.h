@@ -50,20 +50,20 @@ tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
-#define tap_eq_int(got, want, ...)                                                                 \
-	do {                                                                                       \
-		long long tap_g_ = (long long)(got), tap_w_ = (long long)(want);                   \
-		if (!tap_ok(tap_g_ == tap_w_, __VA_ARGS__))                                        \
-			tap_diag("got %lld, want %lld", tap_g_, tap_w_);                           \
+#define tap_eq_int(got, want, ...)                                               \
+	do {                                                                     \
+		long long tap_g_ = (long long)(got), tap_w_ = (long long)(want); \
+		if (!tap_ok(tap_g_ == tap_w_, __VA_ARGS__))                      \
+			tap_diag("got %lld, want %lld", tap_g_, tap_w_);         \
 	} while (0)
 
-#define tap_eq_str(got, want, ...)                                                                 \
-	do {                                                                                       \
-		const char *tap_g_ = (got), *tap_w_ = (want);                                      \
-		bool tap_p_ = tap_g_ && tap_w_ && strcmp(tap_g_, tap_w_) == 0;                     \
-		if (!tap_ok(tap_p_, __VA_ARGS__))                                                  \
-			tap_diag("got '%s', want '%s'", tap_g_ ? tap_g_ : "(null)",                \
-				 tap_w_ ? tap_w_ : "(null)");                                      \
+#define tap_eq_str(got, want, ...)                                                  \
+	do {                                                                        \
+		const char *tap_g_ = (got), *tap_w_ = (want);                       \
+		bool tap_p_ = tap_g_ && tap_w_ && strcmp(tap_g_, tap_w_) == 0;      \
+		if (!tap_ok(tap_p_, __VA_ARGS__))                                   \
+			tap_diag("got '%s', want '%s'", tap_g_ ? tap_g_ : "(null)", \
+			         tap_w_ ? tap_w_ : "(null)");                       \
 	} while (0)
 
 __attribute__((unused)) static int

@@ -27,12 +27,10 @@ check() { # description, wanted exit code, wanted text (grep -F), command...
 	fi
 }
 
-# flip one byte (XOR 0x01) at offset $2 of file $1
+# flip the lowest bit of the byte at offset $2 of file $1
 flip() {
-	printf '%s' "$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null)" | od -An -tu1 | {
-		read -r v
-		printf "\\$(printf '%03o' $((v ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-	}
+	v=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	printf "\\$(printf '%03o' $((v ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
 cp "$PHIGUARD_SOURCE_ROOT/policy/default.yaml" policy.yaml
@@ -49,11 +47,20 @@ flip changed.yaml 200
 check "a flipped byte in the policy is refused" 1 "signature check failed" \
 	"$PHIGUARD" policy verify --pubkey signer.pub.pem changed.yaml
 
+# A flipped bit in the signature itself (decoded, flipped, encoded again).
 cp policy.yaml resigned.yaml
-cp policy.yaml.sig resigned.yaml.sig
-flip resigned.yaml.sig 10
+base64 -d policy.yaml.sig >sig.raw
+flip sig.raw 10
+base64 -w0 sig.raw >resigned.yaml.sig
 check "a flipped byte in the signature is refused" 1 "signature check failed" \
 	"$PHIGUARD" policy verify --pubkey signer.pub.pem resigned.yaml
+
+# A flipped byte in the signature file's text: refused either way.
+cp policy.yaml retyped.yaml
+cp policy.yaml.sig retyped.yaml.sig
+flip retyped.yaml.sig 10
+check "a flipped byte in the signature file is refused" 1 "signature" \
+	"$PHIGUARD" policy verify --pubkey signer.pub.pem retyped.yaml
 
 cp policy.yaml.sig damaged.sig
 printf 'not a signature\n' >damaged.sig

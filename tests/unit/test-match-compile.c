@@ -30,6 +30,24 @@ test_builtin(void)
 	       phiguard_matcher_database_size(m));
 	tap_ok(phiguard_stream_size(m) < 32 * 1024, "stream state: %zu bytes",
 	       phiguard_stream_size(m));
+	{
+		struct phiguard_scratch *proto = NULL, *clone = NULL;
+		struct found_list a = { 0 }, b = { 0 };
+		static const char text[] = "NHS no 401 023 2137 and jane.doe@nhs.net";
+
+		tap_ok(phiguard_scratch_new(m, &proto) == 0 &&
+		               phiguard_scratch_clone(proto, &clone) == 0,
+		       "a scratch clones (one per worker thread)");
+		if (clone != NULL) {
+			scan_block(m, proto, text, strlen(text), &a);
+			scan_block(m, clone, text, strlen(text), &b);
+			tap_ok(a.n > 0 && a.n == b.n, "the clone scans like its prototype");
+		}
+		found_clear(&a);
+		found_clear(&b);
+		phiguard_scratch_free(clone);
+		phiguard_scratch_free(proto);
+	}
 	phiguard_matcher_free(m);
 }
 
@@ -64,7 +82,10 @@ static void
 test_empty_and_mismatch(void)
 {
 	struct phiguard_detector_set *set = phiguard_detector_set_new();
-	struct phiguard_matcher *m = NULL, *big = matcher_from(NULL, true, NULL);
+	struct phiguard_matcher *m = NULL,
+	                        *big = matcher_from(
+	                                "detectors:\n  - name: big\n    patterns: ['abc', 'def']\n",
+	                                false, NULL);
 	struct phiguard_scratch *s = NULL;
 	struct phiguard_error err = { 0 };
 	struct found_list fl = { 0 };
@@ -82,9 +103,39 @@ test_empty_and_mismatch(void)
 	phiguard_detector_set_free(set);
 }
 
+static void
+test_modes(void)
+{
+	struct phiguard_detector_set *set = phiguard_detector_set_new();
+	struct phiguard_matcher_options o = { .modes = PHIGUARD_MATCHER_STREAM };
+	struct phiguard_matcher *m = NULL;
+	struct phiguard_scratch *s = NULL;
+	struct phiguard_stream *st = NULL;
+	struct phiguard_error err = { 0 };
+	struct found_list fl = { 0 };
+	static const char pack[] = "detectors:\n  - name: d\n    patterns: ['\\bAB[0-9]{4}\\b']\n";
+
+	phiguard_detector_set_load_yaml(set, pack, strlen(pack), "t.yaml", &err);
+	tap_eq_int(phiguard_matcher_compile(set, &o, &m, &err), 0, "a stream-only matcher");
+	tap_eq_int(phiguard_scratch_new(m, &s), 0, "its scratch");
+	tap_eq_int(phiguard_scan_block(m, s, "AB1234", 6, found_collect, &fl), -EOPNOTSUPP,
+	           "block scans are refused");
+	tap_eq_int(phiguard_stream_open(m, &st), 0, "streams work");
+	phiguard_stream_feed(st, s, "x AB12", 6, found_collect, &fl);
+	phiguard_stream_feed(st, s, "34 y", 4, found_collect, &fl);
+	phiguard_stream_close(st, s, found_collect, &fl);
+	tap_ok(fl.n == 1 && fl.items[0].start == 2 && fl.items[0].end == 8,
+	       "and find a value split across feeds");
+	found_clear(&fl);
+	phiguard_scratch_free(s);
+	phiguard_matcher_free(m);
+	phiguard_detector_set_free(set);
+}
+
 int
 main(void)
 {
+	test_modes();
 	test_builtin();
 	test_error_position();
 	test_empty_and_mismatch();

@@ -186,6 +186,32 @@ test_stop_and_split(void)
 	       "per-stream memory is bounded: %zu bytes", phiguard_stream_size(m));
 }
 
+/* A value whose level the bytes before it settle is reported without waiting for its window. */
+static void
+test_early(void)
+{
+	struct phiguard_stream *st = NULL;
+	char tail[64];
+
+	memset(tail, ' ', sizeof(tail));
+	found_clear(&fl);
+	phiguard_stream_open(m, &st);
+	phiguard_stream_feed(st, s, "code QQ1234", 11, found_collect, &fl);
+	phiguard_stream_feed(st, s, tail, sizeof(tail), found_collect, &fl);
+	tap_eq_int(fl.n, 1,
+	           "hotword before, level at its cap: reported 64 bytes later, stream open");
+	phiguard_stream_close(st, s, found_collect, &fl);
+	tap_eq_int(fl.n, 1, "and not again at close");
+
+	found_clear(&fl);
+	phiguard_stream_open(m, &st);
+	phiguard_stream_feed(st, s, "QQ1234 code", 11, found_collect, &fl);
+	phiguard_stream_feed(st, s, tail, sizeof(tail), found_collect, &fl);
+	tap_eq_int(fl.n, 0, "hotword after: waits for the window");
+	phiguard_stream_close(st, s, found_collect, &fl);
+	tap_eq_int(fl.n, 1, "decided at close");
+}
+
 int
 main(void)
 {
@@ -200,6 +226,7 @@ main(void)
 	test_extents();
 	test_records();
 	test_stop_and_split();
+	test_early();
 	found_clear(&fl);
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);

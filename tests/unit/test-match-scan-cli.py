@@ -95,6 +95,38 @@ def main():
         ok(rc == 2 and "phiguard scan: cannot read '%s'" % tmp in err,
            "a directory: exit 2 with a message (%r)" % err.strip())
 
+        # --policy: the policy's detectors, its own included.
+        pol = os.path.join(tmp, "policy.yaml")
+        with open(pol, "w") as f:
+            f.write('version: "t-1"\n'
+                    'rules:\n'
+                    '  - name: flag-all\n'
+                    '    when: {findings: {detector: any}}\n'
+                    '    action: flag\n'
+                    'detectors:\n'
+                    '  disable: [email]\n'
+                    '  custom:\n'
+                    '    - name: hospital_mrn\n'
+                    '      patterns:\n'
+                    "        - { regex: 'RX1[0-9]{7}', width: 10 }\n"
+                    '      boundary: alnum\n'
+                    '      confidence: medium\n'
+                    '      hotwords: { strong: [mrn] }\n'
+                    '      redact: last4\n')
+        doc = os.path.join(tmp, "mrn.txt")
+        with open(doc, "wb") as f:
+            f.write(b"Patient MRN RX10012345 seen today, jane.doe@nhs.net\n")
+        rc, out, err = scan("--format", "json", "--policy", pol, doc)
+        got = [json.loads(l) for l in out.splitlines()]
+        ok(rc == 1 and any(l["detector"] == "hospital_mrn" and l["start"] == 12
+                           and l["end"] == 22 and l["confidence"] == "high" for l in got),
+           "--policy: the policy's own detector is found, raised by its hotword (%r %r)"
+           % (out, err))
+        ok(not any(l["detector"] == "email" for l in got), "--policy: disabled detector is off")
+        rc, out, err = scan("--policy", os.path.join(tmp, "nope.yaml"), doc)
+        ok(rc == 2 and "nope.yaml" in err, "--policy with a missing file: exit 2 (%r)"
+           % err.strip())
+
     rc, out, err = scan("-", stdin=chat)
     ok(rc == 1 and out.startswith("-:"), "stdin as '-': text lines start with '-:'")
     first = out.splitlines()[0]

@@ -53,7 +53,7 @@ check_expectations(const char *file, const struct found_list *fl)
 int
 main(void)
 {
-	struct phiguard_matcher *m = matcher_from(NULL, true, NULL);
+	struct phiguard_matcher *m = matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK);
 	struct phiguard_scratch *s = NULL;
 	struct found_list fl = { 0 };
 

@@ -99,12 +99,15 @@ found_count(const struct found_list *l, const char *detector)
 	return n;
 }
 
-/* Compile the detectors of a YAML pack text (plus the built-ins with @builtin). */
+/*
+ * Compile the detectors of a YAML pack text (plus the built-ins with
+ * @builtin) for @modes (0: block and stream).
+ */
 __attribute__((unused)) static struct phiguard_matcher *
-matcher_from(const char *yaml, bool builtin, const char *key)
+matcher_for(const char *yaml, bool builtin, const char *key, unsigned modes)
 {
 	struct phiguard_detector_set *set = phiguard_detector_set_new();
-	struct phiguard_matcher_options o = { 0 };
+	struct phiguard_matcher_options o = { .modes = modes };
 	struct phiguard_matcher *m = NULL;
 	struct phiguard_error err = { 0 };
 	int r = 0;
@@ -123,6 +126,12 @@ matcher_from(const char *yaml, bool builtin, const char *key)
 		tap_diag("matcher: %s:%u:%u: %s", err.file, err.line, err.column, err.msg);
 	phiguard_detector_set_free(set);
 	return m;
+}
+
+__attribute__((unused)) static struct phiguard_matcher *
+matcher_from(const char *yaml, bool builtin, const char *key)
+{
+	return matcher_for(yaml, builtin, key, 0);
 }
 
 /* Block scan of @len bytes into @out (cleared first). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The pipeline's own bookkeeping, whatever the policy: one record per flow
+ * The pipeline's own bookkeeping under the default policy: one record per flow
  * with the client as source, malformed packets counted and passed, the flow
  * table bounded with evictions counted, and every flow decided once its
  * client has spoken.
@@ -10,15 +10,14 @@
 
 #include "decode/decode.h"
 #include "pipeline/pipeline.h"
+#include "policy/policy.h"
 #include "tap.h"
 #include "test-decode-build.h"
-#if PIPELINE_HAVE_STAGES
-#include "policy/policy.h"
-#endif
 
 struct seen {
 	unsigned records;
 	unsigned alerts;
+	enum phiguard_verdict last_alert;
 	char last_source[46];
 	uint16_t last_sport;
 	char last_dest[46];
@@ -36,6 +35,7 @@ on_event(const struct phiguard_event *ev, void *ctx)
 		s->last_sport = ev->source_port;
 	} else {
 		s->alerts++;
+		s->last_alert = ev->verdict;
 	}
 }
 
@@ -57,14 +57,11 @@ main(void)
 	struct seen s = { 0 };
 	struct policy *policy = NULL;
 	struct pipeline *p;
+	struct phiguard_error err;
 	uint8_t buf[256];
 	size_t len;
 
-#if PIPELINE_HAVE_STAGES
-	struct phiguard_error err;
-
 	tap_eq_int(policy_load_default(&policy, &err), 0, "default policy loads");
-#endif
 	pipeline_config_defaults(&cfg);
 	cfg.max_flows = 2;
 	cfg.flow_records = true;
@@ -103,15 +100,41 @@ main(void)
 	tap_eq_int(s.records, 2, "evicted flows got their records");
 	tap_eq_str(s.last_source, "10.0.0.2", "record source is the client");
 	tap_eq_int(s.last_sport, 50001, "oldest UDP flow went second");
+	/* Swap the policy under a flow that is being inspected, then keep sending. */
+	{
+		static const char req[] = "POST /n HTTP/1.1\r\nHost: records.example.org\r\n"
+		                          "Content-Length: 40\r\n\r\nnotes: ";
+		struct policy *next = NULL;
+		size_t l4;
+
+		l4 = build_tcp(buf + 20, 41000, 80, 100, 0, DECODE_TCP_SYN, NULL, 0);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000400,
+		         &res);
+		l4 = build_tcp(buf + 20, 41000, 80, 101, 0, DECODE_TCP_ACK, req, sizeof(req) - 1);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000410,
+		         &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT,
+		           "cleartext upload to an external host: inspect");
+		tap_eq_int(policy_load_default(&next, &err), 0, "second policy loads");
+		pipeline_set_policy(p, next);
+		policy_unref(next); /* the pipeline holds its own reference */
+		l4 = build_tcp(buf + 20, 41000, 80, (uint32_t)(101 + sizeof(req) - 1), 0,
+		               DECODE_TCP_ACK, "Patient NHS no 401 023 2137", 27);
+		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000420,
+		         &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT,
+		           "after the swap the flow is inspected again");
+	}
 	pipeline_flush(p);
-	tap_eq_int(s.records, 4, "flush closes the rest");
+	tap_eq_int(s.records, 5, "flush closes the rest");
 	pipeline_get_counters(p, &c);
 	tap_eq_int(c.flows_active, 0, "no flows after flush");
+	/* The matcher may report a value once its context is complete: by the flow's end at the latest. */
+	tap_eq_int(s.alerts, 1, "one alert: the new policy flags what followed the swap");
+	tap_eq_int(s.last_alert, PHIGUARD_VERDICT_FLAG, "and it is a flag");
 	tap_diag("pipeline state per flow: %zu bytes (plus windows and matcher streams)",
 	         pipeline_flow_memory());
 	pipeline_free(p);
-#if PIPELINE_HAVE_STAGES
 	policy_unref(policy);
-#endif
 	return tap_done();
 }

@@ -98,8 +98,16 @@ main(void)
 	tap_eq_int(parse("spool:\n  max_bytes: 12abc\n", &c, &err), -EINVAL, "not a number");
 	tap_eq_int(parse("report:\n  collector:\n    port: 6514\n", &c, &err), -EINVAL,
 	           "collector without address");
-	tap_eq_int(parse("report:\n  collector:\n    address: x\n    transport: https\n", &c, &err),
-	           -EINVAL, "https transport not in this build");
+	tap_eq_int(parse("report:\n  collector:\n    address: x\n    transport: https\n"
+	                 "    token_file: /etc/phiguard/hec.token\n    port: 8088\n",
+	                 &c, &err),
+	           0, "https transport with a token file");
+	tap_ok(c.collector.transport == REPORT_TRANSPORT_HTTPS &&
+	               strcmp(c.collector.path, "/services/collector/event") == 0 &&
+	               strcmp(c.collector.token_file, "/etc/phiguard/hec.token") == 0,
+	       "https: default HEC path, token file");
+	tap_eq_int(parse("report:\n  collector:\n    address: x\n    path: no-slash\n", &c, &err),
+	           -EINVAL, "https: a path must start with /");
 	tap_eq_int(parse("report: [1, 2]\n", &c, &err), -EINVAL, "report must be a mapping");
 	tap_eq_int(parse("report:\n  stdout: [a]\n", &c, &err), -EINVAL, "scalar expected");
 	tap_eq_int(parse("report:\nspool:\n", &c, &err), 0, "empty sections are fine");

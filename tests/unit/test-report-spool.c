@@ -14,21 +14,11 @@
 
 static char dir[] = "/tmp/phiguard-spool-test-XXXXXX";
 
+/* Between topics: the spool's files go, the directory is made again. */
 static void
 wipe(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
+	tap_ok(spool_remove(dir) == 0 && mkdir(dir, 0700) == 0, "spool removed");
 }
 
 static struct spool *
@@ -209,7 +199,7 @@ test_eviction(void)
 	append(sp, 5, 0, &evicted); /* 37: over the budget */
 	tap_ok(evicted > 0, "over budget: evicted %llu", (unsigned long long)evicted);
 	spool_usage(sp, &events, &bytes);
-	tap_ok(bytes <= 8192 / 10 * 9, "live bytes back under 90%% of the budget (%llu)",
+	tap_ok(bytes <= 8192 / 4 * 3, "live bytes back under 75%% of the budget (%llu)",
 	       (unsigned long long)bytes);
 	n = pending(sp, seqs, 256, flags);
 	tap_ok(n == 37 - evicted && seqs[0] == evicted + 1 && seqs[n - 1] == 37,
@@ -277,6 +267,37 @@ test_garbage_files(void)
 	wipe();
 }
 
+static void
+test_foreign_directory(void)
+{
+	struct spool_options o = { .max_bytes = 1 << 20, .fsync = REPORT_FSYNC_NEVER };
+	struct spool_recovery rec;
+	struct spool *sp = NULL;
+	char foreign[512], nested[512];
+
+	snprintf(nested, sizeof(nested), "%s/x/y/spool", dir);
+	o.directory = nested;
+	tap_eq_int(spool_open(&o, &sp, &rec), 0, "missing parents are created");
+	spool_close(sp);
+	snprintf(foreign, sizeof(foreign), "%s/x/y/spool/ack", dir);
+	unlink(foreign);
+	rmdir(nested);
+	if (geteuid() != 0) {
+		tap_ok(true, "# SKIP foreign owner: not root");
+		return;
+	}
+	snprintf(foreign, sizeof(foreign), "%s/foreign", dir);
+	mkdir(foreign, 0700);
+	tap_ok(chown(foreign, 65534, 65534) == 0, "a directory owned by someone else");
+	o.directory = foreign;
+	tap_eq_int(spool_open(&o, &sp, &rec), -EPERM, "is refused");
+	rmdir(foreign);
+	snprintf(nested, sizeof(nested), "%s/x/y", dir);
+	rmdir(nested);
+	snprintf(nested, sizeof(nested), "%s/x", dir);
+	rmdir(nested);
+}
+
 int
 main(void)
 {
@@ -287,6 +308,8 @@ main(void)
 	test_crc_mismatch();
 	test_eviction();
 	test_garbage_files();
-	rmdir(dir);
+	test_foreign_directory();
+	tap_eq_int(spool_remove(dir), 0, "spool_remove leaves nothing");
+	tap_ok(access(dir, F_OK) != 0, "directory gone");
 	return tap_done();
 }

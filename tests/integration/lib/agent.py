@@ -23,7 +23,7 @@ class Agent:
             f.write(extra_config)
         self.proc = None
 
-    def start(self, timeout=10):
+    def start(self, timeout=90):  # compiling a full policy takes long under sanitizers
         cmd = [self.binary, "run", "--config", self.config]
         if self.policy:
             cmd += ["--policy", self.policy]

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Matcher throughput on a generated mixed corpus (clinical chat, ordinary
+ * chat, JSON, HTML, numbers), measured in one run against two baselines:
+ * memcpy over the same bytes (the ceiling) and PCRE2 with JIT running the
+ * same expressions one after another (what a regex-per-detector engine
+ * does). Not a test: run it by hand, see bench/README.md.
+ *
+ *	bench-match [MiB] [pcre2-MiB] [corpus-out]
+ *
+ * With corpus-out the generated corpus is also written there (to try other
+ * tools on the same bytes).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <phiguard/match.h>
+
+#include "match/matcher.h"
+
+#ifdef HAVE_PCRE2
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#endif
+
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static const char *const words[] = {
+	"the",     "and",      "meeting", "today", "thanks", "please",  "review", "update",
+	"rota",    "shift",    "coffee",  "team",  "later",  "send",    "file",   "report",
+	"with",    "for",      "this",    "that",  "will",   "have",    "from",   "about",
+	"parking", "training", "policy",  "leave", "week",   "morning", "call",   "text",
+};
+static const char *const clinical[] = {
+	"admitted", "discharged", "ward", "bed",      "obs",    "bloods", "meds",    "consultant",
+	"patient",  "NOK",        "DOB",  "referral", "clinic", "GP",     "theatre", "resus",
+};
+static const char *const forenames[] = { "John", "Mary",     "Eileen", "David", "Sarah",
+	                                 "Tom",  "Margaret", "James",  "Fiona", "Aidan" };
+static const char *const surnames[] = { "Smith",   "Forsyth",   "Brown",   "Wilson", "Campbell",
+	                                "Stewart", "Robertson", "Thomson", "Patel",  "Murray" };
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->cap - b->n < 512)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < b->cap - b->n)
+		b->n += (size_t)n;
+}
+
+static void
+sentence(struct buf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		put(b, "%s%s", i ? " " : "", words[rnd(sizeof(words) / sizeof(words[0]))]);
+}
+
+static void
+gen_clinical(struct buf *b)
+{
+	put(b, "[%02u:%02u] %s: ", rnd(24), rnd(60), forenames[rnd(10)]);
+	switch (rnd(6)) {
+	case 0:
+		put(b, "Mrs %s %s %s to %s %u, NHS no %03u %03u %04u\n", forenames[rnd(10)],
+		    surnames[rnd(10)], clinical[rnd(16)], clinical[rnd(16)], rnd(30), rnd(1000),
+		    rnd(1000), rnd(10000));
+		break;
+	case 1:
+		put(b, "%s %s DOB %02u/%02u/19%02u, mobile 07%03u %06u\n", forenames[rnd(10)],
+		    surnames[rnd(10)], 1 + rnd(28), 1 + rnd(12), rnd(100), rnd(1000), rnd(1000000));
+		break;
+	case 2:
+		put(b, "bed %u %s, %s at %s%u %u%c%c\n", rnd(30), clinical[rnd(16)],
+		    clinical[rnd(16)], rnd(2) ? "ML" : "G", 1 + rnd(9), rnd(10), 'A' + rnd(20),
+		    'A' + rnd(20));
+		break;
+	default:
+		sentence(b, 6 + rnd(10));
+		put(b, " %s\n", clinical[rnd(16)]);
+		break;
+	}
+}
+
+static void
+gen_chat(struct buf *b)
+{
+	put(b, "[%02u:%02u] %s: ", rnd(24), rnd(60), forenames[rnd(10)]);
+	sentence(b, 5 + rnd(20));
+	put(b, "\n");
+}
+
+static void
+gen_json(struct buf *b)
+{
+	put(b, "{\"id\":%u,\"user\":\"u%u\",\"ts\":17%08u,\"msg\":\"", rnd(1000000000), rnd(100000),
+	    rnd(100000000));
+	sentence(b, 4 + rnd(12));
+	put(b, "\",\"tags\":[\"%s\",\"%s\"],\"score\":%u.%02u}\n", words[rnd(32)], words[rnd(32)],
+	    rnd(100), rnd(100));
+}
+
+static void
+gen_html(struct buf *b)
+{
+	put(b, "<div class=\"c%u\"><a href=\"https://example.org/p/%u?ref=%u\">", rnd(50),
+	    rnd(100000), rnd(1000));
+	sentence(b, 3 + rnd(8));
+	put(b, "</a><span>%u</span></div>\n", rnd(100000));
+}
+
+static void
+gen_numbers(struct buf *b)
+{
+	put(b, "%u,%u.%02u,%010u,%u,%u\n", rnd(100000), rnd(10000), rnd(100), rnd(2000000000),
+	    rnd(1000), rnd(100000000));
+}
+
+typedef void gen_fn(struct buf *b);
+
+static gen_fn *const generators[] = { gen_clinical, gen_chat, gen_json, gen_html, gen_numbers };
+static const char *const generator_names[] = { "clinical chat", "ordinary chat", "JSON", "HTML",
+	                                       "numbers" };
+
+/* @only < 0: the mixed corpus (one fifth of each kind); else one kind. */
+static char *
+generate_kind(size_t len, int only)
+{
+	struct buf b = { .p = malloc(len + 1024), .cap = len + 512 };
+
+	if (b.p == NULL)
+		abort();
+	while (b.n < len)
+		generators[only >= 0 ? (unsigned)only : rnd(5)](&b);
+	return b.p;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	/*
+	 * CPU time of this (single-threaded) process: the figures are per core
+	 * and do not depend on what else the machine runs.
+	 */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+count_finding(const struct phiguard_finding *f, void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static double
+mbps(size_t bytes, double secs)
+{
+	return (double)bytes / 1e6 / secs;
+}
+
+static double
+bench_memcpy(const char *corpus, size_t len)
+{
+	char *dst = malloc(len);
+	double best = 1e9;
+
+	if (dst == NULL)
+		abort();
+	for (int rep = 0; rep < 5; rep++) {
+		double t = now();
+
+		memcpy(dst, corpus, len);
+		__asm__ volatile("" : : "r"(dst) : "memory");
+		t = now() - t;
+		best = t < best ? t : best;
+	}
+	free(dst);
+	return mbps(len, best);
+}
+
+static double
+bench_block(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *corpus,
+            size_t len, size_t piece, uint64_t *ret_findings)
+{
+	double best = 1e9;
+
+	for (int rep = 0; rep < 3; rep++) {
+		uint64_t findings = 0;
+		double t = now();
+
+		for (size_t at = 0; at < len; at += piece) {
+			size_t n = len - at < piece ? len - at : piece;
+
+			phiguard_scan_block(m, s, corpus + at, n, count_finding, &findings);
+		}
+		t = now() - t;
+		best = t < best ? t : best;
+		*ret_findings = findings;
+	}
+	return mbps(len, best);
+}
+
+static double
+bench_stream(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *corpus,
+             size_t len, size_t flow, size_t write, uint64_t *ret_findings)
+{
+	double best = 1e9;
+
+	for (int rep = 0; rep < 3; rep++) {
+		uint64_t findings = 0;
+		double t = now();
+
+		for (size_t at = 0; at < len; at += flow) {
+			size_t end = len - at < flow ? len : at + flow;
+			struct phiguard_stream *st = NULL;
+
+			phiguard_stream_open(m, &st);
+			for (size_t p = at; p < end; p += write) {
+				size_t n = end - p < write ? end - p : write;
+
+				phiguard_stream_feed(st, s, corpus + p, n, count_finding,
+				                     &findings);
+			}
+			phiguard_stream_close(st, s, count_finding, &findings);
+		}
+		t = now() - t;
+		best = t < best ? t : best;
+		*ret_findings = findings;
+	}
+	return mbps(len, best);
+}
+
+static int
+count_event(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+            void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Hyperscan alone (same database, a counting callback): the engine's floor. */
+static double
+bench_raw(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *corpus,
+          size_t len, size_t piece, uint64_t *ret_events)
+{
+	double best = 1e9;
+
+	for (int rep = 0; rep < 3; rep++) {
+		uint64_t events = 0;
+		double t = now();
+
+		for (size_t at = 0; at < len; at += piece) {
+			size_t n = len - at < piece ? len - at : piece;
+
+			hs_scan(m->block_db, corpus + at, (unsigned)n, 0, s->hs, count_event,
+			        &events);
+		}
+		t = now() - t;
+		best = t < best ? t : best;
+		*ret_events = events;
+	}
+	return mbps(len, best);
+}
+
+#ifdef HAVE_PCRE2
+/* Every expression of the matcher, compiled with PCRE2 JIT, run one after another. */
+static double
+bench_pcre2(const struct phiguard_matcher *m, const char *corpus, size_t len, size_t *ret_n,
+            uint64_t *ret_matches)
+{
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	pcre2_code **codes = calloc(m->n_expr, sizeof(*codes));
+	uint64_t matches = 0;
+	size_t n = 0;
+	double t;
+
+	for (size_t i = 0; i < m->n_expr; i++) {
+		int errcode;
+		PCRE2_SIZE erroff;
+		uint32_t opts = (m->expr[i].flags & HS_FLAG_CASELESS) ? PCRE2_CASELESS : 0;
+
+		codes[n] = pcre2_compile((PCRE2_SPTR)m->expr[i].text, PCRE2_ZERO_TERMINATED, opts,
+		                         &errcode, &erroff, NULL);
+		if (codes[n] == NULL)
+			continue;
+		pcre2_jit_compile(codes[n], PCRE2_JIT_COMPLETE);
+		n++;
+	}
+	t = now();
+	for (size_t i = 0; i < n; i++) {
+		PCRE2_SIZE at = 0;
+
+		while (at < len &&
+		       pcre2_jit_match(codes[i], (PCRE2_SPTR)corpus, len, at, 0, md, NULL) > 0) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+			matches++;
+			at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+	}
+	t = now() - t;
+	for (size_t i = 0; i < n; i++)
+		pcre2_code_free(codes[i]);
+	free(codes);
+	pcre2_match_data_free(md);
+	*ret_n = n;
+	*ret_matches = matches;
+	return mbps(len, t);
+}
+#endif
+
+int
+main(int argc, char **argv)
+{
+	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
+	size_t pcre_mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 4;
+	size_t len = mib << 20;
+	struct phiguard_detector_set *set = phiguard_detector_set_new();
+	struct phiguard_matcher *m = NULL;
+	struct phiguard_scratch *s = NULL;
+	struct phiguard_error err = { 0 };
+	uint64_t fb = 0, fs = 0;
+	double cp, blk, blk_msg, str;
+	char *corpus;
+
+	if (phiguard_detector_set_add_builtin(set, &err) < 0 ||
+	    phiguard_matcher_compile(set, NULL, &m, &err) < 0 || phiguard_scratch_new(m, &s) < 0) {
+		fprintf(stderr, "bench-match: %s:%u:%u: %s\n", err.file, err.line, err.column,
+		        err.msg);
+		return 1;
+	}
+	corpus = generate_kind(len, -1);
+	if (argc > 3) {
+		FILE *out = fopen(argv[3], "wb");
+
+		if (out == NULL || fwrite(corpus, 1, len, out) != len || fclose(out) != 0) {
+			perror(argv[3]);
+			return 1;
+		}
+	}
+	printf("corpus: %zu MiB generated mixed text (clinical chat, chat, JSON, HTML, numbers)\n",
+	       mib);
+	printf("matcher: %zu detectors, %zu expressions, databases %zu KiB, stream state %zu B\n",
+	       m->n_det, m->n_expr, phiguard_matcher_database_size(m) / 1024,
+	       phiguard_stream_size(m));
+	cp = bench_memcpy(corpus, len);
+	printf("%-34s %9.0f MB/s\n", "memcpy (ceiling)", cp);
+	{
+		uint64_t ev = 0;
+		double raw = bench_raw(m, s, corpus, len, 64 << 10, &ev);
+
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu events\n",
+		       "hyperscan only, 64 KiB buffers", raw, raw / cp, (unsigned long long)ev);
+	}
+	blk = bench_block(m, s, corpus, len, 64 << 10, &fb);
+	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n", "block, 64 KiB buffers", blk,
+	       blk / cp, (unsigned long long)fb);
+	blk_msg = bench_block(m, s, corpus, len, 1448, &fb);
+	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n", "block, 1448 B buffers", blk_msg,
+	       blk_msg / cp, (unsigned long long)fb);
+	str = bench_stream(m, s, corpus, len, 1 << 20, 1448, &fs);
+	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
+	       "stream, 1 MiB flows, 1448 B writes", str, str / cp, (unsigned long long)fs);
+	for (int k = 0; k < 5; k++) {
+		size_t klen = len / 4;
+		char *kc = generate_kind(klen, k);
+		char label[64];
+		double kb;
+
+		snprintf(label, sizeof(label), "  block 64 KiB, %s only", generator_names[k]);
+		kb = bench_block(m, s, kc, klen, 64 << 10, &fb);
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n", label, kb, kb / cp,
+		       (unsigned long long)fb);
+		free(kc);
+	}
+#ifdef HAVE_PCRE2
+	{
+		size_t n = 0;
+		uint64_t pm = 0;
+		size_t plen = (pcre_mib << 20) < len ? pcre_mib << 20 : len;
+		double pc = bench_pcre2(m, corpus, plen, &n, &pm);
+
+		printf("%-34s %9.1f MB/s  (%zu expressions one after another on %zu MiB, %llu matches)\n",
+		       "pcre2-jit baseline", pc, n, plen >> 20, (unsigned long long)pm);
+		printf("ratio block 64 KiB / pcre2-jit:    %9.1f x\n", blk / pc);
+		printf("ratio stream 1448 B / pcre2-jit:   %9.1f x\n", str / pc);
+	}
+#else
+	printf("pcre2-jit baseline: not built (libpcre2-8 not found)\n");
+#endif
+	free(corpus);
+	phiguard_scratch_free(s);
+	phiguard_matcher_free(m);
+	phiguard_detector_set_free(set);
+	return 0;
+}
