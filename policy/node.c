@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 
 void
@@ -107,56 +108,6 @@ node_expect(const struct node_ctx *c, const yaml_node_t *node, yaml_node_type_t 
 	return 0;
 }
 
-unsigned
-node_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned row[POLICY_NODE_MAX_WORD + 1];
-
-	if (la > POLICY_NODE_MAX_WORD || lb > POLICY_NODE_MAX_WORD)
-		return UINT32_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned cost = tolower((unsigned char)a[i - 1]) !=
-			                tolower((unsigned char)b[j - 1]);
-			unsigned best = diag + cost;
-
-			best = MIN(best, up + 1);
-			best = MIN(best, row[j - 1] + 1);
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *
-node_nearest(const char *word, const char *const *candidates, size_t n)
-{
-	const char *best = NULL;
-	unsigned best_d = UINT32_MAX;
-	size_t wl = strlen(word);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = node_edit_distance(word, candidates[i]);
-
-		if (d < best_d) {
-			best_d = d;
-			best = candidates[i];
-		}
-	}
-	/* A suggestion further than a third of the word away is noise. */
-	if (best == NULL || best_d > MAX(2u, (unsigned)(wl / 3)))
-		return NULL;
-	return best;
-}
-
 /* Keys people put in the wrong place; say where they belong. */
 static const char *
 misplaced_hint(const char *key, const char *what)
@@ -217,7 +168,7 @@ node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *wha
 		for (size_t i = 0; i < n_allowed && !known; i++)
 			known = strcmp(k, allowed[i]) == 0;
 		if (!known) {
-			const char *near = node_nearest(k, allowed, n_allowed);
+			const char *near = suggest_nearest(k, allowed, n_allowed);
 			const char *hint = misplaced_hint(k, what);
 
 			if (hint != NULL)

@@ -64,9 +64,5 @@ typedef int node_item_fn(const struct node_ctx *c, const yaml_node_t *item, void
 int node_each(const struct node_ctx *c, const yaml_node_t *node, const char *what, node_item_fn *fn,
               void *ctx);
 
-/* Damerau-free Levenshtein distance, bounded inputs (names). */
-unsigned node_edit_distance(const char *a, const char *b);
-/* The candidate nearest to @word, or NULL when none is close enough to help. */
-const char *node_nearest(const char *word, const char *const *candidates, size_t n);
 
 #endif

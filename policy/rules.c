@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "base/xalloc.h"
 #include "policy/parse.h"
 
@@ -46,7 +47,7 @@ policy_check_known(const struct node_ctx *c, const yaml_node_t *node, const char
 			return 0;
 		}
 	}
-	near = node_nearest(name, names, n);
+	near = suggest_nearest(name, names, n);
 	if (near != NULL)
 		return node_error(c, node, "unknown %s '%s' (did you mean '%s'?)", what, name,
 		                  near);
