@@ -191,6 +191,14 @@ node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *wha
 	return 0;
 }
 
+/* The text of scalar @node, or NULL with node_expect()'s error in *ret_r. */
+static const char *
+expect_scalar(const struct node_ctx *c, const yaml_node_t *node, const char *what, int *ret_r)
+{
+	*ret_r = node_expect(c, node, YAML_SCALAR_NODE, what);
+	return *ret_r < 0 ? NULL : node_scalar(node);
+}
+
 int
 node_string(const struct node_ctx *c, const yaml_node_t *node, const char *what, size_t max_len,
             char **ret)
@@ -198,10 +206,9 @@ node_string(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (node->data.scalar.length > max_len)
 		return node_error(c, node, "%s is too long (%zu bytes, at most %zu)", what,
 		                  node->data.scalar.length, max_len);
@@ -217,10 +224,9 @@ node_name(const struct node_ctx *c, const yaml_node_t *node, const char *what, c
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (s[0] == '\0')
 		return node_error(c, node, "%s must not be empty", what);
 	if (node->data.scalar.length > POLICY_NODE_MAX_WORD)
@@ -244,10 +250,9 @@ node_bool(const struct node_ctx *c, const yaml_node_t *node, const char *what, b
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	for (size_t i = 0; yes[i]; i++) {
 		if (strcmp(s, yes[i]) == 0) {
 			*ret = true;
@@ -289,10 +294,9 @@ node_uint(const struct node_ctx *c, const yaml_node_t *node, const char *what, u
 	uint64_t v;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (parse_u64(s, &v, &end) < 0 || *end != '\0' || v < min || v > max)
 		return node_error(c, node,
 		                  "%s must be a whole number from %" PRIu64 " to %" PRIu64
@@ -323,10 +327,9 @@ node_size(const struct node_ctx *c, const yaml_node_t *node, const char *what, u
 	uint64_t v;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (parse_u64(s, &v, &end) < 0)
 		goto bad;
 	while (*end == ' ')
@@ -354,10 +357,9 @@ node_enum(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 	size_t n = 0;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	for (; choices[n] != NULL; n++) {
 		if (strcmp(s, choices[n]) == 0) {
 			*ret = (int)n;
@@ -368,6 +370,24 @@ node_enum(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 		strncat(list, choices[n], sizeof(list) - strlen(list) - 1);
 	}
 	return node_error(c, node, "%s must be one of %s, not '%.40s'", what, list, s);
+}
+
+int
+node_list(const struct node_ctx *c, const yaml_node_t *node, const char *what, size_t max,
+          size_t *ret_n)
+{
+	size_t n;
+	int r;
+
+	r = node_expect(c, node, YAML_SEQUENCE_NODE, what);
+	if (r < 0)
+		return r;
+	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (n > max)
+		return node_error(c, node_get(c, node->data.sequence.items.start[max]),
+		                  "too many %s (%zu, at most %zu)", what, n, max);
+	*ret_n = n;
+	return 0;
 }
 
 int

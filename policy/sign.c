@@ -302,9 +302,10 @@ policy_verify_buffer(const void *data, size_t len, const char *filename, const c
 	        sig_path);
 }
 
-int
-policy_verify_file(const char *path, const char *sig_path, const char *const *pubkey_paths,
-                   size_t n_keys, struct phiguard_error *err)
+/* Read @path once and verify it; *ret_text (caller frees) holds the verified bytes. */
+static int
+read_verified(const char *path, const char *sig_path, const char *const *pubkey_paths,
+              size_t n_keys, char **ret_text, size_t *ret_len, struct phiguard_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -314,6 +315,24 @@ policy_verify_file(const char *path, const char *sig_path, const char *const *pu
 	if (r < 0)
 		return r;
 	r = policy_verify_buffer(text, len, path, sig_path, pubkey_paths, n_keys, err);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+int
+policy_verify_file(const char *path, const char *sig_path, const char *const *pubkey_paths,
+                   size_t n_keys, struct phiguard_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_verified(path, sig_path, pubkey_paths, n_keys, &text, &len, err);
 	free(text);
 	return r;
 }
@@ -327,10 +346,7 @@ policy_load_file_signed(const char *path, const char *sig_path, const char *cons
 	size_t len = 0;
 	int r;
 
-	r = policy_read_file(path, &text, &len, err);
-	if (r < 0)
-		return r;
-	r = policy_verify_buffer(text, len, path, sig_path, pubkey_paths, n_keys, err);
+	r = read_verified(path, sig_path, pubkey_paths, n_keys, &text, &len, err);
 	if (r == 0)
 		r = policy_load_buffer_with(text, len, path, options, ret_policy, err);
 	free(text);

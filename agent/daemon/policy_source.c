@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "base/clock.h"
 #include "base/macro.h"
 #include "config.h"
 #include "policy/sign.h"
@@ -1158,15 +1159,6 @@ policy_source_last_good(struct policy_source *ps, struct policy_candidate *ret,
 
 /* ---- the policy thread ---- */
 
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Hand a verified candidate to the caller, then commit or refuse it. */
 static void
 apply_candidate(struct policy_source *ps, struct policy_candidate *c)
@@ -1226,7 +1218,7 @@ policy_thread(void *arg)
 	while (!atomic_load(&ps->stop)) {
 		struct policy_candidate c;
 		struct policy_source_report rep;
-		uint64_t now = monotonic_ms(), due;
+		uint64_t now = clock_usec(CLOCK_MONOTONIC) / 1000u, due;
 		struct timespec until;
 		int r;
 
