@@ -944,7 +944,7 @@ http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *deta
 	if (ps->tls_ca[0] != '\0') {
 		/* Pinned: only this CA, not the system store as well. */
 		curl_easy_setopt(h, CURLOPT_CAINFO, ps->tls_ca);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, (char *)NULL);
 	}
 	if (ps->tls_cert[0] != '\0')
 		curl_easy_setopt(h, CURLOPT_SSLCERT, ps->tls_cert);
