@@ -340,13 +340,9 @@ policy_parse_cases(const struct node_ctx *c, struct policy *policy, const yaml_n
 	size_t n;
 	int r;
 
-	r = node_expect(c, node, YAML_SEQUENCE_NODE, "tests");
+	r = node_list(c, node, "tests", POLICY_MAX_CASES, &n);
 	if (r < 0)
 		return r;
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n > POLICY_MAX_CASES)
-		return node_error(c, node_get(c, node->data.sequence.items.start[POLICY_MAX_CASES]),
-		                  "too many tests (%zu, at most %d)", n, POLICY_MAX_CASES);
 	policy->cases = xcalloc(n, sizeof(*policy->cases));
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "base/xalloc.h"
 #include "policy/parse.h"
 
@@ -269,7 +270,7 @@ parse_app(const struct node_ctx *c, struct policy *policy, const yaml_node_t *ke
 
 		for (size_t j = 0; j < policy->n_categories; j++)
 			names[j] = policy->categories[j].name;
-		near = node_nearest(app.category_name, names, policy->n_categories);
+		near = suggest_nearest(app.category_name, names, policy->n_categories);
 		r = near ? node_error(c, n, "unknown category '%s' (did you mean '%s'?)",
 		                      app.category_name, near)
 		         : node_error(c, n, "unknown category '%s'", app.category_name);

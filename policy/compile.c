@@ -12,6 +12,7 @@
 #include <time.h>
 #include <yaml.h>
 
+#include "base/clock.h"
 #include "base/xalloc.h"
 #include "policy/internal.h"
 
@@ -68,28 +69,10 @@ resolve_ids(struct id_list *l, bool groups)
 	}
 }
 
-static uint64_t
-cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 int
 policy_compile(struct policy *policy, yaml_document_t *doc, struct phiguard_error *err)
 {
-	uint64_t start = now_us();
+	uint64_t start = clock_usec(CLOCK_MONOTONIC);
 	int r;
 
 	(void)doc;
@@ -98,13 +81,13 @@ policy_compile(struct policy *policy, yaml_document_t *doc, struct phiguard_erro
 			.token_key = policy->options.token_key,
 			.token_key_len = policy->options.token_key_len,
 		};
-		uint64_t cpu = cpu_us();
+		uint64_t cpu = clock_usec(CLOCK_PROCESS_CPUTIME_ID);
 
 		r = phiguard_matcher_compile(policy->detector_set, &options, &policy->matcher, err);
 		if (r < 0)
 			return r;
 		policy->matcher_db_bytes = phiguard_matcher_database_size(policy->matcher);
-		policy->matcher_cpu_us = cpu_us() - cpu;
+		policy->matcher_cpu_us = clock_usec(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	}
 	phiguard_detector_set_free(policy->detector_set);
 	policy->detector_set = NULL;
@@ -123,6 +106,6 @@ policy_compile(struct policy *policy, yaml_document_t *doc, struct phiguard_erro
 	r = policy_index_build(policy);
 	if (r < 0)
 		return r;
-	policy->compile_us = now_us() - start;
+	policy->compile_us = clock_usec(CLOCK_MONOTONIC) - start;
 	return 0;
 }

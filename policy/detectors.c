@@ -77,14 +77,9 @@ parse_custom(const struct node_ctx *c, struct policy *policy, const yaml_node_t 
 	size_t n;
 	int r;
 
-	r = node_expect(c, node, YAML_SEQUENCE_NODE, "custom detectors");
+	r = node_list(c, node, "custom detectors", POLICY_MAX_DETECTORS, &n);
 	if (r < 0)
 		return r;
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n > POLICY_MAX_DETECTORS)
-		return node_error(
-		        c, node_get(c, node->data.sequence.items.start[POLICY_MAX_DETECTORS]),
-		        "too many custom detectors (%zu, at most %d)", n, POLICY_MAX_DETECTORS);
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
 		yaml_node_t *def = node_get(c, *it), *name_node;

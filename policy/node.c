@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 
 void
@@ -107,56 +108,6 @@ node_expect(const struct node_ctx *c, const yaml_node_t *node, yaml_node_type_t 
 	return 0;
 }
 
-unsigned
-node_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned row[POLICY_NODE_MAX_WORD + 1];
-
-	if (la > POLICY_NODE_MAX_WORD || lb > POLICY_NODE_MAX_WORD)
-		return UINT32_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned cost = tolower((unsigned char)a[i - 1]) !=
-			                tolower((unsigned char)b[j - 1]);
-			unsigned best = diag + cost;
-
-			best = MIN(best, up + 1);
-			best = MIN(best, row[j - 1] + 1);
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *
-node_nearest(const char *word, const char *const *candidates, size_t n)
-{
-	const char *best = NULL;
-	unsigned best_d = UINT32_MAX;
-	size_t wl = strlen(word);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = node_edit_distance(word, candidates[i]);
-
-		if (d < best_d) {
-			best_d = d;
-			best = candidates[i];
-		}
-	}
-	/* A suggestion further than a third of the word away is noise. */
-	if (best == NULL || best_d > MAX(2u, (unsigned)(wl / 3)))
-		return NULL;
-	return best;
-}
-
 /* Keys people put in the wrong place; say where they belong. */
 static const char *
 misplaced_hint(const char *key, const char *what)
@@ -217,7 +168,7 @@ node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *wha
 		for (size_t i = 0; i < n_allowed && !known; i++)
 			known = strcmp(k, allowed[i]) == 0;
 		if (!known) {
-			const char *near = node_nearest(k, allowed, n_allowed);
+			const char *near = suggest_nearest(k, allowed, n_allowed);
 			const char *hint = misplaced_hint(k, what);
 
 			if (hint != NULL)
@@ -240,6 +191,14 @@ node_check_map(const struct node_ctx *c, const yaml_node_t *map, const char *wha
 	return 0;
 }
 
+/* The text of scalar @node, or NULL with node_expect()'s error in *ret_r. */
+static const char *
+expect_scalar(const struct node_ctx *c, const yaml_node_t *node, const char *what, int *ret_r)
+{
+	*ret_r = node_expect(c, node, YAML_SCALAR_NODE, what);
+	return *ret_r < 0 ? NULL : node_scalar(node);
+}
+
 int
 node_string(const struct node_ctx *c, const yaml_node_t *node, const char *what, size_t max_len,
             char **ret)
@@ -247,10 +206,9 @@ node_string(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (node->data.scalar.length > max_len)
 		return node_error(c, node, "%s is too long (%zu bytes, at most %zu)", what,
 		                  node->data.scalar.length, max_len);
@@ -266,10 +224,9 @@ node_name(const struct node_ctx *c, const yaml_node_t *node, const char *what, c
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (s[0] == '\0')
 		return node_error(c, node, "%s must not be empty", what);
 	if (node->data.scalar.length > POLICY_NODE_MAX_WORD)
@@ -293,10 +250,9 @@ node_bool(const struct node_ctx *c, const yaml_node_t *node, const char *what, b
 	const char *s;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	for (size_t i = 0; yes[i]; i++) {
 		if (strcmp(s, yes[i]) == 0) {
 			*ret = true;
@@ -338,10 +294,9 @@ node_uint(const struct node_ctx *c, const yaml_node_t *node, const char *what, u
 	uint64_t v;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (parse_u64(s, &v, &end) < 0 || *end != '\0' || v < min || v > max)
 		return node_error(c, node,
 		                  "%s must be a whole number from %" PRIu64 " to %" PRIu64
@@ -372,10 +327,9 @@ node_size(const struct node_ctx *c, const yaml_node_t *node, const char *what, u
 	uint64_t v;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	if (parse_u64(s, &v, &end) < 0)
 		goto bad;
 	while (*end == ' ')
@@ -403,10 +357,9 @@ node_enum(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 	size_t n = 0;
 	int r;
 
-	r = node_expect(c, node, YAML_SCALAR_NODE, what);
-	if (r < 0)
+	s = expect_scalar(c, node, what, &r);
+	if (s == NULL)
 		return r;
-	s = node_scalar(node);
 	for (; choices[n] != NULL; n++) {
 		if (strcmp(s, choices[n]) == 0) {
 			*ret = (int)n;
@@ -417,6 +370,24 @@ node_enum(const struct node_ctx *c, const yaml_node_t *node, const char *what,
 		strncat(list, choices[n], sizeof(list) - strlen(list) - 1);
 	}
 	return node_error(c, node, "%s must be one of %s, not '%.40s'", what, list, s);
+}
+
+int
+node_list(const struct node_ctx *c, const yaml_node_t *node, const char *what, size_t max,
+          size_t *ret_n)
+{
+	size_t n;
+	int r;
+
+	r = node_expect(c, node, YAML_SEQUENCE_NODE, what);
+	if (r < 0)
+		return r;
+	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (n > max)
+		return node_error(c, node_get(c, node->data.sequence.items.start[max]),
+		                  "too many %s (%zu, at most %zu)", what, n, max);
+	*ret_n = n;
+	return 0;
 }
 
 int

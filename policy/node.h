@@ -59,14 +59,12 @@ int node_size(const struct node_ctx *c, const yaml_node_t *node, const char *wha
 /* One of @choices (NULL-terminated); returns the index. */
 int node_enum(const struct node_ctx *c, const yaml_node_t *node, const char *what,
               const char *const *choices, int *ret);
+/* A sequence of at most @max entries: their count in *ret_n; the error names the first extra one. */
+int node_list(const struct node_ctx *c, const yaml_node_t *node, const char *what, size_t max,
+              size_t *ret_n);
 /* A scalar or a sequence of scalars, each at most @max_len: calls @fn per item. */
 typedef int node_item_fn(const struct node_ctx *c, const yaml_node_t *item, void *ctx);
 int node_each(const struct node_ctx *c, const yaml_node_t *node, const char *what, node_item_fn *fn,
               void *ctx);
-
-/* Damerau-free Levenshtein distance, bounded inputs (names). */
-unsigned node_edit_distance(const char *a, const char *b);
-/* The candidate nearest to @word, or NULL when none is close enough to help. */
-const char *node_nearest(const char *word, const char *const *candidates, size_t n);
 
 #endif

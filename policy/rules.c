@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "base/xalloc.h"
 #include "policy/parse.h"
 
@@ -46,7 +47,7 @@ policy_check_known(const struct node_ctx *c, const yaml_node_t *node, const char
 			return 0;
 		}
 	}
-	near = node_nearest(name, names, n);
+	near = suggest_nearest(name, names, n);
 	if (near != NULL)
 		return node_error(c, node, "unknown %s '%s' (did you mean '%s'?)", what, name,
 		                  near);
@@ -410,13 +411,9 @@ policy_parse_rules(const struct node_ctx *c, struct policy *policy, const yaml_n
 	size_t n;
 	int r;
 
-	r = node_expect(c, node, YAML_SEQUENCE_NODE, "rules");
+	r = node_list(c, node, "rules", POLICY_MAX_RULES, &n);
 	if (r < 0)
 		return r;
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n > POLICY_MAX_RULES)
-		return node_error(c, node_get(c, node->data.sequence.items.start[POLICY_MAX_RULES]),
-		                  "too many rules (%zu, at most %d)", n, POLICY_MAX_RULES);
 	policy->rules = xcalloc(n, sizeof(*policy->rules));
 	for (yaml_node_item_t *it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {

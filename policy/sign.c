@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "policy/sign.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@
 #include "base/xalloc.h"
 #include "policy/node.h"
 
-#define SIG_BYTES   64
+#define SIG_BYTES   POLICY_SIG_BYTES
 #define SIG_B64_LEN 88 /* base64 of 64 bytes, with padding */
 
 static int fail(struct phiguard_error *err, const char *file, int r, const char *fmt, ...)
@@ -196,6 +198,81 @@ verify_one(EVP_PKEY *key, const unsigned char *sig, const void *data, size_t len
 	return ok;
 }
 
+static bool
+is_base64_char(uint8_t ch)
+{
+	return isalnum(ch) || ch == '+' || ch == '/' || ch == '=';
+}
+
+int
+policy_signature_decode(const uint8_t *data, size_t len, uint8_t ret_sig[POLICY_SIG_BYTES])
+{
+	char text[POLICY_SIG_TEXT_MAX + 1];
+	uint8_t out[POLICY_SIG_TEXT_MAX];
+	size_t n = 0, pad = 0;
+	int got;
+
+	if (len == SIG_BYTES) {
+		/* Raw bytes, unless they happen to be base64 text of the right shape. */
+		bool printable = true;
+
+		for (size_t i = 0; i < len && printable; i++)
+			printable = is_base64_char(data[i]);
+		if (!printable) {
+			memcpy(ret_sig, data, SIG_BYTES);
+			return 0;
+		}
+	}
+	if (len > POLICY_SIG_TEXT_MAX)
+		return -EBADMSG;
+	/* Keep base64 characters; skip "-----BEGIN/END ...-----" lines. */
+	for (size_t i = 0; i < len; i++) {
+		uint8_t ch = data[i];
+
+		if (ch == '-' && (i == 0 || data[i - 1] == '\n')) {
+			while (i < len && data[i] != '\n')
+				i++;
+			continue;
+		}
+		if (isspace(ch))
+			continue;
+		if (!is_base64_char(ch))
+			return -EBADMSG;
+		text[n++] = (char)ch;
+	}
+	if (n == 0 || n % 4 != 0)
+		return -EBADMSG;
+	text[n] = '\0';
+	while (pad < 2 && text[n - 1 - pad] == '=')
+		pad++;
+	got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
+	if (got < 0 || (size_t)got - pad != SIG_BYTES)
+		return -EBADMSG;
+	memcpy(ret_sig, out, SIG_BYTES);
+	return 0;
+}
+
+int
+policy_verify_signature_buffer(const void *data, size_t len, const uint8_t *sig, size_t sig_len,
+                               EVP_PKEY *const *keys, size_t n_keys, size_t *ret_key,
+                               uint8_t ret_sig[POLICY_SIG_BYTES])
+{
+	uint8_t raw[SIG_BYTES];
+
+	if (policy_signature_decode(sig, sig_len, raw) < 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < n_keys; i++) {
+		if (!verify_one(keys[i], raw, data, len))
+			continue;
+		if (ret_key != NULL)
+			*ret_key = i;
+		if (ret_sig != NULL)
+			memcpy(ret_sig, raw, SIG_BYTES);
+		return 0;
+	}
+	return -EKEYREJECTED;
+}
+
 int
 policy_verify_buffer(const void *data, size_t len, const char *filename, const char *sig_path,
                      const char *const *pubkey_paths, size_t n_keys, struct phiguard_error *err)
@@ -225,9 +302,10 @@ policy_verify_buffer(const void *data, size_t len, const char *filename, const c
 	        sig_path);
 }
 
-int
-policy_verify_file(const char *path, const char *sig_path, const char *const *pubkey_paths,
-                   size_t n_keys, struct phiguard_error *err)
+/* Read @path once and verify it; *ret_text (caller frees) holds the verified bytes. */
+static int
+read_verified(const char *path, const char *sig_path, const char *const *pubkey_paths,
+              size_t n_keys, char **ret_text, size_t *ret_len, struct phiguard_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -237,6 +315,24 @@ policy_verify_file(const char *path, const char *sig_path, const char *const *pu
 	if (r < 0)
 		return r;
 	r = policy_verify_buffer(text, len, path, sig_path, pubkey_paths, n_keys, err);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
+
+int
+policy_verify_file(const char *path, const char *sig_path, const char *const *pubkey_paths,
+                   size_t n_keys, struct phiguard_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_verified(path, sig_path, pubkey_paths, n_keys, &text, &len, err);
 	free(text);
 	return r;
 }
@@ -250,10 +346,7 @@ policy_load_file_signed(const char *path, const char *sig_path, const char *cons
 	size_t len = 0;
 	int r;
 
-	r = policy_read_file(path, &text, &len, err);
-	if (r < 0)
-		return r;
-	r = policy_verify_buffer(text, len, path, sig_path, pubkey_paths, n_keys, err);
+	r = read_verified(path, sig_path, pubkey_paths, n_keys, &text, &len, err);
 	if (r == 0)
 		r = policy_load_buffer_with(text, len, path, options, ret_policy, err);
 	free(text);

@@ -21,10 +21,10 @@ enum classify_status {
 };
 
 struct tls_hello_info {
-	char sni[256];          /* server_name, lower case; "" when absent */
-	char alpn[64];          /* first ALPN protocol; "" when absent */
-	bool ech;               /* encrypted_client_hello extension present */
-	uint16_t version;       /* highest offered (supported_versions, else legacy) */
+	char sni[256];    /* server_name, lower case; "" when absent */
+	char alpn[64];    /* first ALPN protocol; "" when absent */
+	bool ech;         /* encrypted_client_hello extension present */
+	uint16_t version; /* highest offered (supported_versions, else legacy) */
 };
 
 /*
@@ -32,7 +32,7 @@ struct tls_hello_info {
  * reassembles TCP), so a ClientHello spanning segments parses once complete.
  */
 enum classify_status classify_tls_client_hello(const uint8_t *data, size_t len,
-					       struct tls_hello_info *ret);
+                                               struct tls_hello_info *ret);
 
 /* QUIC Initial: per-flow state that reassembles CRYPTO frames across packets. */
 struct quic_state;
@@ -40,42 +40,42 @@ struct quic_state *classify_quic_state_new(void);
 void classify_quic_state_free(struct quic_state *state);
 /* One client UDP datagram (may hold coalesced packets). */
 enum classify_status classify_quic_initial(struct quic_state *state, const uint8_t *udp_payload,
-					   size_t len, struct tls_hello_info *ret);
+                                           size_t len, struct tls_hello_info *ret);
 
 struct http_request_info {
 	char method[16];
 	char host[256];         /* lower case, port removed */
 	int64_t content_length; /* -1 when absent */
 	bool chunked;
-	size_t header_len;      /* bytes up to and including the blank line */
+	size_t header_len; /* bytes up to and including the blank line */
 };
 
 enum classify_status classify_http_request(const uint8_t *data, size_t len,
-					   struct http_request_info *ret);
+                                           struct http_request_info *ret);
 
 /* One address learned from a DNS response: @name is the name the client asked for. */
-typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t *addr,
-				    uint32_t ttl, void *ctx);
+typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t *addr, uint32_t ttl,
+                                    void *ctx);
 /* Parse a DNS response (UDP payload; for TCP strip the 2-byte length first). */
 enum classify_status classify_dns_response(const uint8_t *payload, size_t len,
-					   classify_dns_answer_fn *cb, void *ctx);
+                                           classify_dns_answer_fn *cb, void *ctx);
 
 /*
  * The first question's name of a DNS message (query or response), lower
  * case, into @ret_name (@size bytes): the name a look-up flow is about.
  */
 enum classify_status classify_dns_query(const uint8_t *payload, size_t len, char *ret_name,
-					size_t size);
+                                        size_t size);
 
 /* Bounded IP -> name cache with TTLs (one per worker). */
 struct dns_cache;
 struct dns_cache *classify_dns_cache_new(uint32_t max_entries);
 void classify_dns_cache_free(struct dns_cache *cache);
 void classify_dns_cache_insert(struct dns_cache *cache, int family, const uint8_t *addr,
-			       const char *name, int64_t expires_us);
+                               const char *name, int64_t expires_us);
 /* The name, borrowed until the next insert; NULL when unknown or expired. */
 const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const uint8_t *addr,
-				      int64_t now_us);
+                                      int64_t now_us);
 
 /*
  * Wire fingerprints of apps' own protocols (WhatsApp's Noise prologue on
@@ -94,7 +94,7 @@ const char *classify_dns_cache_lookup(struct dns_cache *cache, int family, const
  * reference captures).
  */
 const char *classify_fingerprint(const uint8_t *payload, size_t len, uint8_t ip_proto,
-				 uint16_t dst_port);
+                                 uint16_t dst_port);
 
 /*
  * True when @payload (no fingerprint yet) is STUN/TURN: calls often name

@@ -52,41 +52,36 @@ reader_u8(struct reader *rd)
 	return rd->p[rd->off++];
 }
 
+/* @n (at most 4) bytes, big-endian. */
+static inline uint32_t
+reader_be(struct reader *rd, size_t n)
+{
+	uint32_t v = 0;
+
+	if (!reader_need(rd, n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | rd->p[rd->off + i];
+	rd->off += n;
+	return v;
+}
+
 static inline uint16_t
 reader_u16(struct reader *rd)
 {
-	uint16_t v;
-
-	if (!reader_need(rd, 2))
-		return 0;
-	v = (uint16_t)(rd->p[rd->off] << 8 | rd->p[rd->off + 1]);
-	rd->off += 2;
-	return v;
+	return (uint16_t)reader_be(rd, 2);
 }
 
 static inline uint32_t
 reader_u24(struct reader *rd)
 {
-	uint32_t v;
-
-	if (!reader_need(rd, 3))
-		return 0;
-	v = (uint32_t)rd->p[rd->off] << 16 | (uint32_t)rd->p[rd->off + 1] << 8 | rd->p[rd->off + 2];
-	rd->off += 3;
-	return v;
+	return reader_be(rd, 3);
 }
 
 static inline uint32_t
 reader_u32(struct reader *rd)
 {
-	uint32_t v;
-
-	if (!reader_need(rd, 4))
-		return 0;
-	v = (uint32_t)rd->p[rd->off] << 24 | (uint32_t)rd->p[rd->off + 1] << 16 |
-	    (uint32_t)rd->p[rd->off + 2] << 8 | rd->p[rd->off + 3];
-	rd->off += 4;
-	return v;
+	return reader_be(rd, 4);
 }
 
 /* QUIC variable-length integer (RFC 9000 §16). */

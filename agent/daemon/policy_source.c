@@ -19,10 +19,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "base/clock.h"
 #include "base/macro.h"
 #include "config.h"
+#include "policy/sign.h"
 
-#define SIG_LEN        64
+#define SIG_LEN        POLICY_SIG_BYTES
 #define CONNECT_MS     10000L
 #define TRANSFER_MS    30000L
 #define MAX_BACKOFF_MS (3600u * 1000u)
@@ -250,70 +252,6 @@ policy_candidate_clear(struct policy_candidate *c)
 
 /* ---- signatures ---- */
 
-int
-policy_signature_decode(const uint8_t *data, size_t len, uint8_t ret_sig[64])
-{
-	char text[POLICY_SOURCE_MAX_SIG + 1];
-	uint8_t out[POLICY_SOURCE_MAX_SIG];
-	size_t n = 0, pad = 0;
-	bool armour = false;
-	int got;
-
-	if (len == SIG_LEN) {
-		/* Raw bytes, unless they happen to be base64 text of the right shape. */
-		bool printable = true;
-		for (size_t i = 0; i < len && printable; i++)
-			printable = isalnum(data[i]) || data[i] == '+' || data[i] == '/' ||
-			            data[i] == '=';
-		if (!printable) {
-			memcpy(ret_sig, data, SIG_LEN);
-			return 0;
-		}
-	}
-	if (len > POLICY_SOURCE_MAX_SIG)
-		return -EBADMSG;
-	/* Keep base64 characters; skip "-----BEGIN/END ...-----" lines. */
-	for (size_t i = 0; i < len; i++) {
-		uint8_t ch = data[i];
-		if (ch == '-' && (i == 0 || data[i - 1] == '\n')) {
-			armour = true;
-			while (i < len && data[i] != '\n')
-				i++;
-			continue;
-		}
-		if (isspace(ch))
-			continue;
-		if (!isalnum(ch) && ch != '+' && ch != '/' && ch != '=')
-			return -EBADMSG;
-		text[n++] = (char)ch;
-	}
-	(void)armour;
-	if (n == 0 || n % 4 != 0)
-		return -EBADMSG;
-	text[n] = '\0';
-	while (pad < 2 && text[n - 1 - pad] == '=')
-		pad++;
-	got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
-	if (got < 0 || (size_t)got - pad != SIG_LEN)
-		return -EBADMSG;
-	memcpy(ret_sig, out, SIG_LEN);
-	return 0;
-}
-
-static bool
-ed25519_verify(EVP_PKEY *key, const uint8_t sig[64], const void *msg, size_t len)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	bool ok = false;
-
-	if (ctx == NULL)
-		return false;
-	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1)
-		ok = EVP_DigestVerify(ctx, sig, SIG_LEN, msg, len) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok;
-}
-
 /*
  * Decide whether @c may go on to be compiled. Fills c->is_signed/c->key and
  * returns NONE, or the refusal with @detail set.
@@ -324,6 +262,8 @@ verify_candidate(const struct policy_source *ps, struct policy_candidate *c,
                  char *detail, size_t detail_len)
 {
 	uint8_t sig[SIG_LEN];
+	size_t key = 0;
+	int r;
 
 	if (sig_file == NULL) {
 		if (signature_required) {
@@ -332,21 +272,21 @@ verify_candidate(const struct policy_source *ps, struct policy_candidate *c,
 		}
 		return POLICY_REFUSAL_NONE;
 	}
-	if (policy_signature_decode(sig_file, sig_file_len, sig) < 0) {
+	r = policy_verify_signature_buffer(c->text, c->len, sig_file, sig_file_len, ps->keys,
+	                                   ps->n_keys, &key, sig);
+	if (r == -EBADMSG) {
 		set_msg(detail, detail_len, "the signature file is not an Ed25519 signature");
 		return POLICY_REFUSAL_BAD_SIGNATURE;
 	}
-	for (unsigned i = 0; i < ps->n_keys; i++) {
-		if (ed25519_verify(ps->keys[i], sig, c->text, c->len)) {
-			c->is_signed = true;
-			copy_str(c->key, sizeof(c->key), ps->key_files[i]);
-			c->sig = malloc(SIG_LEN); /* owned by the candidate */
-			if (c->sig != NULL) {
-				memcpy(c->sig, sig, SIG_LEN);
-				c->sig_len = SIG_LEN;
-			}
-			return POLICY_REFUSAL_NONE;
+	if (r == 0) {
+		c->is_signed = true;
+		copy_str(c->key, sizeof(c->key), ps->key_files[key]);
+		c->sig = malloc(SIG_LEN); /* owned by the candidate */
+		if (c->sig != NULL) {
+			memcpy(c->sig, sig, SIG_LEN);
+			c->sig_len = SIG_LEN;
 		}
+		return POLICY_REFUSAL_NONE;
 	}
 	set_msg(detail, detail_len, "the signature does not verify with any of the %u trusted keys",
 	        ps->n_keys);
@@ -1004,7 +944,7 @@ http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *deta
 	if (ps->tls_ca[0] != '\0') {
 		/* Pinned: only this CA, not the system store as well. */
 		curl_easy_setopt(h, CURLOPT_CAINFO, ps->tls_ca);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, (char *)NULL);
 	}
 	if (ps->tls_cert[0] != '\0')
 		curl_easy_setopt(h, CURLOPT_SSLCERT, ps->tls_cert);
@@ -1219,15 +1159,6 @@ policy_source_last_good(struct policy_source *ps, struct policy_candidate *ret,
 
 /* ---- the policy thread ---- */
 
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Hand a verified candidate to the caller, then commit or refuse it. */
 static void
 apply_candidate(struct policy_source *ps, struct policy_candidate *c)
@@ -1287,7 +1218,7 @@ policy_thread(void *arg)
 	while (!atomic_load(&ps->stop)) {
 		struct policy_candidate c;
 		struct policy_source_report rep;
-		uint64_t now = monotonic_ms(), due;
+		uint64_t now = clock_usec(CLOCK_MONOTONIC) / 1000u, due;
 		struct timespec until;
 		int r;
 

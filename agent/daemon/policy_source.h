@@ -194,13 +194,6 @@ const char *policy_origin_name(enum policy_origin origin);    /* "directory", "u
 const char *policy_refusal_name(enum policy_refusal refusal); /* "bad-signature", ... */
 
 /*
- * The pieces, for `phiguard policy verify` and tests. A signature file holds
- * the 64-byte Ed25519 signature raw, or base64 text (optionally PEM-armoured).
- * 0 with the 64 bytes in @ret_sig, or -EBADMSG.
- */
-int policy_signature_decode(const uint8_t *data, size_t len, uint8_t ret_sig[64]);
-
-/*
  * A bundle is a tar archive (ustar, GNU or pax) holding one NAME.yaml and,
  * normally, NAME.yaml.sig; other members are ignored. Pointers into @data are
  * returned (no copies). 0, or -EBADMSG for a malformed archive, none or

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/suggest.h"
 #include "base/xalloc.h"
 #include "match/detector.h"
 #include "match/validators.h"
@@ -35,27 +36,6 @@ static const char *const hotword_keys[] = { "strong", "weak" };
 static const char *const structural_keys[] = { "patterns", "window" };
 static const char *const pack_keys[] = { "detectors" };
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-
-	if (la >= ARRAY_SIZE(prev) || lb >= ARRAY_SIZE(prev))
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
-			                            tolower((unsigned char)b[j - 1]));
-			cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), sub);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
-	}
-	return prev[lb];
-}
-
 static const char *
 nearest_key(const char *key, const char *const *keys, size_t n)
 {
@@ -63,7 +43,7 @@ nearest_key(const char *key, const char *const *keys, size_t n)
 	size_t best_d = SIZE_MAX;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(key, keys[i]);
+		size_t d = suggest_distance(key, keys[i]);
 
 		/* A prefix ("hotword" for "hotwords") is as near as it gets. */
 		if (strncmp(keys[i], key, strlen(key)) == 0 ||

@@ -65,19 +65,27 @@ part_broken() {
 		not_ok "missing file" "exit $rc (want 2)" "$out"; fi
 }
 
-part_shipped() {
-	files="$PHIGUARD_SOURCE_ROOT/policy/default.yaml $(ls "$PHIGUARD_SOURCE_ROOT"/policy/examples/*.yaml)"
-	# `policy test` loads and compiles first, so passing it implies check passes.
-	for f in $files; do
+# `policy test` passed: it exited 0 and skipped no case.
+test_passed() {
+	[ "$2" -eq 0 ] && ! printf '%s' "$1" | grep -q '^SKIP'
+}
+
+# `policy test` loads and compiles first, so passing it implies check passes.
+test_passing() {
+	for f in "$@"; do
 		short=${f#"$PHIGUARD_SOURCE_ROOT"/}
 		out=$("$PHIGUARD" policy test "$f" 2>&1)
 		rc=$?
-		if [ "$rc" -eq 0 ] && ! printf '%s' "$out" | grep -q '^SKIP'; then
+		if test_passed "$out" "$rc"; then
 			ok "test $short: $(printf '%s' "$out" | tail -n 1)"
 		else
 			not_ok "test $short" "exit $rc" "$out"
 		fi
 	done
+}
+
+part_shipped() {
+	test_passing "$PHIGUARD_SOURCE_ROOT/policy/default.yaml" "$PHIGUARD_SOURCE_ROOT"/policy/examples/*.yaml
 
 	f="$PHIGUARD_SOURCE_ROOT/policy/default.yaml"
 	out=$("$PHIGUARD" policy check --verbose "$f" 2>&1)
@@ -104,18 +112,7 @@ part_shipped() {
 }
 
 part_good() {
-	files=$(ls "$here"/good/*.yaml)
-	# `policy test` loads and compiles first, so passing it implies check passes.
-	for f in $files; do
-		short=${f#"$PHIGUARD_SOURCE_ROOT"/}
-		out=$("$PHIGUARD" policy test "$f" 2>&1)
-		rc=$?
-		if [ "$rc" -eq 0 ] && ! printf '%s' "$out" | grep -q '^SKIP'; then
-			ok "test $short: $(printf '%s' "$out" | tail -n 1)"
-		else
-			not_ok "test $short" "exit $rc" "$out"
-		fi
-	done
+	test_passing "$here"/good/*.yaml
 
 	# show's output is itself a policy that loads
 	"$PHIGUARD" policy show "$here/good/rule-forms.yaml" >"$tmp/shown.yaml" 2>&1
@@ -131,7 +128,7 @@ part_capture() {
 		sed "s|@SHARED@|$PHIGUARD_SHARED|g" "$here/capture/captures.yaml.in" >"$tmp/captures.yaml"
 		out=$("$PHIGUARD" policy test "$tmp/captures.yaml" 2>&1)
 		rc=$?
-		if [ "$rc" -eq 0 ] && ! printf '%s' "$out" | grep -q '^SKIP'; then
+		if test_passed "$out" "$rc"; then
 			ok "capture cases: $(printf '%s' "$out" | tail -n 1 | sed 's|.*: ||')"
 		else
 			not_ok "capture cases" "exit $rc" "$out"

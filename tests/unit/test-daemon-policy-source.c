@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "daemon/policy_source.h"
+#include "policy/sign.h"
 #include "tap.h"
 
 static char root[64];
