@@ -201,7 +201,6 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 
 		d->def = def;
 		if (def->validator != NULL) {
-#ifdef PHIGUARD_HAVE_VALIDATORS
 			d->validator = validator_lookup(def->validator);
 			if (d->validator == NULL) {
 				detector_error(err, def->file, def->line, def->column,
@@ -209,7 +208,6 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 				               def->validator);
 				return -EINVAL;
 			}
-#endif
 		}
 		/* Decided once its windows (and one byte more, for \b) have been seen. */
 		d->hold = MAX(MAX(def->window, def->structural_window) + 2,

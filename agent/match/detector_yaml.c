@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,15 +58,15 @@ nearest_key(const char *key, const char *const *keys, size_t n)
 	return best;
 }
 
-static int
-fail(struct yparse *p, yaml_node_t *node, const char *fmt, const char *arg, const char *arg2)
+__attribute__((format(printf, 3, 4))) static int
+fail(struct yparse *p, yaml_node_t *node, const char *fmt, ...)
 {
 	char msg[sizeof(p->err->msg)];
+	va_list ap;
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	snprintf(msg, sizeof(msg), fmt, arg, arg2);
-#pragma GCC diagnostic pop
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	detector_error(p->err, p->file, node ? (unsigned)node->start_mark.line + 1 : 0,
 	               node ? (unsigned)node->start_mark.column + 1 : 0, "%s", msg);
 	return -EINVAL;
@@ -75,11 +76,11 @@ static const char *
 scalar(struct yparse *p, yaml_node_t *node, const char *what, int *r)
 {
 	if (node == NULL || node->type != YAML_SCALAR_NODE) {
-		*r = fail(p, node, "'%s' must be a single value%s", what, "");
+		*r = fail(p, node, "'%s' must be a single value", what);
 		return NULL;
 	}
 	if (strlen((const char *)node->data.scalar.value) != node->data.scalar.length) {
-		*r = fail(p, node, "'%s' contains a NUL byte%s", what, "");
+		*r = fail(p, node, "'%s' contains a NUL byte", what);
 		return NULL;
 	}
 	return (const char *)node->data.scalar.value;
@@ -200,20 +201,19 @@ parse_class(struct yparse *p, yaml_node_t *node, const char *what, struct byte_c
 	if (s == NULL)
 		return r;
 	if (*s == '\0')
-		return fail(p, node, "'%s' must not be empty%s", what, "");
+		return fail(p, node, "'%s' must not be empty", what);
 	memset(ret, 0, sizeof(*ret));
 	while (*s != '\0') {
 		int lo = class_byte(&s), hi;
 
 		if (lo < 0)
-			return fail(p, node, "'%s': bad escape in character class%s", what, "");
+			return fail(p, node, "'%s': bad escape in character class", what);
 		hi = lo;
 		if (s[0] == '-' && s[1] != '\0') {
 			s++;
 			hi = class_byte(&s);
 			if (hi < lo)
-				return fail(p, node, "'%s': bad range in character class%s", what,
-				            "");
+				return fail(p, node, "'%s': bad range in character class", what);
 		}
 		for (int b = lo; b <= hi; b++)
 			ret->bits[b / w] |= 1UL << (b % w);
@@ -247,7 +247,7 @@ check_key(struct yparse *p, yaml_node_t *knode, const char *const *keys, size_t 
 
 		snprintf(msg, sizeof(msg), "unknown key '%.60s' in %s (did you mean '%s'?)", k,
 		         where, nearest_key(k, keys, n));
-		return fail(p, knode, "%s%s", msg, "");
+		return fail(p, knode, "%s", msg);
 	}
 }
 
@@ -259,7 +259,7 @@ parse_words(struct yparse *p, yaml_node_t *node, const char *what, size_t max,
 	int r = 0;
 
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail(p, node, "'%s' must be a list%s", what, "");
+		return fail(p, node, "'%s' must be a list", what);
 	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
 		yaml_node_t *item = node_at(p, *it);
 		const char *v = scalar(p, item, what, &r);
@@ -267,9 +267,9 @@ parse_words(struct yparse *p, yaml_node_t *node, const char *what, size_t max,
 		if (v == NULL)
 			return r;
 		if (*v == '\0' || strlen(v) > 256)
-			return fail(p, item, "'%s' entries must be 1 to 256 bytes%s", what, "");
+			return fail(p, item, "'%s' entries must be 1 to 256 bytes", what);
 		if (ret->n >= max)
-			return fail(p, item, "too many '%s' entries%s", what, "");
+			return fail(p, item, "too many '%s' entries", what);
 		ret->items = xrealloc(ret->items, ret->n + 1, sizeof(*ret->items));
 		ret->items[ret->n++] = xstrdup(v);
 	}
@@ -294,8 +294,7 @@ parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct dete
 		goto check;
 	}
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(p, node, "each entry of '%s' must be an expression or a mapping", what,
-		            "");
+		return fail(p, node, "each entry of '%s' must be an expression or a mapping", what);
 	for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = node_at(p, pair->key), *v = node_at(p, pair->value);
 
@@ -324,12 +323,12 @@ parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct dete
 			return r;
 	}
 	if (pat->expr == NULL)
-		return fail(p, node, "a pattern needs 'regex'%s", "", "");
+		return fail(p, node, "a pattern needs 'regex'");
 check:
 	if (*pat->expr == '\0' || strlen(pat->expr) > DETECTOR_EXPR_MAX)
-		return fail(p, node, "an expression must be 1 to 4096 bytes%s", "", "");
+		return fail(p, node, "an expression must be 1 to 4096 bytes");
 	if (pat->width != 0 && pat->has_extend_left)
-		return fail(p, node, "'width' and 'extend_left' exclude each other%s", "", "");
+		return fail(p, node, "'width' and 'extend_left' exclude each other");
 	return 0;
 }
 
@@ -340,10 +339,10 @@ parse_patterns(struct yparse *p, yaml_node_t *node, const char *what, struct det
 	int r;
 
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail(p, node, "'%s' must be a list%s", what, "");
+		return fail(p, node, "'%s' must be a list", what);
 	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
 		if (ret->n >= DETECTOR_PATTERNS_MAX)
-			return fail(p, node_at(p, *it), "too many entries in '%s'%s", what, "");
+			return fail(p, node_at(p, *it), "too many entries in '%s'", what);
 		ret->items = xrealloc(ret->items, ret->n + 1, sizeof(*ret->items));
 		memset(&ret->items[ret->n], 0, sizeof(ret->items[0]));
 		ret->n++;
@@ -363,7 +362,7 @@ parse_sub_mapping(struct yparse *p, yaml_node_t *node, const char *what, struct 
 	int r;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(p, node, "'%s' must be a mapping%s", what, "");
+		return fail(p, node, "'%s' must be a mapping", what);
 	for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = node_at(p, pair->key), *v = node_at(p, pair->value);
 
@@ -469,36 +468,33 @@ check_def(struct yparse *p, yaml_node_t *mapping, struct detector_def *def)
 	bool gaz = false;
 
 	if (def->name == NULL)
-		return fail(p, mapping, "a detector needs a 'name'%s", "", "");
+		return fail(p, mapping, "a detector needs a 'name'");
 	if (!valid_name(def->name))
 		return fail(
 		        p, mapping,
 		        "detector name '%.64s' must be 1 to 63 of a-z, 0-9, _ (starting with a letter)",
-		        def->name, "");
+		        def->name);
 	if (def->patterns.n == 0)
-		return fail(p, mapping, "detector '%s' needs at least one pattern", def->name, "");
+		return fail(p, mapping, "detector '%s' needs at least one pattern", def->name);
 	if (def->kind != DETECTOR_KIND_RECORD && def->require.n > 0)
 		return fail(p, mapping, "detector '%s': 'require' is only for kind: record",
-		            def->name, "");
+		            def->name);
 	if (def->kind == DETECTOR_KIND_VALUE &&
 	    (def->window > DETECTOR_VALUE_WINDOW_MAX ||
 	     def->structural_window > DETECTOR_VALUE_WINDOW_MAX))
 		return fail(p, mapping,
 		            "detector '%s': windows of a value detector are at most 4096 bytes",
-		            def->name, "");
+		            def->name);
 	if (def->require.n > 32)
-		return fail(p, mapping, "detector '%s': at most 32 'require' entries", def->name,
-		            "");
+		return fail(p, mapping, "detector '%s': at most 32 'require' entries", def->name);
 	for (size_t i = 0; i < def->patterns.n; i++)
 		gaz = gaz || strstr(def->patterns.items[i].expr, "{gazetteer}") != NULL;
 	if (gaz && def->gazetteer.n == 0)
 		return fail(p, mapping, "detector '%s' uses {gazetteer} but lists no 'gazetteer'",
-		            def->name, "");
-#ifdef PHIGUARD_HAVE_VALIDATORS
+		            def->name);
 	if (def->validator != NULL && validator_lookup(def->validator) == NULL)
 		return fail(p, mapping, "detector '%s': unknown validator '%.64s'", def->name,
 		            def->validator);
-#endif
 	if (def->max_confidence < def->confidence)
 		def->confidence = def->max_confidence;
 	return 0;
@@ -515,7 +511,7 @@ parse_def(yaml_document_t *doc, yaml_node_t *mapping, const char *filename,
 	int r = 0;
 
 	if (mapping == NULL || mapping->type != YAML_MAPPING_NODE)
-		return fail(&p, mapping, "a detector definition must be a mapping%s", "", "");
+		return fail(&p, mapping, "a detector definition must be a mapping");
 	def = xcalloc(1, sizeof(*def));
 	def->file = xstrdup(p.file);
 	def->line = (unsigned)mapping->start_mark.line + 1;
@@ -573,8 +569,7 @@ load_pack_root(struct phiguard_detector_set *set, yaml_document_t *doc, const ch
 	if (root == NULL)
 		return 0; /* an empty pack */
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(&p, root, "a detector pack must be a mapping with 'detectors'%s", "",
-		            "");
+		return fail(&p, root, "a detector pack must be a mapping with 'detectors'%s", "");
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
 		r = check_key(&p, node_at(&p, pair->key), pack_keys, ARRAY_SIZE(pack_keys),
 		              "a detector pack", &key);
@@ -585,19 +580,18 @@ load_pack_root(struct phiguard_detector_set *set, yaml_document_t *doc, const ch
 	if (list == NULL)
 		return 0;
 	if (list->type != YAML_SEQUENCE_NODE)
-		return fail(&p, list, "'detectors' must be a list%s", "", "");
+		return fail(&p, list, "'detectors' must be a list");
 	for (it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
 		yaml_node_t *m = node_at(&p, *it);
 		struct detector_def *def = NULL;
 
 		if (set->n >= DETECTOR_MAX)
-			return fail(&p, m, "too many detectors%s", "", "");
+			return fail(&p, m, "too many detectors");
 		r = parse_def(doc, m, filename, err, &def);
 		if (r < 0)
 			return r;
 		if (detector_set_find(set, def->name) != NULL) {
-			r = fail(&p, m, "detector '%s' is defined twice in this pack", def->name,
-			         "");
+			r = fail(&p, m, "detector '%s' is defined twice in this pack", def->name);
 			detector_def_free(def);
 			return r;
 		}
