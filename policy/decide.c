@@ -41,21 +41,24 @@ id_in(const uint32_t *v, size_t n, uint32_t x)
 	return false;
 }
 
-/* Loopback, RFC 1918, CGNAT, link-local, unique-local: never "external". */
+/*
+ * Loopback, RFC 1918, CGNAT, link-local, unique-local: never "external".
+ * Written pre-parsed because this runs for every decision.
+ */
+static const struct cidr internal_ranges[] = {
+	{ AF_INET, { 127 }, 8 },      { AF_INET, { 10 }, 8 },
+	{ AF_INET, { 172, 16 }, 12 }, { AF_INET, { 192, 168 }, 16 },
+	{ AF_INET, { 100, 64 }, 10 }, { AF_INET, { 169, 254 }, 16 },
+	{ AF_INET, { 0 }, 8 },        { AF_INET6, { [15] = 1 }, 128 },
+	{ AF_INET6, { 0xfc }, 7 },    { AF_INET6, { 0xfe, 0x80 }, 10 },
+};
+
 static bool
 addr_internal(int family, const uint8_t *a)
 {
-	static const char *const internal[] = {
-		"127.0.0.0/8",    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
-		"169.254.0.0/16", "0.0.0.0/8",  "::1/128",       "fc00::/7",       "fe80::/10",
-	};
-
-	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
-		struct cidr c;
-
-		if (policy_parse_cidr(internal[i], &c) == 0 && policy_cidr_contains(&c, family, a))
+	for (size_t i = 0; i < sizeof(internal_ranges) / sizeof(internal_ranges[0]); i++)
+		if (policy_cidr_contains(&internal_ranges[i], family, a))
 			return true;
-	}
 	return false;
 }
 
