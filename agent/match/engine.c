@@ -179,10 +179,17 @@ context_of(const struct match_state *st, const struct match_cand *c, uint64_t li
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
 	bytes = window_bytes(st, &lo, hi, s->ctx_buf, &n);
-	s->n_ctx_hits = 0;
-	if (n == 0 || hs_scan(m->ctx_db, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
-	                      on_context_hit, s) != HS_SUCCESS)
+	if (n == 0)
 		return;
+	if (!s->ctx_valid || s->ctx_lo != lo || s->ctx_len != n) {
+		s->n_ctx_hits = 0;
+		s->ctx_valid = hs_scan(m->ctx_db, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
+		                       on_context_hit, s) == HS_SUCCESS;
+		s->ctx_lo = lo;
+		s->ctx_len = n;
+		if (!s->ctx_valid)
+			return;
+	}
 	sw = def->structural_window;
 	for (unsigned i = 0; i < s->n_ctx_hits; i++) {
 		const struct match_hit *h = &s->ctx_hits[i];

@@ -162,6 +162,14 @@ struct phiguard_scratch {
 	uint8_t *ctx_buf;     /* [2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 2] window bytes */
 	struct match_hit ctx_hits[MATCH_CTX_HITS];
 	unsigned n_ctx_hits;
+	/*
+	 * The stream range ctx_hits were found in, valid within one scan or
+	 * feed call: detectors sharing an expression and windows (NHS, CHI,
+	 * H&C and NPI on one ten-digit run) reuse one context scan.
+	 */
+	bool ctx_valid;
+	uint64_t ctx_lo;
+	size_t ctx_len;
 	EVP_MAC_CTX *mac;          /* NULL without a token key */
 	struct match_state *block; /* reused by every block scan */
 	size_t block_size;         /* bytes the block state has room for */

@@ -86,6 +86,8 @@ state_bind(struct match_state *st, struct phiguard_scratch *scratch, phiguard_fi
            void *ctx)
 {
 	st->scratch = scratch;
+	/* Other bytes (another buffer or flow) may sit at the same offsets now. */
+	scratch->ctx_valid = false;
 	st->cb = cb;
 	st->ctx = ctx;
 }
