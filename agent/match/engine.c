@@ -37,6 +37,7 @@ match_state_init(struct match_state *st, const struct phiguard_matcher *m)
 	st->records = (struct match_record *)(st + 1);
 	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
 	st->tail = (uint8_t *)(st->aggregate + m->n_det);
+	st->ctx_base = UINT64_MAX;
 }
 
 static uint64_t
@@ -111,15 +112,19 @@ static int
 on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
                void *ctx)
 {
-	struct phiguard_scratch *s = ctx;
+	struct match_state *st = ctx;
+	struct match_hit *h;
 
+	(void)from;
 	(void)flags;
-	if (s->n_ctx_hits < MATCH_CTX_HITS) {
-		s->ctx_hits[s->n_ctx_hits].from = from;
-		s->ctx_hits[s->n_ctx_hits].to = to;
-		s->ctx_hits[s->n_ctx_hits].expr = id;
-		s->n_ctx_hits++;
+	if (st->n_ctx_hits == MATCH_CTX_HITS) {
+		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
+		st->n_ctx_hits--;
 	}
+	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
+	h->to = st->ctx_base + to;
+	h->expr = id;
+	st->n_ctx_hits++;
 	return 0;
 }
 
@@ -154,47 +159,88 @@ window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *b
 	return buf;
 }
 
+static void
+ctx_restart(struct match_state *st, uint64_t at)
+{
+	(void)hs_reset_stream(st->ctx_stream, 0, NULL, NULL, NULL);
+	st->ctx_base = at;
+	st->ctx_fed = at;
+	st->ctx_head = 0;
+	st->n_ctx_hits = 0;
+	st->ctx_ended = false;
+}
+
 /*
- * Hotword and structural context of @c: the context database is run over
- * the value's windows only (plus one byte each side, so \b sees the real
+ * Let the context stream see the bytes up to @hi, from @lo at the latest.
+ * Overlapping windows (values every few lines) then scan each byte once;
+ * a window before what the stream has seen, or after a gap, restarts it.
+ * What it sees depends only on the sequence of windows asked for, which
+ * is the same in block and stream mode.
+ */
+static bool
+ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
+{
+	struct phiguard_scratch *s = st->scratch;
+	const uint8_t *bytes;
+	uint64_t start;
+	size_t n = 0;
+
+	if (st->ctx_stream == NULL)
+		return false;
+	if (st->ctx_base == UINT64_MAX || lo < st->ctx_base || st->ctx_fed < lo)
+		ctx_restart(st, lo);
+	if (hi > st->ctx_fed && !st->ctx_ended) {
+		start = st->ctx_fed;
+		bytes = window_bytes(st, &start, hi, s->ctx_buf, &n);
+		if (start != st->ctx_fed)
+			ctx_restart(st,
+			            start); /* bytes no longer kept (not with the built-in tail) */
+		if (n > 0 && hs_scan_stream(st->ctx_stream, (const char *)bytes, (unsigned)n, 0,
+		                            s->ctx_hs, on_context_hit, st) != HS_SUCCESS) {
+			st->ctx_base = UINT64_MAX;
+			return false;
+		}
+		st->ctx_fed = start + n;
+	}
+	if (st->at_end && st->ctx_fed == avail_end(st) && !st->ctx_ended) {
+		/* The last byte: what needs the end of data (a final \b) is reported now. */
+		st->ctx_ended = true;
+		(void)hs_reset_stream(st->ctx_stream, 0, s->ctx_hs, on_context_hit, st);
+	}
+	return true;
+}
+
+/*
+ * Hotword and structural context of @c: the context database sees the
+ * value's windows (plus one byte each side, so \b sees the real
  * neighbours), never more than the bytes seen by now (@limit).
  */
 static void
-context_of(const struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
+context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
            bool *ret_structural)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
-	struct phiguard_scratch *s = st->scratch;
 	uint64_t w = MAX(def->window, def->structural_window) + 1;
 	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
 	uint64_t wlo = c->from > def->window ? c->from - def->window : 0, whi = c->to + def->window;
 	uint32_t weak = UINT32_MAX;
 	bool strong = false, weak2 = false, structural = false;
-	const uint8_t *bytes;
-	size_t n = 0;
 
 	*ret_hot = false;
 	*ret_structural = false;
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
-	bytes = window_bytes(st, &lo, hi, s->ctx_buf, &n);
-	if (n == 0)
+	if (!ctx_feed(st, lo, hi))
 		return;
-	if (!s->ctx_valid || s->ctx_lo != lo || s->ctx_len != n) {
-		s->n_ctx_hits = 0;
-		s->ctx_valid = hs_scan(m->ctx_db, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
-		                       on_context_hit, s) == HS_SUCCESS;
-		s->ctx_lo = lo;
-		s->ctx_len = n;
-		if (!s->ctx_valid)
-			return;
-	}
 	sw = def->structural_window;
-	for (unsigned i = 0; i < s->n_ctx_hits; i++) {
-		const struct match_hit *h = &s->ctx_hits[i];
+	for (unsigned i = 0; i < st->n_ctx_hits; i++) {
+		const struct match_hit *h = &st->ctx_hits[(st->ctx_head + i) % MATCH_CTX_HITS];
 		const struct match_expr *e = &m->expr[h->expr];
-		uint64_t to = lo + h->to;
+		uint64_t to = h->to;
+
+		if (to <= lo || to > hi)
+			continue;
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];
@@ -226,7 +272,7 @@ context_of(const struct match_state *st, const struct match_cand *c, uint64_t li
  * reported (hotword_required without context).
  */
 static enum phiguard_confidence
-level_of(const struct match_state *st, const struct match_cand *c, uint64_t limit)
+level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
