@@ -335,17 +335,25 @@ aggregate_add(struct match_aggregate *a, const char *norm, size_t n)
 	return ++a->count;
 }
 
-/* Overlapping values of one detector: the longer one stays. false: drop @from..@to. */
+/*
+ * Overlapping values of one detector: the longer one stays; of two as long
+ * (two patterns on the same bytes), one that needs no hotword. Hyperscan
+ * may report matches ending at the same byte in another order in block
+ * and stream mode, so the choice must not depend on which came first.
+ * false: drop @from..@to.
+ */
 static bool
 resolve_overlap(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
-                uint8_t *ret_aggregate)
+                bool hotword_required, uint8_t *ret_aggregate)
 {
 	for (unsigned i = 0; i < st->n_pending; i++) {
 		const struct match_cand *p = &st->pending[i];
 
 		if (p->detector != det || p->to <= from || to <= p->from)
 			continue;
-		if (to - from <= p->to - p->from)
+		if (to - from < p->to - p->from)
+			return false;
+		if (to - from == p->to - p->from && (hotword_required || !p->hotword_required))
 			return false;
 		*ret_aggregate = p->aggregate;
 		pending_remove(st, i);
@@ -433,7 +441,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 	if (res.cap == PHIGUARD_CONFIDENCE_NONE)
 		res.cap = PHIGUARD_CONFIDENCE_HIGH;
 	res.normalised_len = MIN(res.normalised_len, sizeof(res.normalised));
-	if (!resolve_overlap(st, t->detector, from, to, &aggregate))
+	if (!resolve_overlap(st, t->detector, from, to,
+	                     def->hotword_required || t->pattern->hotword_required, &aggregate))
 		return;
 	if (aggregate == 0)
 		aggregate = aggregate_add(&st->aggregate[t->detector], res.normalised,
