@@ -87,6 +87,16 @@ raise_level(enum phiguard_confidence c)
 	return c == PHIGUARD_CONFIDENCE_LOW ? PHIGUARD_CONFIDENCE_MEDIUM : PHIGUARD_CONFIDENCE_HIGH;
 }
 
+/* snprintf(out, size, "%s", s) without the format machinery (per finding). */
+static void
+copy_string(char *out, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 static void
 emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
      enum phiguard_confidence level, const char *tag, const char *sample, const char *token)
@@ -102,8 +112,8 @@ emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
 
 	if (st->stopped)
 		return;
-	snprintf(f.sample, sizeof(f.sample), "%s", sample);
-	snprintf(f.token, sizeof(f.token), "%s", token ? token : "");
+	copy_string(f.sample, sizeof(f.sample), sample);
+	copy_string(f.token, sizeof(f.token), token ? token : "");
 	if (st->cb(&f, st->ctx) != 0)
 		st->stopped = true;
 }
@@ -291,14 +301,65 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 	return MIN(level, def->max_confidence);
 }
 
+/* The validator's verdict on a value's bytes (@buf[@len] is NUL). */
+static bool
+value_check(const struct match_detector *d, const uint8_t *buf, size_t len,
+            struct validator_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (d->validator != NULL) {
+		if (!d->validator->fn(buf, len, res))
+			return false;
+	} else {
+		res->normalised_len = MIN(len, sizeof(res->normalised) - 1);
+		memcpy(res->normalised, buf, res->normalised_len);
+	}
+	/* A validator that sets no cap leaves the level alone. */
+	if (res->cap == PHIGUARD_CONFIDENCE_NONE)
+		res->cap = PHIGUARD_CONFIDENCE_HIGH;
+	res->normalised_len = MIN(res->normalised_len, sizeof(res->normalised));
+	return true;
+}
+
+/*
+ * Sample and token of a value that is reported, made only then: most
+ * validated values (hotword_required without context) never are, and the
+ * token is an HMAC. The value's bytes are still kept: a decision comes at
+ * most `hold` bytes after its end, and the tail covers that.
+ */
+static void
+value_shape(struct match_state *st, struct match_cand *c)
+{
+	const struct phiguard_matcher *m = st->m;
+	const struct match_detector *d = &m->det[c->detector];
+	struct validator_result res;
+	uint8_t buf[MATCH_CAND_MAX + 1];
+	size_t len = (size_t)(c->to - c->from);
+
+	for (size_t i = 0; i < len; i++) {
+		int b = byte_seen(st, c->from + i);
+
+		if (b < 0)
+			return;
+		buf[i] = (uint8_t)b;
+	}
+	buf[len] = '\0';
+	match_redact(d->def->redact, buf, len, c->sample, sizeof(c->sample));
+	if (m->token_key != NULL && st->scratch->mac != NULL && value_check(d, buf, len, &res))
+		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, d->def->name,
+		                  res.normalised, res.normalised_len, c->token);
+}
+
 /* Decide a value, looking at no byte at or after @limit. */
 static void
-decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
+decide(struct match_state *st, struct match_cand *c, uint64_t limit)
 {
 	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
 
-	if (level != PHIGUARD_CONFIDENCE_NONE)
-		emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
+	if (level == PHIGUARD_CONFIDENCE_NONE || st->stopped)
+		return;
+	value_shape(st, c);
+	emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
 }
 
 static void
@@ -429,18 +490,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 		buf[i] = (uint8_t)b;
 	}
 	buf[len] = '\0';
-	memset(&res, 0, sizeof(res));
-	if (d->validator != NULL) {
-		if (!d->validator->fn(buf, len, &res))
-			return;
-	} else {
-		res.normalised_len = MIN(len, sizeof(res.normalised) - 1);
-		memcpy(res.normalised, buf, res.normalised_len);
-	}
-	/* A validator that sets no cap leaves the level alone. */
-	if (res.cap == PHIGUARD_CONFIDENCE_NONE)
-		res.cap = PHIGUARD_CONFIDENCE_HIGH;
-	res.normalised_len = MIN(res.normalised_len, sizeof(res.normalised));
+	if (!value_check(d, buf, len, &res))
+		return;
 	if (!resolve_overlap(st, t->detector, from, to,
 	                     def->hotword_required || t->pattern->hotword_required, &aggregate))
 		return;
@@ -476,10 +527,6 @@ accept(struct match_state *st, const struct match_raw *raw)
 		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
 		c->early_level = top;
 	}
-	match_redact(def->redact, buf, len, c->sample, sizeof(c->sample));
-	if (m->token_key != NULL && st->scratch->mac != NULL)
-		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, def->name,
-		                  res.normalised, res.normalised_len, c->token);
 }
 
 /*
