@@ -323,10 +323,14 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
 	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
 		r = compile_db(m, HS_MODE_STREAM, false, &m->stream_db, err);
 	if (r == 0)
-		r = compile_db(m, HS_MODE_BLOCK, true, &m->ctx_db, err);
+		r = compile_db(m, HS_MODE_STREAM, true, &m->ctx_db, err);
 	if (r < 0)
 		goto fail;
 	if (m->stream_db != NULL && hs_stream_size(m->stream_db, &hs_size) != HS_SUCCESS) {
+		r = -EINVAL;
+		goto fail;
+	}
+	if (m->ctx_db != NULL && hs_stream_size(m->ctx_db, &m->ctx_stream_size) != HS_SUCCESS) {
 		r = -EINVAL;
 		goto fail;
 	}
@@ -336,7 +340,8 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
 		memcpy(m->token_key, options->token_key, options->token_key_len);
 		m->token_key_len = options->token_key_len;
 	}
-	m->stream_size = sizeof(struct phiguard_stream) + match_state_size(m) + hs_size;
+	m->stream_size =
+	        sizeof(struct phiguard_stream) + match_state_size(m) + hs_size + m->ctx_stream_size;
 	*ret_matcher = m;
 	return 0;
 fail:

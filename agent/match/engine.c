@@ -37,6 +37,7 @@ match_state_init(struct match_state *st, const struct phiguard_matcher *m)
 	st->records = (struct match_record *)(st + 1);
 	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
 	st->tail = (uint8_t *)(st->aggregate + m->n_det);
+	st->ctx_base = UINT64_MAX;
 }
 
 static uint64_t
@@ -86,6 +87,16 @@ raise_level(enum phiguard_confidence c)
 	return c == PHIGUARD_CONFIDENCE_LOW ? PHIGUARD_CONFIDENCE_MEDIUM : PHIGUARD_CONFIDENCE_HIGH;
 }
 
+/* snprintf(out, size, "%s", s) without the format machinery (per finding). */
+static void
+copy_string(char *out, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 static void
 emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
      enum phiguard_confidence level, const char *tag, const char *sample, const char *token)
@@ -101,8 +112,8 @@ emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
 
 	if (st->stopped)
 		return;
-	snprintf(f.sample, sizeof(f.sample), "%s", sample);
-	snprintf(f.token, sizeof(f.token), "%s", token ? token : "");
+	copy_string(f.sample, sizeof(f.sample), sample);
+	copy_string(f.token, sizeof(f.token), token ? token : "");
 	if (st->cb(&f, st->ctx) != 0)
 		st->stopped = true;
 }
@@ -111,15 +122,19 @@ static int
 on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
                void *ctx)
 {
-	struct phiguard_scratch *s = ctx;
+	struct match_state *st = ctx;
+	struct match_hit *h;
 
+	(void)from;
 	(void)flags;
-	if (s->n_ctx_hits < MATCH_CTX_HITS) {
-		s->ctx_hits[s->n_ctx_hits].from = from;
-		s->ctx_hits[s->n_ctx_hits].to = to;
-		s->ctx_hits[s->n_ctx_hits].expr = id;
-		s->n_ctx_hits++;
+	if (st->n_ctx_hits == MATCH_CTX_HITS) {
+		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
+		st->n_ctx_hits--;
 	}
+	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
+	h->to = st->ctx_base + to;
+	h->expr = id;
+	st->n_ctx_hits++;
 	return 0;
 }
 
@@ -154,40 +169,88 @@ window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *b
 	return buf;
 }
 
+static void
+ctx_restart(struct match_state *st, uint64_t at)
+{
+	(void)hs_reset_stream(st->ctx_stream, 0, NULL, NULL, NULL);
+	st->ctx_base = at;
+	st->ctx_fed = at;
+	st->ctx_head = 0;
+	st->n_ctx_hits = 0;
+	st->ctx_ended = false;
+}
+
 /*
- * Hotword and structural context of @c: the context database is run over
- * the value's windows only (plus one byte each side, so \b sees the real
+ * Let the context stream see the bytes up to @hi, from @lo at the latest.
+ * Overlapping windows (values every few lines) then scan each byte once;
+ * a window before what the stream has seen, or after a gap, restarts it.
+ * What it sees depends only on the sequence of windows asked for, which
+ * is the same in block and stream mode.
+ */
+static bool
+ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
+{
+	struct phiguard_scratch *s = st->scratch;
+	const uint8_t *bytes;
+	uint64_t start;
+	size_t n = 0;
+
+	if (st->ctx_stream == NULL)
+		return false;
+	if (st->ctx_base == UINT64_MAX || lo < st->ctx_base || st->ctx_fed < lo)
+		ctx_restart(st, lo);
+	if (hi > st->ctx_fed && !st->ctx_ended) {
+		start = st->ctx_fed;
+		bytes = window_bytes(st, &start, hi, s->ctx_buf, &n);
+		if (start != st->ctx_fed)
+			ctx_restart(st,
+			            start); /* bytes no longer kept (not with the built-in tail) */
+		if (n > 0 && hs_scan_stream(st->ctx_stream, (const char *)bytes, (unsigned)n, 0,
+		                            s->ctx_hs, on_context_hit, st) != HS_SUCCESS) {
+			st->ctx_base = UINT64_MAX;
+			return false;
+		}
+		st->ctx_fed = start + n;
+	}
+	if (st->at_end && st->ctx_fed == avail_end(st) && !st->ctx_ended) {
+		/* The last byte: what needs the end of data (a final \b) is reported now. */
+		st->ctx_ended = true;
+		(void)hs_reset_stream(st->ctx_stream, 0, s->ctx_hs, on_context_hit, st);
+	}
+	return true;
+}
+
+/*
+ * Hotword and structural context of @c: the context database sees the
+ * value's windows (plus one byte each side, so \b sees the real
  * neighbours), never more than the bytes seen by now (@limit).
  */
 static void
-context_of(const struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
+context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
            bool *ret_structural)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
-	struct phiguard_scratch *s = st->scratch;
 	uint64_t w = MAX(def->window, def->structural_window) + 1;
 	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
 	uint64_t wlo = c->from > def->window ? c->from - def->window : 0, whi = c->to + def->window;
 	uint32_t weak = UINT32_MAX;
 	bool strong = false, weak2 = false, structural = false;
-	const uint8_t *bytes;
-	size_t n = 0;
 
 	*ret_hot = false;
 	*ret_structural = false;
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
-	bytes = window_bytes(st, &lo, hi, s->ctx_buf, &n);
-	s->n_ctx_hits = 0;
-	if (n == 0 || hs_scan(m->ctx_db, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
-	                      on_context_hit, s) != HS_SUCCESS)
+	if (!ctx_feed(st, lo, hi))
 		return;
 	sw = def->structural_window;
-	for (unsigned i = 0; i < s->n_ctx_hits; i++) {
-		const struct match_hit *h = &s->ctx_hits[i];
+	for (unsigned i = 0; i < st->n_ctx_hits; i++) {
+		const struct match_hit *h = &st->ctx_hits[(st->ctx_head + i) % MATCH_CTX_HITS];
 		const struct match_expr *e = &m->expr[h->expr];
-		uint64_t to = lo + h->to;
+		uint64_t to = h->to;
+
+		if (to <= lo || to > hi)
+			continue;
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];
@@ -219,7 +282,7 @@ context_of(const struct match_state *st, const struct match_cand *c, uint64_t li
  * reported (hotword_required without context).
  */
 static enum phiguard_confidence
-level_of(const struct match_state *st, const struct match_cand *c, uint64_t limit)
+level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
@@ -238,14 +301,65 @@ level_of(const struct match_state *st, const struct match_cand *c, uint64_t limi
 	return MIN(level, def->max_confidence);
 }
 
+/* The validator's verdict on a value's bytes (@buf[@len] is NUL). */
+static bool
+value_check(const struct match_detector *d, const uint8_t *buf, size_t len,
+            struct validator_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (d->validator != NULL) {
+		if (!d->validator->fn(buf, len, res))
+			return false;
+	} else {
+		res->normalised_len = MIN(len, sizeof(res->normalised) - 1);
+		memcpy(res->normalised, buf, res->normalised_len);
+	}
+	/* A validator that sets no cap leaves the level alone. */
+	if (res->cap == PHIGUARD_CONFIDENCE_NONE)
+		res->cap = PHIGUARD_CONFIDENCE_HIGH;
+	res->normalised_len = MIN(res->normalised_len, sizeof(res->normalised));
+	return true;
+}
+
+/*
+ * Sample and token of a value that is reported, made only then: most
+ * validated values (hotword_required without context) never are, and the
+ * token is an HMAC. The value's bytes are still kept: a decision comes at
+ * most `hold` bytes after its end, and the tail covers that.
+ */
+static void
+value_shape(struct match_state *st, struct match_cand *c)
+{
+	const struct phiguard_matcher *m = st->m;
+	const struct match_detector *d = &m->det[c->detector];
+	struct validator_result res;
+	uint8_t buf[MATCH_CAND_MAX + 1];
+	size_t len = (size_t)(c->to - c->from);
+
+	for (size_t i = 0; i < len; i++) {
+		int b = byte_seen(st, c->from + i);
+
+		if (b < 0)
+			return;
+		buf[i] = (uint8_t)b;
+	}
+	buf[len] = '\0';
+	match_redact(d->def->redact, buf, len, c->sample, sizeof(c->sample));
+	if (m->token_key != NULL && st->scratch->mac != NULL && value_check(d, buf, len, &res))
+		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, d->def->name,
+		                  res.normalised, res.normalised_len, c->token);
+}
+
 /* Decide a value, looking at no byte at or after @limit. */
 static void
-decide(struct match_state *st, const struct match_cand *c, uint64_t limit)
+decide(struct match_state *st, struct match_cand *c, uint64_t limit)
 {
 	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
 
-	if (level != PHIGUARD_CONFIDENCE_NONE)
-		emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
+	if (level == PHIGUARD_CONFIDENCE_NONE || st->stopped)
+		return;
+	value_shape(st, c);
+	emit(st, c->detector, c->from, c->to, level, c->tag, c->sample, c->token);
 }
 
 static void
@@ -282,17 +396,25 @@ aggregate_add(struct match_aggregate *a, const char *norm, size_t n)
 	return ++a->count;
 }
 
-/* Overlapping values of one detector: the longer one stays. false: drop @from..@to. */
+/*
+ * Overlapping values of one detector: the longer one stays; of two as long
+ * (two patterns on the same bytes), one that needs no hotword. Hyperscan
+ * may report matches ending at the same byte in another order in block
+ * and stream mode, so the choice must not depend on which came first.
+ * false: drop @from..@to.
+ */
 static bool
 resolve_overlap(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
-                uint8_t *ret_aggregate)
+                bool hotword_required, uint8_t *ret_aggregate)
 {
 	for (unsigned i = 0; i < st->n_pending; i++) {
 		const struct match_cand *p = &st->pending[i];
 
 		if (p->detector != det || p->to <= from || to <= p->from)
 			continue;
-		if (to - from <= p->to - p->from)
+		if (to - from < p->to - p->from)
+			return false;
+		if (to - from == p->to - p->from && (hotword_required || !p->hotword_required))
 			return false;
 		*ret_aggregate = p->aggregate;
 		pending_remove(st, i);
@@ -368,19 +490,10 @@ accept(struct match_state *st, const struct match_raw *raw)
 		buf[i] = (uint8_t)b;
 	}
 	buf[len] = '\0';
-	memset(&res, 0, sizeof(res));
-	if (d->validator != NULL) {
-		if (!d->validator->fn(buf, len, &res))
-			return;
-	} else {
-		res.normalised_len = MIN(len, sizeof(res.normalised) - 1);
-		memcpy(res.normalised, buf, res.normalised_len);
-	}
-	/* A validator that sets no cap leaves the level alone. */
-	if (res.cap == PHIGUARD_CONFIDENCE_NONE)
-		res.cap = PHIGUARD_CONFIDENCE_HIGH;
-	res.normalised_len = MIN(res.normalised_len, sizeof(res.normalised));
-	if (!resolve_overlap(st, t->detector, from, to, &aggregate))
+	if (!value_check(d, buf, len, &res))
+		return;
+	if (!resolve_overlap(st, t->detector, from, to,
+	                     def->hotword_required || t->pattern->hotword_required, &aggregate))
 		return;
 	if (aggregate == 0)
 		aggregate = aggregate_add(&st->aggregate[t->detector], res.normalised,
@@ -414,10 +527,6 @@ accept(struct match_state *st, const struct match_raw *raw)
 		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
 		c->early_level = top;
 	}
-	match_redact(def->redact, buf, len, c->sample, sizeof(c->sample));
-	if (m->token_key != NULL && st->scratch->mac != NULL)
-		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, def->name,
-		                  res.normalised, res.normalised_len, c->token);
 }
 
 /*

@@ -24,7 +24,7 @@
 #define MATCH_CAND_MAX 256
 /* Bytes after a value's end that must be seen before it is examined. */
 #define MATCH_LOOKAHEAD 32
-/* Hotword/structural hits looked at around one value (more are ignored). */
+/* Hotword/structural hits remembered per scan (the oldest are forgotten first). */
 #define MATCH_CTX_HITS 256
 /* Largest hotword or structural window of a value detector (bytes each side). */
 #define MATCH_WINDOW_MAX DETECTOR_VALUE_WINDOW_MAX
@@ -84,11 +84,13 @@ struct phiguard_matcher {
 	hs_database_t *block_db;
 	hs_database_t *stream_db;
 	/*
-	 * Hotwords and structural markers: scanned only around a validated
-	 * value, over its window, so that frequent short words cost nothing
-	 * on the bulk of the traffic.
+	 * Hotwords and structural markers (a streaming database): scanned
+	 * only around validated values, each byte once however many windows
+	 * overlap it, so that frequent short words cost nothing on the bulk
+	 * of the traffic.
 	 */
 	hs_database_t *ctx_db;
+	size_t ctx_stream_size;
 	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
 	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
 	uint8_t *token_key; /* owned, wiped on free */
@@ -97,7 +99,7 @@ struct phiguard_matcher {
 };
 
 struct match_hit {
-	uint64_t from, to;
+	uint64_t to; /* stream offset of the hit's end */
 	uint32_t expr;
 };
 
@@ -148,6 +150,16 @@ struct match_state {
 	unsigned fifo_head, fifo_n;
 	struct match_cand pending[MATCH_PENDING];
 	unsigned n_pending;
+	/*
+	 * Context scan: ctx_stream has seen the bytes [ctx_base, ctx_fed) and
+	 * its hits are in the ring ctx_hits (ctx_head, n_ctx_hits).
+	 * ctx_base == UINT64_MAX: nothing seen yet.
+	 */
+	hs_stream_t *ctx_stream; /* borrowed: from the phiguard_stream or the scratch */
+	uint64_t ctx_base, ctx_fed;
+	bool ctx_ended; /* fed to the end of the data and flushed */
+	struct match_hit ctx_hits[MATCH_CTX_HITS];
+	unsigned ctx_head, n_ctx_hits;
 	struct match_record *records;      /* [n_det] */
 	struct match_aggregate *aggregate; /* [n_det] */
 	/* Per call. */
@@ -159,16 +171,18 @@ struct match_state {
 struct phiguard_scratch {
 	hs_scratch_t *hs;
 	hs_scratch_t *ctx_hs; /* a second scratch: context scans run inside match callbacks */
-	uint8_t *ctx_buf;     /* [2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 2] window bytes */
-	struct match_hit ctx_hits[MATCH_CTX_HITS];
-	unsigned n_ctx_hits;
-	EVP_MAC_CTX *mac;          /* NULL without a token key */
-	struct match_state *block; /* reused by every block scan */
-	size_t block_size;         /* bytes the block state has room for */
+	uint8_t *ctx_buf;     /* [2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4] window bytes */
+	/* The context stream of block scans, opened at the first one (owned). */
+	hs_stream_t *block_ctx;
+	const hs_database_t *block_ctx_db; /* the database block_ctx belongs to */
+	EVP_MAC_CTX *mac;                  /* NULL without a token key */
+	struct match_state *block;         /* reused by every block scan */
+	size_t block_size;                 /* bytes the block state has room for */
 };
 
 struct phiguard_stream {
 	hs_stream_t *hs;
+	hs_stream_t *ctx;      /* owned: the context stream of st */
 	struct match_state st; /* last: its per-detector arrays follow it */
 };
 

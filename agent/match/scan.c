@@ -75,6 +75,8 @@ phiguard_scratch_free(struct phiguard_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	hs_free_scratch(s->ctx_hs);
+	if (s->block_ctx != NULL)
+		(void)hs_close_stream(s->block_ctx, NULL, NULL, NULL);
 	free(s->ctx_buf);
 	EVP_MAC_CTX_free(s->mac);
 	free(s->block);
@@ -111,7 +113,18 @@ phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s
 		return -EINVAL;
 	if (len > UINT_MAX)
 		return -EFBIG;
+	if (m->ctx_db != NULL && scratch->block_ctx_db != m->ctx_db) {
+		/* Opened once per scratch and matcher, then reset for each block. */
+		if (scratch->block_ctx != NULL)
+			(void)hs_close_stream(scratch->block_ctx, NULL, NULL, NULL);
+		scratch->block_ctx = NULL;
+		scratch->block_ctx_db = NULL;
+		if (hs_open_stream(m->ctx_db, 0, &scratch->block_ctx) != HS_SUCCESS)
+			return -ENOMEM;
+		scratch->block_ctx_db = m->ctx_db;
+	}
 	match_state_init(st, m);
+	st->ctx_stream = m->ctx_db != NULL ? scratch->block_ctx : NULL;
 	state_bind(st, scratch, cb, ctx);
 	st->at_end = true;
 	match_chunk_begin(st, data, len);
@@ -133,10 +146,15 @@ phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **
 	s = xmalloc(sizeof(*s) + match_state_size(m) - sizeof(struct match_state));
 	match_state_init(&s->st, m);
 	s->hs = NULL;
-	if (m->stream_db != NULL && hs_open_stream(m->stream_db, 0, &s->hs) != HS_SUCCESS) {
+	s->ctx = NULL;
+	if ((m->stream_db != NULL && hs_open_stream(m->stream_db, 0, &s->hs) != HS_SUCCESS) ||
+	    (m->ctx_db != NULL && hs_open_stream(m->ctx_db, 0, &s->ctx) != HS_SUCCESS)) {
+		if (s->hs != NULL)
+			(void)hs_close_stream(s->hs, NULL, NULL, NULL);
 		free(s);
 		return -ENOMEM;
 	}
+	s->st.ctx_stream = s->ctx;
 	*ret = s;
 	return 0;
 }
@@ -183,6 +201,8 @@ phiguard_stream_close(struct phiguard_stream *s, struct phiguard_scratch *scratc
 		/* Still free the stream: the caller gives up its ownership here. */
 		if (s->hs != NULL)
 			(void)hs_close_stream(s->hs, NULL, NULL, NULL);
+		if (s->ctx != NULL)
+			(void)hs_close_stream(s->ctx, NULL, NULL, NULL);
 		free(s);
 		return -EINVAL;
 	}
@@ -195,6 +215,8 @@ phiguard_stream_close(struct phiguard_stream *s, struct phiguard_scratch *scratc
 	if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
 		r = -EIO;
 	match_finish(&s->st);
+	if (s->ctx != NULL)
+		(void)hs_close_stream(s->ctx, NULL, NULL, NULL);
 	free(s);
 	return r;
 }

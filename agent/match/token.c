@@ -45,7 +45,10 @@ match_token(EVP_MAC_CTX *mac, const uint8_t *key, size_t key_len, const char *de
 	    EVP_MAC_update(mac, (const unsigned char *)normalised, normalised_len) != 1 ||
 	    EVP_MAC_final(mac, md, &md_len, sizeof(md)) != 1 || md_len < 16)
 		return -EIO;
-	for (size_t i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (size_t i = 0; i < 16; i++) {
+		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	out[32] = '\0';
 	return 0;
 }
