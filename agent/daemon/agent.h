@@ -42,6 +42,8 @@ struct agent {
 	char policy_version[64];
 	char policy_hash[72];
 	char policy_source[CONFIG_PATH_MAX];
+	/* From policy.d or policy.url: policy.file and the embedded default never replace it. */
+	bool policy_from_sources;
 	uint64_t reloads;
 	uint64_t reloads_refused;
 	uint64_t gap_reports;
