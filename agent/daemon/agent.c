@@ -65,6 +65,22 @@ agent_emit(struct agent *a, const struct phiguard_event *event)
 	/* Copied into the reporter's ring; never blocks. */
 	if (a->reporter)
 		report_emit(a->reporter, event);
+	else if (a->n_early < AGENT_EARLY_EVENTS &&
+	         (a->early[a->n_early] = malloc(sizeof(*event))) != NULL)
+		memcpy(a->early[a->n_early++], event, sizeof(*event));
+}
+
+/* Send (or, with no reporter, drop) what came before the reporter started. */
+static void
+flush_early(struct agent *a)
+{
+	for (unsigned i = 0; i < a->n_early; i++) {
+		if (a->reporter)
+			report_emit(a->reporter, a->early[i]);
+		free(a->early[i]);
+		a->early[i] = NULL;
+	}
+	a->n_early = 0;
 }
 
 void
@@ -1005,11 +1021,6 @@ setup(struct agent *a, const struct agent_options *options)
 		log_warn("cannot create the spool directory '%s'",
 		         a->report_config.spool_directory);
 	}
-	a->reporter = report_start(&a->report_config, &err);
-	if (!a->reporter) {
-		log_warnx("cannot start reporting: %s", err.msg);
-		return -EIO;
-	}
 	/* The last good policy from policy.d or the URL, else policy.file or the built-in one. */
 	if (!sources_open(a)) {
 		r = load_policy(a, &p, source, sizeof(source), &err);
@@ -1019,6 +1030,14 @@ setup(struct agent *a, const struct agent_options *options)
 		}
 		(void)install_policy(a, p, source, false);
 	}
+	/* After the policy: the reporter's first heartbeat already carries its version. */
+	a->reporter = report_start(&a->report_config, &err);
+	if (!a->reporter) {
+		log_warnx("cannot start reporting: %s", err.msg);
+		return -EIO;
+	}
+	publish_state(a);
+	flush_early(a);
 	if (a->config.attribution != ATTRIBUTION_OFF) {
 		a->enricher = enricher_new(a, a->config.attribution_cache);
 		if (!a->enricher)
@@ -1045,6 +1064,7 @@ teardown(struct agent *a)
 	/* Last: everything above may still emit. Undelivered events stay spooled. */
 	report_stop(a->reporter);
 	a->reporter = NULL;
+	flush_early(a);
 	a->policy = policy_unref(a->policy);
 	explicit_bzero(a->token_key, sizeof(a->token_key));
 	config_release(&a->config);
