@@ -24,12 +24,14 @@
 #endif
 
 #include "base/log.h"
+#include "base/macro.h"
 #include "cli/cli.h"
 #include "control/control.h"
 #include "daemon/caps.h"
 #include "daemon/enrich.h"
 #ifdef HAVE_POLICY_SOURCE
 #include "daemon/policy_source.h"
+#include "policy/cases.h"
 #endif
 #include "daemon/worker.h"
 #include "policy/policy.h"
@@ -63,6 +65,22 @@ agent_emit(struct agent *a, const struct phiguard_event *event)
 	/* Copied into the reporter's ring; never blocks. */
 	if (a->reporter)
 		report_emit(a->reporter, event);
+	else if (a->n_early < AGENT_EARLY_EVENTS &&
+	         (a->early[a->n_early] = malloc(sizeof(*event))) != NULL)
+		memcpy(a->early[a->n_early++], event, sizeof(*event));
+}
+
+/* Send (or, with no reporter, drop) what came before the reporter started. */
+static void
+flush_early(struct agent *a)
+{
+	for (unsigned i = 0; i < a->n_early; i++) {
+		if (a->reporter)
+			report_emit(a->reporter, a->early[i]);
+		free(a->early[i]);
+		a->early[i] = NULL;
+	}
+	a->n_early = 0;
 }
 
 void
@@ -140,14 +158,26 @@ read_token_key(struct agent *a)
 	a->load_options.token_key_len = (size_t)n;
 }
 
-static void
-install_policy(struct agent *a, struct policy *p, const char *source)
+/*
+ * Put @p in force (takes our reference). A policy from policy.file or the
+ * embedded default (@from_sources false) never replaces one from the policy
+ * sources: then @p is dropped and -EBUSY returned. Checked under the lock, as
+ * the policy thread installs concurrently.
+ */
+static int
+install_policy(struct agent *a, struct policy *p, const char *source, bool from_sources)
 {
 	struct policy *old;
 
 	pthread_mutex_lock(&a->policy_lock);
+	if (!from_sources && a->policy_from_sources) {
+		pthread_mutex_unlock(&a->policy_lock);
+		policy_unref(p);
+		return -EBUSY;
+	}
 	old = a->policy;
 	a->policy = p;
+	a->policy_from_sources = from_sources;
 	snprintf(a->policy_version, sizeof(a->policy_version), "%s", policy_version(p));
 	snprintf(a->policy_hash, sizeof(a->policy_hash), "%s", policy_hash(p));
 	snprintf(a->policy_source, sizeof(a->policy_source), "%s", source);
@@ -155,6 +185,18 @@ install_policy(struct agent *a, struct policy *p, const char *source)
 	pthread_mutex_unlock(&a->policy_lock);
 	/* Workers hold their own references; ours to the old one goes. */
 	policy_unref(old);
+	return 0;
+}
+
+static bool
+sources_in_force(struct agent *a)
+{
+	bool r;
+
+	pthread_mutex_lock(&a->policy_lock);
+	r = a->policy_from_sources;
+	pthread_mutex_unlock(&a->policy_lock);
+	return r;
 }
 
 static void *
@@ -173,6 +215,13 @@ reload_main(void *arg)
 static void
 request_reload(struct agent *a, const char *why)
 {
+	/* The policy sources own the policy now; SIGHUP asks them to look again instead. */
+	if (sources_in_force(a)) {
+		log_debug("policy reload (%s): a policy from the policy sources is in force, "
+		          "policy.file not read",
+		          why);
+		return;
+	}
 	snprintf(a->reload_why, sizeof(a->reload_why), "%s", why);
 	if (a->reloading) {
 		a->reload_pending = true;
@@ -205,10 +254,12 @@ finish_reload(struct agent *a)
 		agent_emit_state(a, "policy-refused", 7,
 		                 "policy reload refused, version %s stays in force: %s",
 		                 a->policy_version, a->last_reload_error);
+	} else if (install_policy(a, TAKE_PTR(a->reload_result), a->reload_source, false) < 0) {
+		log_info("policy reload (%s): a policy from the policy sources came in meanwhile, "
+		         "keeping version '%s'",
+		         a->reload_why, a->policy_version);
 	} else {
 		a->reloads++;
-		install_policy(a, a->reload_result, a->reload_source);
-		a->reload_result = NULL;
 		log_info("policy version '%s' from %s in force (%s)", a->policy_version,
 		         a->reload_source, a->reload_why);
 		agent_emit_state(a, "policy-loaded", 1, "policy version %s from %.160s in force",
@@ -259,20 +310,49 @@ make_dirs(const char *path, mode_t mode)
 /* Policy sources: signed drop-ins in policy.d and the HTTPS pull */
 
 #ifdef HAVE_POLICY_SOURCE
-/* On the policy thread: compile a verified candidate and put it in force. */
+struct case_failure {
+	char *detail;
+	size_t detail_len;
+	unsigned failed;
+};
+
+/* The first failing embedded test names the refusal; names and counts only, never content. */
+static void
+on_case(const struct policy_case_result *r, void *ctx)
+{
+	struct case_failure *f = ctx;
+
+	if (r->passed || r->skipped)
+		return;
+	if (f->failed++ == 0)
+		snprintf(f->detail, f->detail_len, "test '%.64s' (line %u) failed: %.160s", r->name,
+		         r->line, r->message);
+}
+
+/*
+ * On the policy thread: compile a verified candidate, run its embedded tests
+ * (capture cases need the pipeline's replay and are skipped here; `phiguard
+ * policy test` runs them before signing), and put it in force.
+ */
 static enum policy_refusal
 source_apply(void *arg, const struct policy_candidate *c, char *detail, size_t detail_len)
 {
 	struct agent *a = arg;
+	struct case_failure f = { .detail = detail, .detail_len = detail_len };
 	struct phiguard_error err;
 	struct policy *p = NULL;
+	unsigned skipped = 0;
 
 	if (policy_load_buffer_with(c->text, c->len, c->name, &a->load_options, &p, &err) < 0) {
 		snprintf(detail, detail_len, "%s:%u:%u: %s", err.file, err.line, err.column,
 		         err.msg);
 		return POLICY_REFUSAL_COMPILE_FAILED;
 	}
-	install_policy(a, p, c->name);
+	if (policy_run_cases(p, on_case, &f, &skipped) > 0) {
+		policy_unref(p);
+		return POLICY_REFUSAL_TESTS_FAILED;
+	}
+	(void)install_policy(a, p, c->name, true);
 	log_info("policy version '%s' from %s '%s' in force", policy_version(p),
 	         policy_origin_name(c->origin), c->name);
 	agent_emit_state(a, "policy-loaded", 1, "policy version %s from %s %.120s in force",
@@ -941,11 +1021,6 @@ setup(struct agent *a, const struct agent_options *options)
 		log_warn("cannot create the spool directory '%s'",
 		         a->report_config.spool_directory);
 	}
-	a->reporter = report_start(&a->report_config, &err);
-	if (!a->reporter) {
-		log_warnx("cannot start reporting: %s", err.msg);
-		return -EIO;
-	}
 	/* The last good policy from policy.d or the URL, else policy.file or the built-in one. */
 	if (!sources_open(a)) {
 		r = load_policy(a, &p, source, sizeof(source), &err);
@@ -953,8 +1028,16 @@ setup(struct agent *a, const struct agent_options *options)
 			log_warnx("%s:%u:%u: %s", err.file, err.line, err.column, err.msg);
 			return r;
 		}
-		install_policy(a, p, source);
+		(void)install_policy(a, p, source, false);
 	}
+	/* After the policy: the reporter's first heartbeat already carries its version. */
+	a->reporter = report_start(&a->report_config, &err);
+	if (!a->reporter) {
+		log_warnx("cannot start reporting: %s", err.msg);
+		return -EIO;
+	}
+	publish_state(a);
+	flush_early(a);
 	if (a->config.attribution != ATTRIBUTION_OFF) {
 		a->enricher = enricher_new(a, a->config.attribution_cache);
 		if (!a->enricher)
@@ -981,6 +1064,7 @@ teardown(struct agent *a)
 	/* Last: everything above may still emit. Undelivered events stay spooled. */
 	report_stop(a->reporter);
 	a->reporter = NULL;
+	flush_early(a);
 	a->policy = policy_unref(a->policy);
 	explicit_bzero(a->token_key, sizeof(a->token_key));
 	config_release(&a->config);

@@ -21,6 +21,8 @@
 #include "verdict/rules.h"
 
 struct policy;
+
+#define AGENT_EARLY_EVENTS 8
 struct worker;
 struct enricher;
 struct policy_source;
@@ -42,6 +44,8 @@ struct agent {
 	char policy_version[64];
 	char policy_hash[72];
 	char policy_source[CONFIG_PATH_MAX];
+	/* From policy.d or policy.url: policy.file and the embedded default never replace it. */
+	bool policy_from_sources;
 	uint64_t reloads;
 	uint64_t reloads_refused;
 	uint64_t gap_reports;
@@ -57,6 +61,9 @@ struct agent {
 	struct phiguard_error reload_err;
 	char reload_source[CONFIG_PATH_MAX];
 
+	/* State events from before the reporter starts (policy restore at start); sent once it runs. */
+	struct phiguard_event *early[AGENT_EARLY_EVENTS]; /* owned until sent */
+	unsigned n_early;
 	struct policy_source *sources; /* policy.d drop-ins and policy.url; NULL when none */
 	struct report_config report_config;
 	uint8_t token_key[64];

@@ -23,18 +23,31 @@ int
 caps_reduce(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_data_struct data[2] = { 0 }, have[2] = { 0 };
 	int last = CAP_LAST_CAP;
 
 	/* The running kernel may know fewer capabilities than our headers. */
 	while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0)
 		last--;
-	for (int cap = 0; cap <= last; cap++)
-		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+	/*
+	 * Under a unit's CapabilityBoundingSet most are gone already (and without
+	 * CAP_SETPCAP dropping even those would fail with EPERM): only drop what is left.
+	 */
+	for (int cap = 0; cap <= last; cap++) {
+		if (kept(cap) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
+	}
+	/* Keep only what we hold: a narrower bounding set may have left out some of ours. */
+	if (syscall(SYS_capget, &hdr, have) < 0)
+		return -errno;
 	for (unsigned i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		data[keep[i] / 32].effective |= 1u << (keep[i] % 32);
-		data[keep[i] / 32].permitted |= 1u << (keep[i] % 32);
+		uint32_t bit = 1u << (keep[i] % 32);
+		unsigned w = (unsigned)keep[i] / 32;
+
+		data[w].permitted |= have[w].permitted & bit;
+		data[w].effective |= have[w].permitted & bit;
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
