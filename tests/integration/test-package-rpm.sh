@@ -44,7 +44,7 @@ ok "agent.yaml is %config(noreplace)"
 
 reqs=$(q -R)
 for r in '(hyperscan or vectorscan)' libyaml 'openssl-libs >= 3.0' libnetfilter_queue libmnl libpcap \
-	librelp iptables-nft; do
+	iptables-nft; do
 	printf '%s\n' "$reqs" | grep -qxF "$r" || fail "Requires: $r missing"
 done
 ok "Requires names the RHEL packages"
