@@ -51,8 +51,15 @@ event_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
 	         f->key.ip_proto == IPPROTO_TCP ? "tcp" : "udp");
 	snprintf(ev->protocol, sizeof(ev->protocol), "%s", pf->protocol);
 	ev->bytes_out = f->bytes[FLOW_DIR_TO_SERVER];
-	ev->pid = -1;
+	ev->pid = pf->pid;
+	snprintf(ev->executable, sizeof(ev->executable), "%s", pf->exe != NULL ? pf->exe : "");
 	ev->uid = pf->has_uid ? (int64_t)pf->uid : -1;
+	if (pf->has_uid) {
+		const struct pipeline_ident *id = pipeline_ident_get(p, pf->uid, pf->gid);
+
+		if (id != NULL)
+			snprintf(ev->user_name, sizeof(ev->user_name), "%s", id->user);
+	}
 	ev->verdict = pf->verdict;
 	snprintf(ev->app, sizeof(ev->app), "%s", pf->app);
 	snprintf(ev->category, sizeof(ev->category), "%s", pf->category);

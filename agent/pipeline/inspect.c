@@ -43,6 +43,7 @@ pflow_free(void *state)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
 	free(pf->prefix);
+	free(pf->exe);
 	classify_quic_state_free(pf->quic);
 	findings_reset(pf);
 	free(pf->findings);
@@ -157,9 +158,11 @@ findings_total(const struct pflow *pf)
 /* ---- decisions ---- */
 
 static void
-facts_fill(const struct pipeline *p, const struct flow *f, const struct pflow *pf,
+facts_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
            struct policy_flow_facts *facts)
 {
+	const struct pipeline_ident *id = NULL;
+
 	memset(facts, 0, sizeof(*facts));
 	facts->dest.domain = pf->domain[0] != '\0' ? pf->domain : NULL;
 	facts->dest.family = f->key.family == 6 ? AF_INET6 : AF_INET;
@@ -177,10 +180,48 @@ facts_fill(const struct pipeline *p, const struct flow *f, const struct pflow *p
 	facts->has_uid = pf->has_uid;
 	facts->uid = pf->uid;
 	facts->gid = pf->gid;
+	if (pf->has_uid)
+		id = pipeline_ident_get(p, pf->uid, pf->gid);
+	if (id != NULL) {
+		facts->user_name = id->user[0] != '\0' ? id->user : NULL;
+		facts->group_name = id->group[0] != '\0' ? id->group : NULL;
+		facts->groups = id->groups;
+		facts->n_groups = id->n_groups;
+	}
+	facts->executable = pf->exe;
 	facts->n_detectors = pf->n_detectors;
 	facts->finding_count = pf->finding_count;
 	facts->finding_level = pf->finding_level;
-	(void)p;
+}
+
+/* A process rule needs the owner before the first decision; nothing else waits on /proc. */
+static void
+resolve_process(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	struct pipeline_flow_key key;
+	char exe[256] = "";
+	int64_t pid = -1;
+
+	if (pf->process_tried || p->cfg.resolve_process == NULL || !policy_wants_process(p->policy))
+		return;
+	pf->process_tried = true;
+	memset(&key, 0, sizeof(key));
+	key.family = f->key.family == 6 ? AF_INET6 : AF_INET;
+	key.ip_proto = f->key.ip_proto;
+	key.outbound = pf->outbound;
+	memcpy(key.client_addr, f->client_addr, sizeof(key.client_addr));
+	memcpy(key.server_addr, f->server_addr, sizeof(key.server_addr));
+	key.client_port = f->client_port;
+	key.server_port = f->server_port;
+	if (p->cfg.resolve_process(p->cfg.resolve_ctx, &key, exe, sizeof(exe), &pid) < 0)
+		return;
+	pf->pid = pid;
+	exe[sizeof(exe) - 1] = '\0';
+	if (exe[0] != '\0') {
+		pf->exe = strdup(exe);
+		if (pf->exe == NULL)
+			p->counters.alloc_failures++;
+	}
 }
 
 /* Ask the policy again; the verdict only ever rises within a flow. */
@@ -270,6 +311,7 @@ decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *byte
 	copy_str(pf->app, sizeof(pf->app), app.app);
 	copy_str(pf->category, sizeof(pf->category), app.category);
 	pf->state = PFLOW_DECIDED;
+	resolve_process(p, f, pf);
 	evaluate(p, f, pf);
 	facts_fill(p, f, pf, &facts);
 	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
@@ -485,6 +527,7 @@ pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf)
 	policy_classify(p->policy, &facts.dest, &app);
 	copy_str(pf->app, sizeof(pf->app), app.app);
 	copy_str(pf->category, sizeof(pf->category), app.category);
+	resolve_process(p, f, pf);
 	evaluate(p, f, pf);
 	facts_fill(p, f, pf, &facts);
 	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
@@ -510,6 +553,9 @@ pipeline_stages_init(struct pipeline *p, struct policy *policy)
 	p->dns = classify_dns_cache_new(p->cfg.dns_cache_entries);
 	if (p->dns == NULL)
 		return -ENOMEM;
+	p->ident = pipeline_ident_new();
+	if (p->ident == NULL)
+		return -ENOMEM;
 	p->policy = policy_ref(policy);
 	m = policy_matcher(p->policy);
 	if (m != NULL && phiguard_scratch_new(m, &p->scratch) < 0)
@@ -524,6 +570,8 @@ pipeline_stages_fini(struct pipeline *p)
 	p->scratch = NULL;
 	classify_dns_cache_free(p->dns);
 	p->dns = NULL;
+	free(p->ident);
+	p->ident = NULL;
 	p->policy = policy_unref(p->policy);
 }
 

@@ -107,6 +107,7 @@ pflow_get(struct pipeline *p, struct flow *f, const struct pkt_meta *meta)
 	if (pf == NULL)
 		return NULL;
 	pf->outbound = meta->outbound;
+	pf->pid = -1;
 	pf->has_uid = meta->has_uid;
 	pf->uid = meta->uid;
 	pf->gid = meta->gid;
