@@ -234,6 +234,11 @@ evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	facts_fill(p, f, pf, &facts);
 	policy_decide(p->policy, &facts, &d);
 	pf->final = d.final;
+	/* An allow names its rule too (flow records, policy test cases). */
+	if (d.verdict == pf->verdict && pf->rule_name[0] == '\0' && d.rule_name != NULL) {
+		copy_str(pf->rule_name, sizeof(pf->rule_name), d.rule_name);
+		pf->severity = d.severity;
+	}
 	if (d.verdict <= pf->verdict)
 		return;
 	pf->verdict = d.verdict;

@@ -27,6 +27,8 @@ struct seen {
 	char user[64];
 	char exe[256];
 	int64_t pid;
+	unsigned records;
+	char record_rule[64];
 };
 
 static void
@@ -34,8 +36,11 @@ on_event(const struct phiguard_event *ev, void *ctx)
 {
 	struct seen *s = ctx;
 
-	if (ev->kind != PHIGUARD_EVENT_ALERT)
+	if (ev->kind == PHIGUARD_EVENT_FLOW) {
+		s->records++;
+		snprintf(s->record_rule, sizeof(s->record_rule), "%s", ev->rule_name);
 		return;
+	}
 	s->alerts++;
 	s->verdict = ev->verdict;
 	s->pid = ev->pid;
@@ -97,6 +102,7 @@ start(struct policy *policy, struct seen *s)
 	struct pipeline_config cfg;
 
 	pipeline_config_defaults(&cfg);
+	cfg.flow_records = true;
 	cfg.resolve_process = resolver;
 	return pipeline_new(&cfg, policy, on_event, s);
 }
@@ -199,6 +205,25 @@ main(void)
 	tap_eq_str(s.exe, "/opt/messenger/bin/messenger", "the alert names the executable");
 	tap_eq_int(s.pid, 4242, "and the pid");
 	tap_eq_int(resolver_calls, 1, "resolver called once for the flow");
+	pipeline_free(p);
+	policy_unref(policy);
+
+	/* A first decision that allows still names its rule, in the flow record. */
+	policy = load("version: \"ident-3\"\n"
+	              "rules:\n"
+	              "  - name: plain-web\n"
+	              "    when:\n"
+	              "      protocol: http\n"
+	              "    action: allow\n");
+	tap_ok(policy != NULL, "allow policy loads");
+	memset(&s, 0, sizeof(s));
+	p = start(policy, &s);
+	http_flow(p, 41005, (uint32_t)getuid(), (uint32_t)getgid(), 3000000, &res);
+	tap_eq_int(res.verdict, PHIGUARD_VERDICT_ALLOW, "allowed");
+	pipeline_flush(p);
+	tap_eq_int(s.records, 1, "one flow record");
+	tap_eq_str(s.record_rule, "plain-web", "the record names the allow rule");
+	tap_eq_int(s.alerts, 0, "an allow raises no alert");
 	pipeline_free(p);
 	policy_unref(policy);
 	return tap_done();
