@@ -304,11 +304,10 @@ decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *byte
 {
 	struct policy_flow_facts facts;
 	struct policy_app_match app;
-	const char *name;
 
 	if (pf->domain[0] == '\0') {
-		name = classify_dns_cache_lookup(p->dns, f->key.family == 6 ? AF_INET6 : AF_INET,
-		                                 f->server_addr, p->now_us);
+		const char *name = classify_dns_cache_lookup(
+		        p->dns, f->key.family == 6 ? AF_INET6 : AF_INET, f->server_addr, p->now_us);
 		copy_str(pf->domain, sizeof(pf->domain), name);
 	}
 	facts_fill(p, f, pf, &facts);
@@ -452,6 +451,8 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 	enum classify_status r = CLASSIFY_NOT_THIS;
 	const char *fp;
 
+	/* Filled only when a QUIC parser runs; read only when it said DONE. */
+	memset(&hello, 0, sizeof(hello));
 	pf->udp_datagrams++;
 	if (f->server_port == 53) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "dns");
@@ -460,10 +461,8 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 	}
 	if (pf->quic == NULL && pf->udp_datagrams == 1)
 		pf->quic = classify_quic_state_new();
-	if (pf->quic != NULL) {
-		memset(&hello, 0, sizeof(hello));
+	if (pf->quic != NULL)
 		r = classify_quic_initial(pf->quic, data, len, &hello);
-	}
 	if (r == CLASSIFY_DONE) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "quic");
 		copy_str(pf->sni, sizeof(pf->sni), hello.sni);
