@@ -66,12 +66,6 @@ dns_response(struct pipeline *p, const struct decode_view *v)
 }
 
 void
-pipeline_server_datagram(struct pipeline *p, const struct decode_view *v)
-{
-	dns_response(p, v);
-}
-
-void
 pipeline_dns_observed(struct pipeline *p, const uint8_t *l3, size_t len, int64_t ts_us)
 {
 	struct decode_view v;
@@ -443,12 +437,46 @@ client_stream(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_
 		feed(p, f, pf, data + n, len - n);
 }
 
+/*
+ * A STUN flow names its app late (the REALM after a 401, the server's
+ * answer): 1 while the decision may still wait, 0 when it is taken now.
+ */
+static bool
+stun_hold(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
+          size_t len)
+{
+	if (!pf->stun_pending && !classify_fingerprint_pending(data, len, IPPROTO_UDP))
+		return false;
+	pf->stun_pending = true;
+	return pf->udp_datagrams + pf->server_datagrams < PIPELINE_STUN_HOLD_MAX &&
+	       p->now_us - f->first_us < PIPELINE_STUN_HOLD_US;
+}
+
+void
+pipeline_server_datagram(struct pipeline *p, struct flow *f, struct pflow *pf,
+                         const struct decode_view *v)
+{
+	const char *fp;
+
+	dns_response(p, v);
+	if (pf->state != PFLOW_CLASSIFYING || !pf->stun_pending || v->payload_len == 0)
+		return;
+	pf->server_datagrams++;
+	fp = classify_fingerprint(v->payload, v->payload_len, IPPROTO_UDP, v->dst_port);
+	if (fp == NULL && stun_hold(p, f, pf, v->payload, v->payload_len))
+		return;
+	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
+	pf->cleartext = fp == NULL;
+	decide(p, f, pf, NULL, 0);
+}
+
 static void
 client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
                 size_t len)
 {
 	struct tls_hello_info hello;
 	enum classify_status r = CLASSIFY_NOT_THIS;
+	char name[256];
 	const char *fp;
 
 	/* Filled only when a QUIC parser runs; read only when it said DONE. */
@@ -457,6 +485,10 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 	if (f->server_port == 53) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "dns");
 		pf->cleartext = true;
+		/* A look-up is about the name it asks for (a messaging name gets that app). */
+		if (pf->domain[0] == '\0' &&
+		    classify_dns_query(data, len, name, sizeof(name)) == CLASSIFY_DONE)
+			copy_str(pf->domain, sizeof(pf->domain), name);
 		goto decided;
 	}
 	if (pf->quic == NULL && pf->udp_datagrams == 1)
@@ -480,6 +512,8 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 		goto decided;
 	}
 	fp = classify_fingerprint(data, len, IPPROTO_UDP, f->server_port);
+	if (fp == NULL && stun_hold(p, f, pf, data, len))
+		return;
 	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
 	pf->cleartext = fp == NULL;
 decided:

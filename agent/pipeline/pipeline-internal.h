@@ -18,6 +18,9 @@
 #define PIPELINE_PREFIX_MAX (16U * 1024)
 /* Datagrams a QUIC or unknown UDP flow may take to show what it is. */
 #define PIPELINE_UDP_CLASSIFY_MAX 8
+/* A STUN flow without an app yet is held this many datagrams (both directions) or this long. */
+#define PIPELINE_STUN_HOLD_MAX 6
+#define PIPELINE_STUN_HOLD_US  (2LL * 1000000)
 
 enum pflow_state {
 	PFLOW_CLASSIFYING = 0, /* waiting for the first client bytes to say what it is */
@@ -61,6 +64,7 @@ struct pflow {
 	char category[32];
 	uint32_t udp_datagrams;
 	uint32_t server_datagrams;
+	bool stun_pending;  /* STUN without a fingerprint yet: decision held */
 	bool process_tried; /* resolve_process called (once per flow) */
 	int64_t pid;        /* -1 unknown */
 	char *exe;          /* owned; NULL unless resolved */
@@ -112,7 +116,8 @@ void pipeline_stages_fini(struct pipeline *p);
 void pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
                           size_t len, bool datagram);
 /* A server-to-client UDP datagram (DNS answers feed the cache). */
-void pipeline_server_datagram(struct pipeline *p, const struct decode_view *v);
+void pipeline_server_datagram(struct pipeline *p, struct flow *f, struct pflow *pf,
+                              const struct decode_view *v);
 /* End of flow, before its record: close the matcher stream (late findings). */
 void pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf);
 /* No more classification bytes will come (flow ending, or classification window over). */

@@ -182,7 +182,7 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 		if (v.payload_len > 0)
 			pipeline_client_data(p, f, pf, v.payload, v.payload_len, true);
 	} else {
-		pipeline_server_datagram(p, &v);
+		pipeline_server_datagram(p, f, pf, &v);
 	}
 	result_for(pf, ret);
 }
