@@ -37,6 +37,7 @@ struct worker {
 	struct pipeline *pipeline; /* owned */
 	int wake_fd;               /* eventfd: stop */
 	int diag_fd;               /* NETLINK_SOCK_DIAG, for attribution */
+	struct proc_cache *procs;  /* owned; process rules only, resolved before deciding */
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -105,6 +106,41 @@ on_event(const struct phiguard_event *event, void *ctx)
 	enricher_submit(w->agent->enricher, ev, inode, uid);
 out:
 	free(copy);
+}
+
+/*
+ * A process rule: the pipeline asks before the flow's first decision (only
+ * then). Same exact socket lookup as for events; the worker's own /proc
+ * cache, since the attribution thread's is not shared.
+ */
+static int
+resolve_process(void *ctx, const struct pipeline_flow_key *key, char *exe, size_t exe_size,
+                int64_t *ret_pid)
+{
+	struct worker *w = ctx;
+	struct sock_tuple t = { 0 };
+	uint32_t inode, uid;
+	pid_t pid;
+	int r;
+
+	if (w->diag_fd < 0 || w->procs == NULL)
+		return -ENOENT;
+	t.family = key->family;
+	t.proto = key->ip_proto;
+	memcpy(t.local, key->outbound ? key->client_addr : key->server_addr, sizeof(t.local));
+	memcpy(t.remote, key->outbound ? key->server_addr : key->client_addr, sizeof(t.remote));
+	t.local_port = key->outbound ? key->client_port : key->server_port;
+	t.remote_port = key->outbound ? key->server_port : key->client_port;
+	r = sockdiag_lookup(w->diag_fd, &t, &inode, &uid);
+	if (r < 0)
+		return r;
+	r = proc_cache_pid(w->procs, inode, uid, &pid);
+	if (r < 0)
+		return r;
+	*ret_pid = pid;
+	if (proc_cache_exe(w->procs, pid, exe, exe_size) < 0)
+		exe[0] = '\0';
+	return 0;
 }
 
 /* attribution: flows — a TCP SYN leaving this host: find its socket while it is young. */
@@ -331,8 +367,11 @@ worker_new(struct agent *agent, const struct worker_options *options, struct wor
 			goto fail;
 	}
 	w->diag_fd = sockdiag_open();
+	w->procs = proc_cache_new(1024);
 	pipeline_config_defaults(&pc);
 	pc.max_flows = options->max_flows;
+	pc.resolve_process = resolve_process;
+	pc.resolve_ctx = w;
 	pthread_mutex_lock(&agent->policy_lock);
 	w->pipeline = pipeline_new(&pc, agent->policy, on_event, w);
 	w->policy_gen = atomic_load(&agent->policy_gen);
@@ -397,6 +436,7 @@ worker_free(struct worker *w)
 		close(w->wake_fd);
 	if (w->diag_fd >= 0)
 		close(w->diag_fd);
+	proc_cache_free(w->procs);
 	free(w);
 }
 

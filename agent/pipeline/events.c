@@ -51,8 +51,15 @@ event_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
 	         f->key.ip_proto == IPPROTO_TCP ? "tcp" : "udp");
 	snprintf(ev->protocol, sizeof(ev->protocol), "%s", pf->protocol);
 	ev->bytes_out = f->bytes[FLOW_DIR_TO_SERVER];
-	ev->pid = -1;
+	ev->pid = pf->pid;
+	snprintf(ev->executable, sizeof(ev->executable), "%s", pf->exe != NULL ? pf->exe : "");
 	ev->uid = pf->has_uid ? (int64_t)pf->uid : -1;
+	if (pf->has_uid) {
+		const struct pipeline_ident *id = pipeline_ident_get(p, pf->uid, pf->gid);
+
+		if (id != NULL)
+			snprintf(ev->user_name, sizeof(ev->user_name), "%s", id->user);
+	}
 	ev->verdict = pf->verdict;
 	snprintf(ev->app, sizeof(ev->app), "%s", pf->app);
 	snprintf(ev->category, sizeof(ev->category), "%s", pf->category);
@@ -70,25 +77,23 @@ describe(struct phiguard_event *ev, const char *what)
 	        ev->destination_domain[0] != '\0' ? ev->destination_domain : ev->destination_ip;
 	char found[96] = "";
 	size_t off = 0;
-	int n;
 
 	for (uint32_t i = 0; i < ev->n_findings && off < sizeof(found); i++) {
-		n = snprintf(found + off, sizeof(found) - off, "%s%s x%u", i ? ", " : "",
-		             ev->findings[i].detector, ev->findings[i].count);
+		int n = snprintf(found + off, sizeof(found) - off, "%s%s x%u", i ? ", " : "",
+		                 ev->findings[i].detector, ev->findings[i].count);
 		if (n < 0)
 			break;
 		off += (size_t)n;
 	}
-	n = snprintf(ev->reason, sizeof(ev->reason), "%s%s%s%s%s",
-	             ev->rule_name[0] != '\0' ? "rule " : "no rule matched", ev->rule_name,
-	             found[0] != '\0' ? ": " : "", found, "");
+	(void)snprintf(ev->reason, sizeof(ev->reason), "%s%s%s%s%s",
+	               ev->rule_name[0] != '\0' ? "rule " : "no rule matched", ev->rule_name,
+	               found[0] != '\0' ? ": " : "", found, "");
 	/* Truncation of a long name is fine in a one-line message. */
-	n = snprintf(ev->message, sizeof(ev->message), "%s %s %s to %.180s:%u%s%s%s%s",
-	             phiguard_verdict_name(ev->verdict), what,
-	             ev->protocol[0] != '\0' ? ev->protocol : ev->transport, dest,
-	             ev->destination_port, ev->app[0] != '\0' ? " (" : "", ev->app,
-	             ev->app[0] != '\0' ? ")" : "", "");
-	(void)n;
+	(void)snprintf(ev->message, sizeof(ev->message), "%s %s %s to %.180s:%u%s%s%s%s",
+	               phiguard_verdict_name(ev->verdict), what,
+	               ev->protocol[0] != '\0' ? ev->protocol : ev->transport, dest,
+	               ev->destination_port, ev->app[0] != '\0' ? " (" : "", ev->app,
+	               ev->app[0] != '\0' ? ")" : "", "");
 }
 
 void

@@ -43,6 +43,7 @@ pflow_free(void *state)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
 	free(pf->prefix);
+	free(pf->exe);
 	classify_quic_state_free(pf->quic);
 	findings_reset(pf);
 	free(pf->findings);
@@ -62,12 +63,6 @@ dns_response(struct pipeline *p, const struct decode_view *v)
 {
 	if (v->ip_proto == IPPROTO_UDP && v->src_port == 53)
 		(void)classify_dns_response(v->payload, v->payload_len, dns_answer, p);
-}
-
-void
-pipeline_server_datagram(struct pipeline *p, const struct decode_view *v)
-{
-	dns_response(p, v);
 }
 
 void
@@ -157,9 +152,11 @@ findings_total(const struct pflow *pf)
 /* ---- decisions ---- */
 
 static void
-facts_fill(const struct pipeline *p, const struct flow *f, const struct pflow *pf,
+facts_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
            struct policy_flow_facts *facts)
 {
+	const struct pipeline_ident *id = NULL;
+
 	memset(facts, 0, sizeof(*facts));
 	facts->dest.domain = pf->domain[0] != '\0' ? pf->domain : NULL;
 	facts->dest.family = f->key.family == 6 ? AF_INET6 : AF_INET;
@@ -177,10 +174,48 @@ facts_fill(const struct pipeline *p, const struct flow *f, const struct pflow *p
 	facts->has_uid = pf->has_uid;
 	facts->uid = pf->uid;
 	facts->gid = pf->gid;
+	if (pf->has_uid)
+		id = pipeline_ident_get(p, pf->uid, pf->gid);
+	if (id != NULL) {
+		facts->user_name = id->user[0] != '\0' ? id->user : NULL;
+		facts->group_name = id->group[0] != '\0' ? id->group : NULL;
+		facts->groups = id->groups;
+		facts->n_groups = id->n_groups;
+	}
+	facts->executable = pf->exe;
 	facts->n_detectors = pf->n_detectors;
 	facts->finding_count = pf->finding_count;
 	facts->finding_level = pf->finding_level;
-	(void)p;
+}
+
+/* A process rule needs the owner before the first decision; nothing else waits on /proc. */
+static void
+resolve_process(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	struct pipeline_flow_key key;
+	char exe[256] = "";
+	int64_t pid = -1;
+
+	if (pf->process_tried || p->cfg.resolve_process == NULL || !policy_wants_process(p->policy))
+		return;
+	pf->process_tried = true;
+	memset(&key, 0, sizeof(key));
+	key.family = f->key.family == 6 ? AF_INET6 : AF_INET;
+	key.ip_proto = f->key.ip_proto;
+	key.outbound = pf->outbound;
+	memcpy(key.client_addr, f->client_addr, sizeof(key.client_addr));
+	memcpy(key.server_addr, f->server_addr, sizeof(key.server_addr));
+	key.client_port = f->client_port;
+	key.server_port = f->server_port;
+	if (p->cfg.resolve_process(p->cfg.resolve_ctx, &key, exe, sizeof(exe), &pid) < 0)
+		return;
+	pf->pid = pid;
+	exe[sizeof(exe) - 1] = '\0';
+	if (exe[0] != '\0') {
+		pf->exe = strdup(exe);
+		if (pf->exe == NULL)
+			p->counters.alloc_failures++;
+	}
 }
 
 /* Ask the policy again; the verdict only ever rises within a flow. */
@@ -193,6 +228,11 @@ evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	facts_fill(p, f, pf, &facts);
 	policy_decide(p->policy, &facts, &d);
 	pf->final = d.final;
+	/* An allow names its rule too (flow records, policy test cases). */
+	if (d.verdict == pf->verdict && pf->rule_name[0] == '\0' && d.rule_name != NULL) {
+		copy_str(pf->rule_name, sizeof(pf->rule_name), d.rule_name);
+		pf->severity = d.severity;
+	}
 	if (d.verdict <= pf->verdict)
 		return;
 	pf->verdict = d.verdict;
@@ -258,11 +298,10 @@ decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *byte
 {
 	struct policy_flow_facts facts;
 	struct policy_app_match app;
-	const char *name;
 
 	if (pf->domain[0] == '\0') {
-		name = classify_dns_cache_lookup(p->dns, f->key.family == 6 ? AF_INET6 : AF_INET,
-		                                 f->server_addr, p->now_us);
+		const char *name = classify_dns_cache_lookup(
+		        p->dns, f->key.family == 6 ? AF_INET6 : AF_INET, f->server_addr, p->now_us);
 		copy_str(pf->domain, sizeof(pf->domain), name);
 	}
 	facts_fill(p, f, pf, &facts);
@@ -270,6 +309,7 @@ decide(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *byte
 	copy_str(pf->app, sizeof(pf->app), app.app);
 	copy_str(pf->category, sizeof(pf->category), app.category);
 	pf->state = PFLOW_DECIDED;
+	resolve_process(p, f, pf);
 	evaluate(p, f, pf);
 	facts_fill(p, f, pf, &facts);
 	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
@@ -397,26 +437,64 @@ client_stream(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_
 		feed(p, f, pf, data + n, len - n);
 }
 
+/*
+ * A STUN flow names its app late (the REALM after a 401, the server's
+ * answer): 1 while the decision may still wait, 0 when it is taken now.
+ */
+static bool
+stun_hold(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
+          size_t len)
+{
+	if (!pf->stun_pending && !classify_fingerprint_pending(data, len, IPPROTO_UDP))
+		return false;
+	pf->stun_pending = true;
+	return pf->udp_datagrams + pf->server_datagrams < PIPELINE_STUN_HOLD_MAX &&
+	       p->now_us - f->first_us < PIPELINE_STUN_HOLD_US;
+}
+
+void
+pipeline_server_datagram(struct pipeline *p, struct flow *f, struct pflow *pf,
+                         const struct decode_view *v)
+{
+	const char *fp;
+
+	dns_response(p, v);
+	if (pf->state != PFLOW_CLASSIFYING || !pf->stun_pending || v->payload_len == 0)
+		return;
+	pf->server_datagrams++;
+	fp = classify_fingerprint(v->payload, v->payload_len, IPPROTO_UDP, v->dst_port);
+	if (fp == NULL && stun_hold(p, f, pf, v->payload, v->payload_len))
+		return;
+	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
+	pf->cleartext = fp == NULL;
+	decide(p, f, pf, NULL, 0);
+}
+
 static void
 client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
                 size_t len)
 {
 	struct tls_hello_info hello;
 	enum classify_status r = CLASSIFY_NOT_THIS;
+	char name[256];
 	const char *fp;
 
+	/* Filled only when a QUIC parser runs; read only when it said DONE. */
+	memset(&hello, 0, sizeof(hello));
 	pf->udp_datagrams++;
 	if (f->server_port == 53) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "dns");
 		pf->cleartext = true;
+		/* A look-up is about the name it asks for (a messaging name gets that app). */
+		if (pf->domain[0] == '\0' &&
+		    classify_dns_query(data, len, name, sizeof(name)) == CLASSIFY_DONE)
+			copy_str(pf->domain, sizeof(pf->domain), name);
 		goto decided;
 	}
 	if (pf->quic == NULL && pf->udp_datagrams == 1)
 		pf->quic = classify_quic_state_new();
-	if (pf->quic != NULL) {
-		memset(&hello, 0, sizeof(hello));
+	if (pf->quic != NULL)
 		r = classify_quic_initial(pf->quic, data, len, &hello);
-	}
 	if (r == CLASSIFY_DONE) {
 		copy_str(pf->protocol, sizeof(pf->protocol), "quic");
 		copy_str(pf->sni, sizeof(pf->sni), hello.sni);
@@ -434,6 +512,8 @@ client_datagram(struct pipeline *p, struct flow *f, struct pflow *pf, const uint
 		goto decided;
 	}
 	fp = classify_fingerprint(data, len, IPPROTO_UDP, f->server_port);
+	if (fp == NULL && stun_hold(p, f, pf, data, len))
+		return;
 	copy_str(pf->fingerprint, sizeof(pf->fingerprint), fp);
 	pf->cleartext = fp == NULL;
 decided:
@@ -485,6 +565,7 @@ pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf)
 	policy_classify(p->policy, &facts.dest, &app);
 	copy_str(pf->app, sizeof(pf->app), app.app);
 	copy_str(pf->category, sizeof(pf->category), app.category);
+	resolve_process(p, f, pf);
 	evaluate(p, f, pf);
 	facts_fill(p, f, pf, &facts);
 	if (!pf->final && pf->cleartext && pf->verdict != PHIGUARD_VERDICT_BLOCK &&
@@ -510,6 +591,9 @@ pipeline_stages_init(struct pipeline *p, struct policy *policy)
 	p->dns = classify_dns_cache_new(p->cfg.dns_cache_entries);
 	if (p->dns == NULL)
 		return -ENOMEM;
+	p->ident = pipeline_ident_new();
+	if (p->ident == NULL)
+		return -ENOMEM;
 	p->policy = policy_ref(policy);
 	m = policy_matcher(p->policy);
 	if (m != NULL && phiguard_scratch_new(m, &p->scratch) < 0)
@@ -524,6 +608,8 @@ pipeline_stages_fini(struct pipeline *p)
 	p->scratch = NULL;
 	classify_dns_cache_free(p->dns);
 	p->dns = NULL;
+	free(p->ident);
+	p->ident = NULL;
 	p->policy = policy_unref(p->policy);
 }
 

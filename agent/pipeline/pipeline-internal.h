@@ -18,6 +18,9 @@
 #define PIPELINE_PREFIX_MAX (16U * 1024)
 /* Datagrams a QUIC or unknown UDP flow may take to show what it is. */
 #define PIPELINE_UDP_CLASSIFY_MAX 8
+/* A STUN flow without an app yet is held this many datagrams (both directions) or this long. */
+#define PIPELINE_STUN_HOLD_MAX 6
+#define PIPELINE_STUN_HOLD_US  (2LL * 1000000)
 
 enum pflow_state {
 	PFLOW_CLASSIFYING = 0, /* waiting for the first client bytes to say what it is */
@@ -26,6 +29,21 @@ enum pflow_state {
 
 struct quic_state;
 struct phiguard_stream;
+
+/* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
+#define PIPELINE_IDENT_ENTRIES    32
+#define PIPELINE_IDENT_MAX_GROUPS 32
+
+struct pipeline_ident {
+	bool used;
+	uint32_t uid;
+	uint32_t gid;
+	int64_t looked_up_us;
+	char user[64];  /* "" when unknown */
+	char group[64]; /* primary group's name, "" when unknown */
+	uint32_t n_groups;
+	uint32_t groups[PIPELINE_IDENT_MAX_GROUPS];
+};
 
 /* Per-flow pipeline state, owned by the flow (slot destructor pflow_free). */
 struct pflow {
@@ -45,6 +63,11 @@ struct pflow {
 	char app[32];
 	char category[32];
 	uint32_t udp_datagrams;
+	uint32_t server_datagrams;
+	bool stun_pending;  /* STUN without a fingerprint yet: decision held */
+	bool process_tried; /* resolve_process called (once per flow) */
+	int64_t pid;        /* -1 unknown */
+	char *exe;          /* owned; NULL unless resolved */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
@@ -77,6 +100,8 @@ struct pipeline {
 	void *emit_ctx;
 	int64_t now_us;
 	struct pipeline_counters counters;
+	struct pipeline_ident *ident; /* [PIPELINE_IDENT_ENTRIES], owned */
+	uint32_t ident_next;
 
 	/* set for the duration of one delivery callback */
 	struct flow *cur_flow;
@@ -91,7 +116,8 @@ void pipeline_stages_fini(struct pipeline *p);
 void pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_t *data,
                           size_t len, bool datagram);
 /* A server-to-client UDP datagram (DNS answers feed the cache). */
-void pipeline_server_datagram(struct pipeline *p, const struct decode_view *v);
+void pipeline_server_datagram(struct pipeline *p, struct flow *f, struct pflow *pf,
+                              const struct decode_view *v);
 /* End of flow, before its record: close the matcher stream (late findings). */
 void pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf);
 /* No more classification bytes will come (flow ending, or classification window over). */
@@ -102,6 +128,10 @@ void pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf);
 
 /* policy_version() of the running policy, "" without one. */
 const char *pipeline_policy_version(const struct pipeline *p);
+
+/* ident.c: the cached identity of @uid/@gid, NULL without a table. */
+struct pipeline_ident *pipeline_ident_new(void);
+const struct pipeline_ident *pipeline_ident_get(struct pipeline *p, uint32_t uid, uint32_t gid);
 
 /* events.c */
 void pipeline_emit_alert(struct pipeline *p, const struct flow *f, const struct pflow *pf);

@@ -107,6 +107,7 @@ pflow_get(struct pipeline *p, struct flow *f, const struct pkt_meta *meta)
 	if (pf == NULL)
 		return NULL;
 	pf->outbound = meta->outbound;
+	pf->pid = -1;
 	pf->has_uid = meta->has_uid;
 	pf->uid = meta->uid;
 	pf->gid = meta->gid;
@@ -181,7 +182,7 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 		if (v.payload_len > 0)
 			pipeline_client_data(p, f, pf, v.payload, v.payload_len, true);
 	} else {
-		pipeline_server_datagram(p, &v);
+		pipeline_server_datagram(p, f, pf, &v);
 	}
 	result_for(pf, ret);
 }

@@ -44,11 +44,32 @@ struct pipeline_result {
 /* Called for every event the pipeline produces; the event is borrowed. */
 typedef void pipeline_event_fn(const struct phiguard_event *event, void *ctx);
 
+/* The flow a process is wanted for; addresses in network order, ports in host order. */
+struct pipeline_flow_key {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t ip_proto;
+	bool outbound; /* the client is this host */
+	uint8_t client_addr[16];
+	uint8_t server_addr[16];
+	uint16_t client_port;
+	uint16_t server_port;
+};
+
+/*
+ * Which process owns @key's socket: 0 with @exe (NUL-terminated) and
+ * *@ret_pid filled, or negative errno. Called only when the policy has a
+ * process rule, at most once per flow, before the flow's first decision.
+ */
+typedef int pipeline_resolve_process_fn(void *ctx, const struct pipeline_flow_key *key, char *exe,
+                                        size_t exe_size, int64_t *ret_pid);
+
 struct pipeline_config {
 	uint32_t max_flows;         /* bounded flow table */
 	uint32_t max_reasm_bytes;   /* per flow, client-to-server reassembly window */
 	uint32_t dns_cache_entries; /* IP -> name cache */
 	bool flow_records;          /* also emit one PHIGUARD_EVENT_FLOW per flow at its end */
+	pipeline_resolve_process_fn *resolve_process; /* NULL: no process known (replay) */
+	void *resolve_ctx;
 };
 
 void pipeline_config_defaults(struct pipeline_config *config);

@@ -63,7 +63,9 @@ tcp_packet(uint8_t *buf, uint32_t flow, int to_server, uint32_t seq, uint8_t fla
 	buf[32] = 5 << 4;
 	buf[33] = flags;
 	put16(buf + 34, 65535);
-	memcpy(buf + 40, payload, plen);
+	/* SYNs and ACKs have no payload: memcpy from NULL is undefined even for 0 bytes. */
+	if (plen > 0)
+		memcpy(buf + 40, payload, plen);
 	return 40 + plen;
 }
 
