@@ -52,7 +52,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 			cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
 			dict=""
 			[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
-			if "$fz" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 $dict "$work" \
+			if "$fz" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+				-artifact_prefix="build-fuzz/$name-" $dict "$work" \
 				>"build-fuzz/$name.log" 2>&1; then
 				echo "fuzz $name: ok (${fuzz_seconds}s)"
 			else
