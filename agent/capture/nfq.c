@@ -109,19 +109,18 @@ pass_early_packet(struct nfq_queue *q, const struct nlmsghdr *nlh)
 	q->counters.missed++;
 }
 
-/* Send one config message with NLM_F_ACK and wait for the kernel's answer. */
+/*
+ * Send one message carrying NLM_F_ACK and wait for the kernel's answer to it.
+ * Other messages that arrive meanwhile go to @other (NULL: dropped).
+ */
 static int
-config_ack(struct nfq_queue *q, struct nlmsghdr *nlh)
+netlink_request_ack(struct mnl_socket *nl, const struct nlmsghdr *nlh, char *buf,
+                    void (*other)(void *ctx, const struct nlmsghdr *m), void *ctx)
 {
-	uint32_t seq = ++q->seq;
-	char *buf = q->rx.slots;
-
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (int tries = 0; tries < ACK_WAIT_MAX; tries++) {
-		ssize_t n = mnl_socket_recvfrom(q->nl, buf, RX_SLOT_SIZE);
+		ssize_t n = mnl_socket_recvfrom(nl, buf, RX_SLOT_SIZE);
 		int len = (int)n;
 		if (n < 0) {
 			if (errno == EINTR || errno == ENOBUFS)
@@ -130,15 +129,32 @@ config_ack(struct nfq_queue *q, struct nlmsghdr *nlh)
 		}
 		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, len);
 		     m = mnl_nlmsg_next(m, &len)) {
-			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == seq) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-				return e->error;
-			}
-			if (is_queue_packet(m))
-				pass_early_packet(q, m);
+			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == nlh->nlmsg_seq)
+				return ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error;
+			if (other != NULL)
+				other(ctx, m);
 		}
 	}
 	return -ETIMEDOUT;
+}
+
+/* A packet queued before our configuration is complete is passed at once. */
+static void
+config_other(void *ctx, const struct nlmsghdr *m)
+{
+	struct nfq_queue *q = ctx;
+
+	if (is_queue_packet(m))
+		pass_early_packet(q, m);
+}
+
+/* Send one config message with NLM_F_ACK and wait for the kernel's answer. */
+static int
+config_ack(struct nfq_queue *q, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++q->seq;
+	return netlink_request_ack(q->nl, nlh, q->rx.slots, config_other, q);
 }
 
 static int
@@ -374,24 +390,7 @@ nflog_put(char *buf, uint16_t group, uint32_t seq)
 static int
 nflog_ack(struct nflog_group *g, struct nlmsghdr *nlh)
 {
-	char *buf = g->rx.slots;
-
-	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (int tries = 0; tries < ACK_WAIT_MAX; tries++) {
-		ssize_t n = mnl_socket_recvfrom(g->nl, buf, RX_SLOT_SIZE);
-		int len = (int)n;
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			return -errno;
-		}
-		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len))
-			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == nlh->nlmsg_seq)
-				return ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error;
-	}
-	return -ETIMEDOUT;
+	return netlink_request_ack(g->nl, nlh, g->rx.slots, NULL, NULL);
 }
 
 int
