@@ -220,6 +220,19 @@ ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
 	return true;
 }
 
+/* Whether a line break (or a byte no longer at hand) lies in [@from, @to). */
+static bool
+line_break_in(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	for (uint64_t o = from; o < to; o++) {
+		int b = byte_seen(st, o);
+
+		if (b < 0 || b == '\n' || b == '\r')
+			return true;
+	}
+	return false;
+}
+
 /*
  * Hotword and structural context of @c: the context database sees the
  * value's windows (plus one byte each side, so \b sees the real
@@ -233,7 +246,8 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	const struct detector_def *def = m->det[c->detector].def;
 	uint64_t w = MAX(def->window, def->structural_window) + 1;
 	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
-	uint64_t wlo = c->from > def->window ? c->from - def->window : 0, whi = c->to + def->window;
+	uint64_t wlo = c->from > def->window_before ? c->from - def->window_before : 0;
+	uint64_t whi = c->to + def->window_after;
 	uint32_t weak = UINT32_MAX;
 	bool strong = false, weak2 = false, structural = false;
 
@@ -264,6 +278,9 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 				continue;
 			}
 			if (from < wlo || to > whi)
+				continue;
+			if (def->same_line && (to <= c->from ? line_break_in(st, to, c->from)
+			                                     : line_break_in(st, c->to, from)))
 				continue;
 			if (t->role == MATCH_ROLE_STRONG)
 				strong = true;

@@ -27,6 +27,14 @@ static const char pack[] =
         "    max_confidence: medium\n"
         "    hotword_required: true\n"
         "    hotwords: {strong: [code]}\n"
+        "  - name: lined\n"
+        "    patterns: [{regex: '\\bLN[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotword_required: true\n"
+        "    hotwords: {strong: [born]}\n"
+        "    window_before: 8\n"
+        "    window_after: 24\n"
+        "    same_line: true\n"
         "  - name: mail\n"
         "    patterns:\n"
         "      - {regex: '@[a-z]+(?:\\.[a-z]+)*\\.[a-z]{2,}', extend_left: 'a-z.@'}\n"
@@ -115,6 +123,26 @@ test_hotwords(void)
 	scan("code QQ1234");
 	tap_eq_int(level_of("needy", 5), PHIGUARD_CONFIDENCE_MEDIUM,
 	           "hotword_required: found with context, capped at max_confidence");
+}
+
+/* Separate windows before and after, and hotwords kept to the value's line. */
+static void
+test_sides_and_lines(void)
+{
+	scan("born   LN1234");
+	tap_eq_int(found_count(&fl, "lined"), 1, "hotword 7 bytes before: inside window_before");
+	scan("born      LN1234");
+	tap_eq_int(found_count(&fl, "lined"), 0, "hotword 10 bytes before: outside window_before");
+	scan("LN1234 is when she was born");
+	tap_eq_int(found_count(&fl, "lined"), 1, "hotword ending 21 bytes after: window_after");
+	scan("LN1234 is the day that she was born");
+	tap_eq_int(found_count(&fl, "lined"), 0, "hotword ending 29 bytes after: outside");
+	scan("born\nLN1234");
+	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break before");
+	scan("LN1234\r\nborn");
+	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break after");
+	scan("x\nborn LN1234\n");
+	tap_eq_int(found_count(&fl, "lined"), 1, "same_line: the value's own line counts");
 }
 
 static void
@@ -222,6 +250,7 @@ main(void)
 		return tap_done();
 	test_boundary();
 	test_hotwords();
+	test_sides_and_lines();
 	test_structural_aggregate();
 	test_extents();
 	test_records();
