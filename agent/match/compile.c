@@ -146,7 +146,10 @@ add_hotwords(struct expr_builder *b, uint16_t di, const struct detector_def *def
 		size_t n = strlen(word);
 
 		if (strncmp(word, "re:", 3) == 0) {
-			add_expr(b, word + 3, 0, &t, def, def->line, def->column);
+			/* No fixed width: its start comes from the database. */
+			t.som = true;
+			add_expr(b, word + 3, HS_FLAG_SOM_LEFTMOST, &t, def, def->line,
+			         def->column);
 			continue;
 		}
 		escape_literal(word, lit, sizeof(lit));
@@ -259,8 +262,12 @@ compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_
 		texts[n] = m->expr[i].text;
 		flags[n] = m->expr[i].flags;
 		ids[n] = (unsigned)i;
+		/*
+		 * Context hits (regex hotwords) need their start only within a
+		 * value window (at most 4096 bytes): the small horizon is cheaper.
+		 */
 		if ((mode & HS_MODE_STREAM) && (flags[n] & HS_FLAG_SOM_LEFTMOST))
-			mode |= HS_MODE_SOM_HORIZON_LARGE;
+			mode |= context ? HS_MODE_SOM_HORIZON_SMALL : HS_MODE_SOM_HORIZON_LARGE;
 		n++;
 	}
 	if (n == 0)

@@ -125,13 +125,14 @@ on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, 
 	struct match_state *st = ctx;
 	struct match_hit *h;
 
-	(void)from;
 	(void)flags;
 	if (st->n_ctx_hits == MATCH_CTX_HITS) {
 		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
 		st->n_ctx_hits--;
 	}
 	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
+	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
+	h->from = from == HS_OFFSET_PAST_HORIZON ? st->ctx_base : st->ctx_base + from;
 	h->to = st->ctx_base + to;
 	h->expr = id;
 	st->n_ctx_hits++;
@@ -268,7 +269,9 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];
-			uint64_t from = t->width && to >= t->width ? to - t->width : to;
+			uint64_t from = t->som                       ? h->from
+			                : t->width && to >= t->width ? to - t->width
+			                                             : to;
 
 			if (t->detector != c->detector)
 				continue;

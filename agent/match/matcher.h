@@ -99,7 +99,8 @@ struct phiguard_matcher {
 };
 
 struct match_hit {
-	uint64_t to; /* stream offset of the hit's end */
+	uint64_t from; /* stream offset of the hit's start (expressions with SOM) */
+	uint64_t to;   /* stream offset of the hit's end */
 	uint32_t expr;
 };
 

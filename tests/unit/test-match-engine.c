@@ -35,6 +35,12 @@ static const char pack[] =
         "    window_before: 8\n"
         "    window_after: 24\n"
         "    same_line: true\n"
+        "  - name: rehot\n"
+        "    patterns: [{regex: '\\bRH[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotword_required: true\n"
+        "    hotwords: {strong: ['re:\\bkin[a-z]*\\b']}\n"
+        "    window: 10\n"
         "  - name: mail\n"
         "    patterns:\n"
         "      - {regex: '@[a-z]+(?:\\.[a-z]+)*\\.[a-z]{2,}', extend_left: 'a-z.@'}\n"
@@ -143,6 +149,10 @@ test_sides_and_lines(void)
 	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break after");
 	scan("x\nborn LN1234\n");
 	tap_eq_int(found_count(&fl, "lined"), 1, "same_line: the value's own line counts");
+	scan("kinship RH1234");
+	tap_eq_int(found_count(&fl, "rehot"), 1, "regex hotword inside the window");
+	scan("kinaaaaaaaaaaaaa RH1234");
+	tap_eq_int(found_count(&fl, "rehot"), 0, "regex hotword starting before the window");
 }
 
 static void
