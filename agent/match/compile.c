@@ -215,7 +215,8 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 		/* Decided once its windows (and one byte more, for \b) have been seen. */
 		d->hold = MAX(MAX(def->window, def->structural_window) + 2,
 		              MATCH_CAND_MAX + MATCH_LOOKAHEAD);
-		d->has_context = def->strong.n + def->weak.n + def->structural.n > 0;
+		d->has_context =
+		        def->strong.n + def->weak.n + def->negative.n + def->structural.n > 0;
 		r = add_patterns(&b, (uint16_t)i, def, err);
 		if (r < 0)
 			return r;
@@ -224,6 +225,7 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 		add_markers(&b, (uint16_t)i, def, &def->structural, MATCH_ROLE_STRUCTURAL);
 		add_hotwords(&b, (uint16_t)i, def, &def->strong, MATCH_ROLE_STRONG);
 		add_hotwords(&b, (uint16_t)i, def, &def->weak, MATCH_ROLE_WEAK);
+		add_hotwords(&b, (uint16_t)i, def, &def->negative, MATCH_ROLE_NEGATIVE);
 	}
 	return 0;
 }
@@ -232,7 +234,7 @@ static bool
 is_context_role(uint8_t role)
 {
 	return role == MATCH_ROLE_STRONG || role == MATCH_ROLE_WEAK ||
-	       role == MATCH_ROLE_STRUCTURAL;
+	       role == MATCH_ROLE_STRUCTURAL || role == MATCH_ROLE_NEGATIVE;
 }
 
 /* Does @e belong in the context database (@context) or in the bulk one? */

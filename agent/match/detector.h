@@ -88,6 +88,7 @@ struct detector_def {
 	struct detector_list structural; /* value detectors */
 	unsigned structural_window;
 	struct detector_words strong, weak;
+	struct detector_words negative; /* in the window: the value stays at low at most */
 	struct detector_words gazetteer;
 	bool caseless;
 	enum detector_boundary boundary;

@@ -34,7 +34,7 @@ static const char *const detector_keys[] = {
 static const char *const pattern_keys[] = {
 	"regex", "width", "extend_left", "extend_right", "hotword_required",
 };
-static const char *const hotword_keys[] = { "strong", "weak" };
+static const char *const hotword_keys[] = { "strong", "weak", "negative" };
 static const char *const structural_keys[] = { "patterns", "window" };
 static const char *const pack_keys[] = { "detectors" };
 
@@ -379,6 +379,8 @@ parse_sub_mapping(struct yparse *p, yaml_node_t *node, const char *what, struct 
 			r = parse_words(p, v, "strong", DETECTOR_HOTWORDS_MAX, &def->strong);
 		else if (strcmp(key, "weak") == 0)
 			r = parse_words(p, v, "weak", DETECTOR_HOTWORDS_MAX, &def->weak);
+		else if (strcmp(key, "negative") == 0)
+			r = parse_words(p, v, "negative", DETECTOR_HOTWORDS_MAX, &def->negative);
 		else if (strcmp(key, "patterns") == 0)
 			r = parse_patterns(p, v, "structural patterns", &def->structural);
 		else

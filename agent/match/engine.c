@@ -241,7 +241,7 @@ line_break_in(const struct match_state *st, uint64_t from, uint64_t to)
  */
 static void
 context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
-           bool *ret_structural)
+           bool *ret_structural, bool *ret_negative)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
@@ -250,10 +250,11 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	uint64_t wlo = c->from > def->window_before ? c->from - def->window_before : 0;
 	uint64_t whi = c->to + def->window_after;
 	uint32_t weak = UINT32_MAX;
-	bool strong = false, weak2 = false, structural = false;
+	bool strong = false, weak2 = false, structural = false, negative = false;
 
 	*ret_hot = false;
 	*ret_structural = false;
+	*ret_negative = false;
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
 	if (!ctx_feed(st, lo, hi))
@@ -285,7 +286,9 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 			if (def->same_line && (to <= c->from ? line_break_in(st, to, c->from)
 			                                     : line_break_in(st, c->to, from)))
 				continue;
-			if (t->role == MATCH_ROLE_STRONG)
+			if (t->role == MATCH_ROLE_NEGATIVE)
+				negative = true;
+			else if (t->role == MATCH_ROLE_STRONG)
 				strong = true;
 			else if (t->role == MATCH_ROLE_WEAK && weak == UINT32_MAX)
 				weak = h->expr;
@@ -295,6 +298,8 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	}
 	*ret_hot = strong || weak2;
 	*ret_structural = structural;
+	/* A label of its own (a strong hotword) outweighs "order" nearby. */
+	*ret_negative = negative && !strong;
 }
 
 /*
@@ -306,9 +311,9 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
-	bool hot, structural;
+	bool hot, structural, negative;
 
-	context_of(st, c, limit, &hot, &structural);
+	context_of(st, c, limit, &hot, &structural, &negative);
 	if (c->hotword_required && !hot && !structural)
 		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
@@ -318,6 +323,9 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 	if (c->aggregate >= MATCH_AGGREGATE)
 		level = raise_level(level);
 	level = MIN(level, c->cap);
+	/* An order or ticket number next to clinical words is still not PHI. */
+	if (negative && !structural)
+		level = MIN(level, PHIGUARD_CONFIDENCE_LOW);
 	return MIN(level, def->max_confidence);
 }
 
@@ -544,7 +552,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
 		enum phiguard_confidence left = level_of(st, c, to);
 
-		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
+		/* A negative hotword after it may still lower it. */
+		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top && def->negative.n == 0;
 		c->early_level = top;
 	}
 }

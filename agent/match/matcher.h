@@ -42,6 +42,7 @@ enum match_role {
 	MATCH_ROLE_STRUCTURAL, /* a structured-field marker */
 	MATCH_ROLE_SIGNATURE,  /* a pattern of a record detector */
 	MATCH_ROLE_REQUIRE,    /* a required part of a record */
+	MATCH_ROLE_NEGATIVE,   /* a negative hotword (order, invoice ...) */
 };
 
 /* One use of an expression: by which detector, in which role. */

@@ -41,6 +41,11 @@ static const char pack[] =
         "    hotword_required: true\n"
         "    hotwords: {strong: ['re:\\bkin[a-z]*\\b']}\n"
         "    window: 10\n"
+        "  - name: neg\n"
+        "    patterns: [{regex: '\\bNG[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    window: 20\n"
+        "    hotwords: {strong: [label], weak: [ward, bed], negative: [order]}\n"
         "  - name: mail\n"
         "    patterns:\n"
         "      - {regex: '@[a-z]+(?:\\.[a-z]+)*\\.[a-z]{2,}', extend_left: 'a-z.@'}\n"
@@ -149,6 +154,16 @@ test_sides_and_lines(void)
 	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break after");
 	scan("x\nborn LN1234\n");
 	tap_eq_int(found_count(&fl, "lined"), 1, "same_line: the value's own line counts");
+	scan("order NG1234");
+	tap_eq_int(level_of("neg", 6), PHIGUARD_CONFIDENCE_LOW, "negative hotword: held at low");
+	scan("ward bed NG1234 order");
+	tap_eq_int(level_of("neg", 9), PHIGUARD_CONFIDENCE_LOW,
+	           "negative hotword after: weak pair does not raise it");
+	scan("order label NG1234");
+	tap_eq_int(level_of("neg", 12), PHIGUARD_CONFIDENCE_HIGH,
+	           "a strong hotword outweighs a negative one");
+	scan("ward bed NG1234");
+	tap_eq_int(level_of("neg", 9), PHIGUARD_CONFIDENCE_HIGH, "without a negative: raised");
 	scan("kinship RH1234");
 	tap_eq_int(found_count(&fl, "rehot"), 1, "regex hotword inside the window");
 	scan("kinaaaaaaaaaaaaa RH1234");
