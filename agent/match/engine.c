@@ -241,7 +241,7 @@ line_break_in(const struct match_state *st, uint64_t from, uint64_t to)
  */
 static void
 context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
-           bool *ret_structural, bool *ret_negative)
+           bool *ret_structural, bool *ret_negative, bool *ret_strong)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
@@ -255,6 +255,7 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	*ret_hot = false;
 	*ret_structural = false;
 	*ret_negative = false;
+	*ret_strong = false;
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
 	if (!ctx_feed(st, lo, hi))
@@ -300,6 +301,7 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	*ret_structural = structural;
 	/* A label of its own (a strong hotword) outweighs "order" nearby. */
 	*ret_negative = negative && !strong;
+	*ret_strong = strong;
 }
 
 /*
@@ -307,13 +309,15 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
  * reported (hotword_required without context).
  */
 static enum phiguard_confidence
-level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
+level_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_strong)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
-	bool hot, structural, negative;
+	bool hot, structural, negative, strong;
 
-	context_of(st, c, limit, &hot, &structural, &negative);
+	context_of(st, c, limit, &hot, &structural, &negative, &strong);
+	if (ret_strong != NULL)
+		*ret_strong = strong;
 	if (c->hotword_required && !hot && !structural)
 		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
@@ -382,7 +386,7 @@ value_shape(struct match_state *st, struct match_cand *c)
 static void
 decide(struct match_state *st, struct match_cand *c, uint64_t limit)
 {
-	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
+	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit, NULL);
 
 	if (level == PHIGUARD_CONFIDENCE_NONE || st->stopped)
 		return;
@@ -449,6 +453,33 @@ resolve_overlap(struct match_state *st, uint16_t det, uint64_t from, uint64_t to
 		return true;
 	}
 	return true;
+}
+
+/*
+ * Values of different detectors on the same bytes (an NPI that also reads
+ * as a CHI number): one with its own label before it keeps the bytes, the
+ * others give way. Neither or both labelled: both stay. The rule does not
+ * depend on which was accepted first. The new one is the last pending.
+ */
+static void
+resolve_cross(struct match_state *st)
+{
+	const struct match_cand *c = &st->pending[st->n_pending - 1];
+	uint64_t from = c->from, to = c->to;
+	uint16_t det = c->detector;
+	bool labelled = c->labelled;
+
+	for (unsigned i = st->n_pending - 1; i-- > 0;) {
+		const struct match_cand *p = &st->pending[i];
+
+		if (p->detector == det || p->to <= from || to <= p->from || p->labelled == labelled)
+			continue;
+		if (p->labelled) {
+			st->n_pending--; /* the new one, last */
+			return;
+		}
+		pending_remove(st, i); /* the new one moves down, still last */
+	}
 }
 
 /* The extent of a value event: start by width, SOM or left walk; end widened right. */
@@ -550,12 +581,13 @@ accept(struct match_state *st, const struct match_raw *raw)
 	{
 		enum phiguard_confidence top =
 		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
-		enum phiguard_confidence left = level_of(st, c, to);
+		enum phiguard_confidence left = level_of(st, c, to, &c->labelled);
 
 		/* A negative hotword after it may still lower it. */
 		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top && def->negative.n == 0;
 		c->early_level = top;
 	}
+	resolve_cross(st);
 }
 
 /*

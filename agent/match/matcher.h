@@ -115,7 +115,8 @@ struct match_cand {
 	uint64_t from, to;
 	uint16_t detector;
 	bool hotword_required;
-	bool early; /* the bytes before it give its final level, early_level */
+	bool early;    /* the bytes before it give its final level, early_level */
+	bool labelled; /* a strong hotword of its own before it */
 	enum phiguard_confidence early_level;
 	uint8_t aggregate;
 	enum phiguard_confidence cap;

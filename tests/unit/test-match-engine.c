@@ -46,6 +46,14 @@ static const char pack[] =
         "    confidence: medium\n"
         "    window: 20\n"
         "    hotwords: {strong: [label], weak: [ward, bed], negative: [order]}\n"
+        "  - name: xa\n"
+        "    patterns: [{regex: '\\bXY[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotwords: {strong: [alpha]}\n"
+        "  - name: xb\n"
+        "    patterns: [{regex: '\\bXY[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotwords: {strong: [beta]}\n"
         "  - name: mail\n"
         "    patterns:\n"
         "      - {regex: '@[a-z]+(?:\\.[a-z]+)*\\.[a-z]{2,}', extend_left: 'a-z.@'}\n"
@@ -164,6 +172,15 @@ test_sides_and_lines(void)
 	           "a strong hotword outweighs a negative one");
 	scan("ward bed NG1234");
 	tap_eq_int(level_of("neg", 9), PHIGUARD_CONFIDENCE_HIGH, "without a negative: raised");
+	scan("alpha XY1234");
+	tap_ok(found_count(&fl, "xa") == 1 && found_count(&fl, "xb") == 0,
+	       "same bytes, own label before: the other detector gives way");
+	scan("beta XY1234");
+	tap_ok(found_count(&fl, "xa") == 0 && found_count(&fl, "xb") == 1,
+	       "the same the other way round");
+	scan("XY1234");
+	tap_ok(found_count(&fl, "xa") == 1 && found_count(&fl, "xb") == 1,
+	       "neither labelled: both stay");
 	scan("kinship RH1234");
 	tap_eq_int(found_count(&fl, "rehot"), 1, "regex hotword inside the window");
 	scan("kinaaaaaaaaaaaaa RH1234");
