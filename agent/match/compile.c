@@ -146,7 +146,10 @@ add_hotwords(struct expr_builder *b, uint16_t di, const struct detector_def *def
 		size_t n = strlen(word);
 
 		if (strncmp(word, "re:", 3) == 0) {
-			add_expr(b, word + 3, 0, &t, def, def->line, def->column);
+			/* No fixed width: its start comes from the database. */
+			t.som = true;
+			add_expr(b, word + 3, HS_FLAG_SOM_LEFTMOST, &t, def, def->line,
+			         def->column);
 			continue;
 		}
 		escape_literal(word, lit, sizeof(lit));
@@ -212,7 +215,8 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 		/* Decided once its windows (and one byte more, for \b) have been seen. */
 		d->hold = MAX(MAX(def->window, def->structural_window) + 2,
 		              MATCH_CAND_MAX + MATCH_LOOKAHEAD);
-		d->has_context = def->strong.n + def->weak.n + def->structural.n > 0;
+		d->has_context =
+		        def->strong.n + def->weak.n + def->negative.n + def->structural.n > 0;
 		r = add_patterns(&b, (uint16_t)i, def, err);
 		if (r < 0)
 			return r;
@@ -221,6 +225,7 @@ build_detectors(struct phiguard_matcher *m, const struct phiguard_detector_set *
 		add_markers(&b, (uint16_t)i, def, &def->structural, MATCH_ROLE_STRUCTURAL);
 		add_hotwords(&b, (uint16_t)i, def, &def->strong, MATCH_ROLE_STRONG);
 		add_hotwords(&b, (uint16_t)i, def, &def->weak, MATCH_ROLE_WEAK);
+		add_hotwords(&b, (uint16_t)i, def, &def->negative, MATCH_ROLE_NEGATIVE);
 	}
 	return 0;
 }
@@ -229,7 +234,7 @@ static bool
 is_context_role(uint8_t role)
 {
 	return role == MATCH_ROLE_STRONG || role == MATCH_ROLE_WEAK ||
-	       role == MATCH_ROLE_STRUCTURAL;
+	       role == MATCH_ROLE_STRUCTURAL || role == MATCH_ROLE_NEGATIVE;
 }
 
 /* Does @e belong in the context database (@context) or in the bulk one? */
@@ -259,8 +264,12 @@ compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_
 		texts[n] = m->expr[i].text;
 		flags[n] = m->expr[i].flags;
 		ids[n] = (unsigned)i;
+		/*
+		 * Context hits (regex hotwords) need their start only within a
+		 * value window (at most 4096 bytes): the small horizon is cheaper.
+		 */
 		if ((mode & HS_MODE_STREAM) && (flags[n] & HS_FLAG_SOM_LEFTMOST))
-			mode |= HS_MODE_SOM_HORIZON_LARGE;
+			mode |= context ? HS_MODE_SOM_HORIZON_SMALL : HS_MODE_SOM_HORIZON_LARGE;
 		n++;
 	}
 	if (n == 0)

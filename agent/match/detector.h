@@ -88,6 +88,7 @@ struct detector_def {
 	struct detector_list structural; /* value detectors */
 	unsigned structural_window;
 	struct detector_words strong, weak;
+	struct detector_words negative; /* in the window: the value stays at low at most */
 	struct detector_words gazetteer;
 	bool caseless;
 	enum detector_boundary boundary;
@@ -95,7 +96,10 @@ struct detector_def {
 	enum phiguard_confidence confidence;
 	enum phiguard_confidence max_confidence;
 	bool hotword_required;
-	unsigned window;
+	unsigned window;        /* the wider of the two below: what the stream must keep */
+	unsigned window_before; /* hotwords ending at most this far before the value */
+	unsigned window_after;  /* hotwords starting at most this far after it */
+	bool same_line;         /* a hotword counts only with no line break between */
 	enum detector_redact redact;
 	bool enabled;
 };

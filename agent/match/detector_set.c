@@ -55,6 +55,7 @@ detector_def_free(struct detector_def *def)
 	list_free(&def->structural);
 	words_free(&def->strong);
 	words_free(&def->weak);
+	words_free(&def->negative);
 	words_free(&def->gazetteer);
 	free(def);
 }
@@ -94,6 +95,7 @@ detector_def_clone(const struct detector_def *def)
 	list_copy(&c->structural, &def->structural);
 	words_copy(&c->strong, &def->strong);
 	words_copy(&c->weak, &def->weak);
+	words_copy(&c->negative, &def->negative);
 	words_copy(&c->gazetteer, &def->gazetteer);
 	return c;
 }

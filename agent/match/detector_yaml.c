@@ -26,14 +26,15 @@ struct yparse {
 #define POS(n) (unsigned)(n)->start_mark.line + 1, (unsigned)(n)->start_mark.column + 1
 
 static const char *const detector_keys[] = {
-	"name",       "description", "kind",           "patterns", "caseless", "boundary",
-	"validator",  "confidence",  "max_confidence", "hotwords", "window",   "hotword_required",
-	"structural", "gazetteer",   "require",        "redact",   "enabled",
+	"name",     "description",      "kind",          "patterns",       "caseless",
+	"boundary", "validator",        "confidence",    "max_confidence", "hotwords",
+	"window",   "hotword_required", "structural",    "gazetteer",      "require",
+	"redact",   "enabled",          "window_before", "window_after",   "same_line",
 };
 static const char *const pattern_keys[] = {
 	"regex", "width", "extend_left", "extend_right", "hotword_required",
 };
-static const char *const hotword_keys[] = { "strong", "weak" };
+static const char *const hotword_keys[] = { "strong", "weak", "negative" };
 static const char *const structural_keys[] = { "patterns", "window" };
 static const char *const pack_keys[] = { "detectors" };
 
@@ -378,6 +379,8 @@ parse_sub_mapping(struct yparse *p, yaml_node_t *node, const char *what, struct 
 			r = parse_words(p, v, "strong", DETECTOR_HOTWORDS_MAX, &def->strong);
 		else if (strcmp(key, "weak") == 0)
 			r = parse_words(p, v, "weak", DETECTOR_HOTWORDS_MAX, &def->weak);
+		else if (strcmp(key, "negative") == 0)
+			r = parse_words(p, v, "negative", DETECTOR_HOTWORDS_MAX, &def->negative);
 		else if (strcmp(key, "patterns") == 0)
 			r = parse_patterns(p, v, "structural patterns", &def->structural);
 		else
@@ -440,6 +443,12 @@ parse_field(struct yparse *p, const char *key, yaml_node_t *v, struct detector_d
 		r = parse_level(p, v, key, &def->max_confidence);
 	} else if (strcmp(key, "window") == 0) {
 		r = parse_uint(p, v, key, 1, DETECTOR_WINDOW_MAX, &def->window);
+	} else if (strcmp(key, "window_before") == 0) {
+		r = parse_uint(p, v, key, 0, DETECTOR_WINDOW_MAX, &def->window_before);
+	} else if (strcmp(key, "window_after") == 0) {
+		r = parse_uint(p, v, key, 0, DETECTOR_WINDOW_MAX, &def->window_after);
+	} else if (strcmp(key, "same_line") == 0) {
+		r = parse_bool(p, v, key, &def->same_line);
 	} else if (strcmp(key, "hotwords") == 0 || strcmp(key, "structural") == 0) {
 		r = parse_sub_mapping(p, v, key, def);
 	} else if (strcmp(key, "gazetteer") == 0) {
@@ -479,6 +488,20 @@ check_def(struct yparse *p, yaml_node_t *mapping, struct detector_def *def)
 	if (def->kind != DETECTOR_KIND_RECORD && def->require.n > 0)
 		return fail(p, mapping, "detector '%s': 'require' is only for kind: record",
 		            def->name);
+	/*
+	 * 'window' is the default of both sides; a side given on its own
+	 * narrows (or widens) that side only, and 'window' becomes the wider.
+	 */
+	if (def->window_before != UINT_MAX || def->window_after != UINT_MAX) {
+		if (def->window_before == UINT_MAX)
+			def->window_before = def->window;
+		if (def->window_after == UINT_MAX)
+			def->window_after = def->window;
+		def->window = MAX(MAX(def->window_before, def->window_after), 1u);
+	} else {
+		def->window_before = def->window;
+		def->window_after = def->window;
+	}
 	if (def->kind == DETECTOR_KIND_VALUE &&
 	    (def->window > DETECTOR_VALUE_WINDOW_MAX ||
 	     def->structural_window > DETECTOR_VALUE_WINDOW_MAX))
@@ -519,6 +542,8 @@ parse_def(yaml_document_t *doc, yaml_node_t *mapping, const char *filename,
 	def->confidence = PHIGUARD_CONFIDENCE_MEDIUM;
 	def->max_confidence = PHIGUARD_CONFIDENCE_HIGH;
 	def->window = 300;
+	def->window_before = UINT_MAX; /* unset: 'window' */
+	def->window_after = UINT_MAX;
 	def->structural_window = 128;
 	def->enabled = true;
 	for (pair = mapping->data.mapping.pairs.start; pair < mapping->data.mapping.pairs.top;

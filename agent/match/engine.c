@@ -125,13 +125,14 @@ on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, 
 	struct match_state *st = ctx;
 	struct match_hit *h;
 
-	(void)from;
 	(void)flags;
 	if (st->n_ctx_hits == MATCH_CTX_HITS) {
 		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
 		st->n_ctx_hits--;
 	}
 	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
+	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
+	h->from = from == HS_OFFSET_PAST_HORIZON ? st->ctx_base : st->ctx_base + from;
 	h->to = st->ctx_base + to;
 	h->expr = id;
 	st->n_ctx_hits++;
@@ -220,6 +221,19 @@ ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
 	return true;
 }
 
+/* Whether a line break (or a byte no longer at hand) lies in [@from, @to). */
+static bool
+line_break_in(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	for (uint64_t o = from; o < to; o++) {
+		int b = byte_seen(st, o);
+
+		if (b < 0 || b == '\n' || b == '\r')
+			return true;
+	}
+	return false;
+}
+
 /*
  * Hotword and structural context of @c: the context database sees the
  * value's windows (plus one byte each side, so \b sees the real
@@ -227,18 +241,21 @@ ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
  */
 static void
 context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
-           bool *ret_structural)
+           bool *ret_structural, bool *ret_negative, bool *ret_strong)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
 	uint64_t w = MAX(def->window, def->structural_window) + 1;
 	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
-	uint64_t wlo = c->from > def->window ? c->from - def->window : 0, whi = c->to + def->window;
+	uint64_t wlo = c->from > def->window_before ? c->from - def->window_before : 0;
+	uint64_t whi = c->to + def->window_after;
 	uint32_t weak = UINT32_MAX;
-	bool strong = false, weak2 = false, structural = false;
+	bool strong = false, weak2 = false, structural = false, negative = false;
 
 	*ret_hot = false;
 	*ret_structural = false;
+	*ret_negative = false;
+	*ret_strong = false;
 	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
 		return;
 	if (!ctx_feed(st, lo, hi))
@@ -254,7 +271,9 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];
-			uint64_t from = t->width && to >= t->width ? to - t->width : to;
+			uint64_t from = t->som                       ? h->from
+			                : t->width && to >= t->width ? to - t->width
+			                                             : to;
 
 			if (t->detector != c->detector)
 				continue;
@@ -265,7 +284,12 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 			}
 			if (from < wlo || to > whi)
 				continue;
-			if (t->role == MATCH_ROLE_STRONG)
+			if (def->same_line && (to <= c->from ? line_break_in(st, to, c->from)
+			                                     : line_break_in(st, c->to, from)))
+				continue;
+			if (t->role == MATCH_ROLE_NEGATIVE)
+				negative = true;
+			else if (t->role == MATCH_ROLE_STRONG)
 				strong = true;
 			else if (t->role == MATCH_ROLE_WEAK && weak == UINT32_MAX)
 				weak = h->expr;
@@ -275,6 +299,9 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	}
 	*ret_hot = strong || weak2;
 	*ret_structural = structural;
+	/* A label of its own (a strong hotword) outweighs "order" nearby. */
+	*ret_negative = negative && !strong;
+	*ret_strong = strong;
 }
 
 /*
@@ -282,13 +309,15 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
  * reported (hotword_required without context).
  */
 static enum phiguard_confidence
-level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
+level_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_strong)
 {
 	const struct detector_def *def = st->m->det[c->detector].def;
 	enum phiguard_confidence level = def->confidence;
-	bool hot, structural;
+	bool hot, structural, negative, strong;
 
-	context_of(st, c, limit, &hot, &structural);
+	context_of(st, c, limit, &hot, &structural, &negative, &strong);
+	if (ret_strong != NULL)
+		*ret_strong = strong;
 	if (c->hotword_required && !hot && !structural)
 		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
@@ -298,6 +327,9 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit)
 	if (c->aggregate >= MATCH_AGGREGATE)
 		level = raise_level(level);
 	level = MIN(level, c->cap);
+	/* An order or ticket number next to clinical words is still not PHI. */
+	if (negative && !structural)
+		level = MIN(level, PHIGUARD_CONFIDENCE_LOW);
 	return MIN(level, def->max_confidence);
 }
 
@@ -354,7 +386,7 @@ value_shape(struct match_state *st, struct match_cand *c)
 static void
 decide(struct match_state *st, struct match_cand *c, uint64_t limit)
 {
-	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit);
+	enum phiguard_confidence level = c->early ? c->early_level : level_of(st, c, limit, NULL);
 
 	if (level == PHIGUARD_CONFIDENCE_NONE || st->stopped)
 		return;
@@ -421,6 +453,33 @@ resolve_overlap(struct match_state *st, uint16_t det, uint64_t from, uint64_t to
 		return true;
 	}
 	return true;
+}
+
+/*
+ * Values of different detectors on the same bytes (an NPI that also reads
+ * as a CHI number): one with its own label before it keeps the bytes, the
+ * others give way. Neither or both labelled: both stay. The rule does not
+ * depend on which was accepted first. The new one is the last pending.
+ */
+static void
+resolve_cross(struct match_state *st)
+{
+	const struct match_cand *c = &st->pending[st->n_pending - 1];
+	uint64_t from = c->from, to = c->to;
+	uint16_t det = c->detector;
+	bool labelled = c->labelled;
+
+	for (unsigned i = st->n_pending - 1; i-- > 0;) {
+		const struct match_cand *p = &st->pending[i];
+
+		if (p->detector == det || p->to <= from || to <= p->from || p->labelled == labelled)
+			continue;
+		if (p->labelled) {
+			st->n_pending--; /* the new one, last */
+			return;
+		}
+		pending_remove(st, i); /* the new one moves down, still last */
+	}
 }
 
 /* The extent of a value event: start by width, SOM or left walk; end widened right. */
@@ -522,11 +581,13 @@ accept(struct match_state *st, const struct match_raw *raw)
 	{
 		enum phiguard_confidence top =
 		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
-		enum phiguard_confidence left = level_of(st, c, to);
+		enum phiguard_confidence left = level_of(st, c, to, &c->labelled);
 
-		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top;
+		/* A negative hotword after it may still lower it. */
+		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top && def->negative.n == 0;
 		c->early_level = top;
 	}
+	resolve_cross(st);
 }
 
 /*

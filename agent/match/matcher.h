@@ -42,6 +42,7 @@ enum match_role {
 	MATCH_ROLE_STRUCTURAL, /* a structured-field marker */
 	MATCH_ROLE_SIGNATURE,  /* a pattern of a record detector */
 	MATCH_ROLE_REQUIRE,    /* a required part of a record */
+	MATCH_ROLE_NEGATIVE,   /* a negative hotword (order, invoice ...) */
 };
 
 /* One use of an expression: by which detector, in which role. */
@@ -99,7 +100,8 @@ struct phiguard_matcher {
 };
 
 struct match_hit {
-	uint64_t to; /* stream offset of the hit's end */
+	uint64_t from; /* stream offset of the hit's start (expressions with SOM) */
+	uint64_t to;   /* stream offset of the hit's end */
 	uint32_t expr;
 };
 
@@ -113,7 +115,8 @@ struct match_cand {
 	uint64_t from, to;
 	uint16_t detector;
 	bool hotword_required;
-	bool early; /* the bytes before it give its final level, early_level */
+	bool early;    /* the bytes before it give its final level, early_level */
+	bool labelled; /* a strong hotword of its own before it */
 	enum phiguard_confidence early_level;
 	uint8_t aggregate;
 	enum phiguard_confidence cap;

@@ -27,6 +27,33 @@ static const char pack[] =
         "    max_confidence: medium\n"
         "    hotword_required: true\n"
         "    hotwords: {strong: [code]}\n"
+        "  - name: lined\n"
+        "    patterns: [{regex: '\\bLN[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotword_required: true\n"
+        "    hotwords: {strong: [born]}\n"
+        "    window_before: 8\n"
+        "    window_after: 24\n"
+        "    same_line: true\n"
+        "  - name: rehot\n"
+        "    patterns: [{regex: '\\bRH[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotword_required: true\n"
+        "    hotwords: {strong: ['re:\\bkin[a-z]*\\b']}\n"
+        "    window: 10\n"
+        "  - name: neg\n"
+        "    patterns: [{regex: '\\bNG[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    window: 20\n"
+        "    hotwords: {strong: [label], weak: [ward, bed], negative: [order]}\n"
+        "  - name: xa\n"
+        "    patterns: [{regex: '\\bXY[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotwords: {strong: [alpha]}\n"
+        "  - name: xb\n"
+        "    patterns: [{regex: '\\bXY[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotwords: {strong: [beta]}\n"
         "  - name: mail\n"
         "    patterns:\n"
         "      - {regex: '@[a-z]+(?:\\.[a-z]+)*\\.[a-z]{2,}', extend_left: 'a-z.@'}\n"
@@ -115,6 +142,49 @@ test_hotwords(void)
 	scan("code QQ1234");
 	tap_eq_int(level_of("needy", 5), PHIGUARD_CONFIDENCE_MEDIUM,
 	           "hotword_required: found with context, capped at max_confidence");
+}
+
+/* Separate windows before and after, and hotwords kept to the value's line. */
+static void
+test_sides_and_lines(void)
+{
+	scan("born   LN1234");
+	tap_eq_int(found_count(&fl, "lined"), 1, "hotword 7 bytes before: inside window_before");
+	scan("born      LN1234");
+	tap_eq_int(found_count(&fl, "lined"), 0, "hotword 10 bytes before: outside window_before");
+	scan("LN1234 is when she was born");
+	tap_eq_int(found_count(&fl, "lined"), 1, "hotword ending 21 bytes after: window_after");
+	scan("LN1234 is the day that she was born");
+	tap_eq_int(found_count(&fl, "lined"), 0, "hotword ending 29 bytes after: outside");
+	scan("born\nLN1234");
+	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break before");
+	scan("LN1234\r\nborn");
+	tap_eq_int(found_count(&fl, "lined"), 0, "same_line: not across a line break after");
+	scan("x\nborn LN1234\n");
+	tap_eq_int(found_count(&fl, "lined"), 1, "same_line: the value's own line counts");
+	scan("order NG1234");
+	tap_eq_int(level_of("neg", 6), PHIGUARD_CONFIDENCE_LOW, "negative hotword: held at low");
+	scan("ward bed NG1234 order");
+	tap_eq_int(level_of("neg", 9), PHIGUARD_CONFIDENCE_LOW,
+	           "negative hotword after: weak pair does not raise it");
+	scan("order label NG1234");
+	tap_eq_int(level_of("neg", 12), PHIGUARD_CONFIDENCE_HIGH,
+	           "a strong hotword outweighs a negative one");
+	scan("ward bed NG1234");
+	tap_eq_int(level_of("neg", 9), PHIGUARD_CONFIDENCE_HIGH, "without a negative: raised");
+	scan("alpha XY1234");
+	tap_ok(found_count(&fl, "xa") == 1 && found_count(&fl, "xb") == 0,
+	       "same bytes, own label before: the other detector gives way");
+	scan("beta XY1234");
+	tap_ok(found_count(&fl, "xa") == 0 && found_count(&fl, "xb") == 1,
+	       "the same the other way round");
+	scan("XY1234");
+	tap_ok(found_count(&fl, "xa") == 1 && found_count(&fl, "xb") == 1,
+	       "neither labelled: both stay");
+	scan("kinship RH1234");
+	tap_eq_int(found_count(&fl, "rehot"), 1, "regex hotword inside the window");
+	scan("kinaaaaaaaaaaaaa RH1234");
+	tap_eq_int(found_count(&fl, "rehot"), 0, "regex hotword starting before the window");
 }
 
 static void
@@ -222,6 +292,7 @@ main(void)
 		return tap_done();
 	test_boundary();
 	test_hotwords();
+	test_sides_and_lines();
 	test_structural_aggregate();
 	test_extents();
 	test_records();
