@@ -583,8 +583,12 @@ accept(struct match_state *st, const struct match_raw *raw)
 		        MIN(MIN(c->cap, def->max_confidence), PHIGUARD_CONFIDENCE_HIGH);
 		enum phiguard_confidence left = level_of(st, c, to, &c->labelled);
 
-		/* A negative hotword after it may still lower it. */
-		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top && def->negative.n == 0;
+		/*
+		 * A negative hotword after it may still lower it, unless its own
+		 * label stands before it: a label outweighs "order" nearby.
+		 */
+		c->early = left != PHIGUARD_CONFIDENCE_NONE && left >= top &&
+		           (def->negative.n == 0 || c->labelled);
 		c->early_level = top;
 	}
 	resolve_cross(st);

@@ -48,6 +48,30 @@ test_builtin(void)
 		phiguard_scratch_free(clone);
 		phiguard_scratch_free(proto);
 	}
+	{
+		/*
+		 * A labelled NHS number is reported while the flow is still open
+		 * (the live agent blocks it while the packet is queued), even
+		 * though the detector has negative hotwords: its label outweighs them.
+		 */
+		struct phiguard_scratch *sc = NULL;
+		struct phiguard_stream *st = NULL;
+		struct found_list fl = { 0 };
+		static const char text[] = "patient NHS no 401 023 2137 please";
+		char tail[96];
+
+		memset(tail, ' ', sizeof(tail));
+		if (phiguard_scratch_new(m, &sc) == 0 && phiguard_stream_open(m, &st) == 0) {
+			phiguard_stream_feed(st, sc, text, strlen(text), found_collect, &fl);
+			phiguard_stream_feed(st, sc, tail, sizeof(tail), found_collect, &fl);
+			tap_ok(fl.n >= 1 && strcmp(fl.items[0].detector, "nhs_number") == 0,
+			       "a labelled NHS number is decided before its window ends (%zu found)",
+			       fl.n);
+			phiguard_stream_close(st, sc, found_collect, &fl);
+		}
+		found_clear(&fl);
+		phiguard_scratch_free(sc);
+	}
 	phiguard_matcher_free(m);
 }
 
