@@ -328,8 +328,6 @@ parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct dete
 check:
 	if (*pat->expr == '\0' || strlen(pat->expr) > DETECTOR_EXPR_MAX)
 		return fail(p, node, "an expression must be 1 to 4096 bytes");
-	if (pat->width != 0 && pat->has_extend_left)
-		return fail(p, node, "'width' and 'extend_left' exclude each other");
 	return 0;
 }
 

@@ -482,7 +482,7 @@ resolve_cross(struct match_state *st)
 	}
 }
 
-/* The extent of a value event: start by width, SOM or left walk; end widened right. */
+/* The extent of a value event: start by width and/or left walk, or SOM; end widened right. */
 static bool
 value_extent(const struct match_state *st, const struct match_raw *raw,
              const struct match_target *t, uint64_t *ret_from, uint64_t *ret_to)
@@ -497,6 +497,9 @@ value_extent(const struct match_state *st, const struct match_raw *raw,
 		from = to - t->width;
 	} else if (pat->has_extend_left) {
 		from = to;
+	}
+	/* with a width too, the walk continues left from the fixed start ("Smith, Jane") */
+	if (pat->has_extend_left) {
 		while (from > 0 && to - from < DETECTOR_EXTEND_LEFT_MAX) {
 			c = byte_at(st, from - 1);
 			if (c < 0 || !byte_class_has(&pat->extend_left, (unsigned char)c))

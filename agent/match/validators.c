@@ -1147,6 +1147,13 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 	}
 	if (tokens < 2)
 		return false;
+	/* "SMITH, Jane" (surname first, as clinical systems print it): judge the first token */
+	if (first_len > 1 && v[first + first_len - 1] == ',') {
+		last = first;
+		e = first + first_len - 1;
+		if (v[last] >= 'a' && v[last] <= 'z')
+			return false;
+	}
 	/* the candidate is "<title or forename> <Surname>": judge the last token */
 	if (!name_surname_ok(v + last, e - last) || name_is_stop_word(v + last, e - last))
 		return false;

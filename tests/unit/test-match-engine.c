@@ -60,6 +60,9 @@ static const char pack[] =
         "    boundary: alnum\n"
         "    confidence: low\n"
         "    redact: email\n"
+        "  - name: sfirst\n"
+        "    patterns: [{regex: ', Jane', width: 6, extend_left: 'A-Za-z'}]\n"
+        "    confidence: low\n"
         "  - name: titled\n"
         "    patterns: [{regex: '\\bMr [A-Z]', width: 4, extend_right: 'a-z'}]\n"
         "    confidence: low\n"
@@ -211,6 +214,10 @@ test_extents(void)
 	tap_ok(f != NULL && f->end == 34, "extend_left finds the start, longest end wins");
 	tap_eq_int(found_count(&fl, "mail"), 1, "overlapping shorter matches dropped");
 	tap_eq_str(f ? f->sample : NULL, "j***@***.example.org", "e-mail sample");
+	scan("seen: WATSON, Jane today");
+	f = found_get(&fl, "sfirst", 6);
+	tap_ok(f != NULL && f->end == 18,
+	       "width then extend_left: the walk starts at the fixed start");
 	scan("seen by Mr Smithson today");
 	f = found_get(&fl, "titled", 8);
 	tap_ok(f != NULL && f->end == 19, "extend_right takes the surname");

@@ -67,9 +67,6 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key", "detectorz: []\n", 1, 1, "did you mean 'detectors'" },
 	{ "gazetteer hole without list",
 	  "detectors:\n  - name: x\n    patterns: ['\\b{gazetteer}']\n", 2, 5, "gazetteer" },
-	{ "width and extend_left",
-	  "detectors:\n  - name: x\n    patterns:\n      - {regex: 'a', width: 1, extend_left: 'a-z'}\n",
-	  4, 9, "exclude each other" },
 	{ "bad boundary", "detectors:\n  - name: x\n    patterns: ['a']\n    boundary: word\n", 4,
 	  15, "unknown boundary" },
 };
