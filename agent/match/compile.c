@@ -241,6 +241,8 @@ is_context_role(uint8_t role)
 static bool
 expr_in(const struct match_expr *e, bool context)
 {
+	if (context && e->word)
+		return false; /* the word scanner's */
 	for (size_t k = 0; k < e->n_targets; k++)
 		if (is_context_role(e->targets[k].role) == context)
 			return true;
@@ -318,6 +320,14 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
                          const struct phiguard_matcher_options *options,
                          struct phiguard_matcher **ret_matcher, struct phiguard_error *err)
 {
+	return match_compile(set, options, 0, ret_matcher, err);
+}
+
+int
+match_compile(const struct phiguard_detector_set *set,
+              const struct phiguard_matcher_options *options, unsigned flags,
+              struct phiguard_matcher **ret_matcher, struct phiguard_error *err)
+{
 	struct phiguard_matcher *m = xcalloc(1, sizeof(*m));
 	size_t hs_size = 0;
 	int r;
@@ -327,6 +337,8 @@ phiguard_matcher_compile(const struct phiguard_detector_set *set,
 	r = build_detectors(m, set, err);
 	if (r < 0)
 		goto fail;
+	if (!(flags & MATCH_COMPILE_NO_WORDS))
+		match_words_build(m);
 	if (m->modes & PHIGUARD_MATCHER_BLOCK)
 		r = compile_db(m, HS_MODE_BLOCK, false, &m->block_db, err);
 	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
@@ -372,6 +384,7 @@ phiguard_matcher_free(struct phiguard_matcher *m)
 	hs_free_database(m->block_db);
 	hs_free_database(m->stream_db);
 	hs_free_database(m->ctx_db);
+	match_words_free(&m->words);
 	if (m->token_key != NULL) {
 		explicit_bzero(m->token_key, m->token_key_len);
 		free(m->token_key);

@@ -118,24 +118,34 @@ emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
 		st->stopped = true;
 }
 
-static int
-on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-               void *ctx)
+void
+match_ctx_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr)
 {
-	struct match_state *st = ctx;
 	struct match_hit *h;
 
-	(void)flags;
 	if (st->n_ctx_hits == MATCH_CTX_HITS) {
 		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
 		st->n_ctx_hits--;
 	}
 	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
-	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
-	h->from = from == HS_OFFSET_PAST_HORIZON ? st->ctx_base : st->ctx_base + from;
-	h->to = st->ctx_base + to;
-	h->expr = id;
+	h->from = from;
+	h->to = to;
+	h->expr = expr;
 	st->n_ctx_hits++;
+}
+
+static int
+on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+               void *ctx)
+{
+	struct match_state *st = ctx;
+
+	(void)flags;
+	/* The word scanner's hits that end before this one go first: the ring stays in order. */
+	match_words_advance(st, st->ctx_base + to);
+	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
+	match_ctx_push(st, from == HS_OFFSET_PAST_HORIZON ? st->ctx_base : st->ctx_base + from,
+	               st->ctx_base + to, id);
 	return 0;
 }
 
@@ -173,7 +183,9 @@ window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *b
 static void
 ctx_restart(struct match_state *st, uint64_t at)
 {
-	(void)hs_reset_stream(st->ctx_stream, 0, NULL, NULL, NULL);
+	if (st->ctx_stream != NULL)
+		(void)hs_reset_stream(st->ctx_stream, 0, NULL, NULL, NULL);
+	match_words_restart(&st->words, at);
 	st->ctx_base = at;
 	st->ctx_fed = at;
 	st->ctx_head = 0;
@@ -186,17 +198,19 @@ ctx_restart(struct match_state *st, uint64_t at)
  * Overlapping windows (values every few lines) then scan each byte once;
  * a window before what the stream has seen, or after a gap, restarts it.
  * What it sees depends only on the sequence of windows asked for, which
- * is the same in block and stream mode.
+ * is the same in block and stream mode. The word scanner walks the same
+ * bytes, its hits merged in order with Hyperscan's.
  */
 static bool
 ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
 {
 	struct phiguard_scratch *s = st->scratch;
+	struct match_word_scan *ws = &st->words;
 	const uint8_t *bytes;
 	uint64_t start;
 	size_t n = 0;
 
-	if (st->ctx_stream == NULL)
+	if (st->ctx_stream == NULL && st->m->words.n == 0)
 		return false;
 	if (st->ctx_base == UINT64_MAX || lo < st->ctx_base || st->ctx_fed < lo)
 		ctx_restart(st, lo);
@@ -206,17 +220,25 @@ ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
 		if (start != st->ctx_fed)
 			ctx_restart(st,
 			            start); /* bytes no longer kept (not with the built-in tail) */
-		if (n > 0 && hs_scan_stream(st->ctx_stream, (const char *)bytes, (unsigned)n, 0,
-		                            s->ctx_hs, on_context_hit, st) != HS_SUCCESS) {
+		ws->bytes = bytes;
+		ws->base = start;
+		ws->end = start + n;
+		if (n > 0 && st->ctx_stream != NULL &&
+		    hs_scan_stream(st->ctx_stream, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
+		                   on_context_hit, st) != HS_SUCCESS) {
 			st->ctx_base = UINT64_MAX;
 			return false;
 		}
+		match_words_advance(st, UINT64_MAX);
+		ws->bytes = NULL;
 		st->ctx_fed = start + n;
 	}
 	if (st->at_end && st->ctx_fed == avail_end(st) && !st->ctx_ended) {
 		/* The last byte: what needs the end of data (a final \b) is reported now. */
 		st->ctx_ended = true;
-		(void)hs_reset_stream(st->ctx_stream, 0, s->ctx_hs, on_context_hit, st);
+		match_words_finish(st);
+		if (st->ctx_stream != NULL)
+			(void)hs_reset_stream(st->ctx_stream, 0, s->ctx_hs, on_context_hit, st);
 	}
 	return true;
 }
@@ -256,7 +278,7 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	*ret_structural = false;
 	*ret_negative = false;
 	*ret_strong = false;
-	if (m->ctx_db == NULL || !m->det[c->detector].has_context)
+	if (!m->det[c->detector].has_context)
 		return;
 	if (!ctx_feed(st, lo, hi))
 		return;

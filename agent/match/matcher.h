@@ -34,6 +34,14 @@
 #define MATCH_PENDING 32
 /* Distinct values per detector that raise the level (aggregation). */
 #define MATCH_AGGREGATE 3
+/* Longest single-word hotword looked up without Hyperscan (ctx_words.c). */
+#define MATCH_WORD_MAX 48
+
+/* match_compile() flags. */
+enum {
+	/* Keep every hotword in the context database (to compare both paths). */
+	MATCH_COMPILE_NO_WORDS = 1U << 0,
+};
 
 enum match_role {
 	MATCH_ROLE_VALUE = 0,  /* a value pattern of a value detector */
@@ -65,6 +73,43 @@ struct match_expr {
 	const char *file;
 	unsigned line, column;
 	const char *detector;
+	bool word; /* a caseless \bword\b: looked up by the word scanner, not Hyperscan */
+};
+
+/*
+ * Single-word caseless hotwords (`\bword\b`): such a word matches exactly
+ * where a maximal run of word bytes equals it case-insensitively, so the
+ * context scan looks each run up in this open-addressing table instead of
+ * running them through Hyperscan.
+ */
+struct match_word {
+	uint32_t hash;
+	uint8_t len;
+	uint16_t n_ids;
+	uint32_t text; /* offset in match_words.text (lower case) */
+	uint32_t ids;  /* offset in match_words.ids: the expressions, ascending */
+};
+
+struct match_words {
+	uint32_t *slots; /* owned, [mask + 1]: 0 empty, else 1 + index in entries */
+	uint32_t mask;
+	struct match_word *entries; /* owned, [n] */
+	size_t n;
+	char *text;       /* owned */
+	uint32_t *ids;    /* owned */
+	uint64_t lengths; /* bit L: some word is L bytes long */
+	unsigned max_len;
+	uint8_t lower[256]; /* a word byte lower-cased, 0 for the others */
+	bool first[256];    /* some word starts with this (lower-case) byte */
+};
+
+/* The word scanner's place in the context stream (it keeps a partial word across feeds). */
+struct match_word_scan {
+	const uint8_t *bytes; /* borrowed during a feed: the stream bytes [base, end) */
+	uint64_t base, end;
+	uint64_t next; /* the next byte to look at */
+	unsigned len;  /* length of the current run (past MATCH_WORD_MAX: no hotword) */
+	uint8_t run[MATCH_WORD_MAX];
 };
 
 struct match_detector {
@@ -91,6 +136,7 @@ struct phiguard_matcher {
 	 * of the traffic.
 	 */
 	hs_database_t *ctx_db;
+	struct match_words words; /* the single-word hotwords of the context scan */
 	size_t ctx_stream_size;
 	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
 	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
@@ -163,6 +209,7 @@ struct match_state {
 	bool ctx_ended; /* fed to the end of the data and flushed */
 	struct match_hit ctx_hits[MATCH_CTX_HITS];
 	unsigned ctx_head, n_ctx_hits;
+	struct match_word_scan words;
 	struct match_record *records;      /* [n_det] */
 	struct match_aggregate *aggregate; /* [n_det] */
 	/* Per call. */
@@ -189,7 +236,25 @@ struct phiguard_stream {
 	struct match_state st; /* last: its per-detector arrays follow it */
 };
 
+/* compile.c: phiguard_matcher_compile() with MATCH_COMPILE_* @flags. */
+int match_compile(const struct phiguard_detector_set *set,
+                  const struct phiguard_matcher_options *options, unsigned flags,
+                  struct phiguard_matcher **ret_matcher, struct phiguard_error *err);
+
+/* ctx_words.c */
+/* The word table of the expressions that are single caseless words; marks them. */
+void match_words_build(struct phiguard_matcher *m);
+void match_words_free(struct match_words *w);
+/* Forget the partial word: the context stream restarts at @at. */
+void match_words_restart(struct match_word_scan *ws, uint64_t at);
+/* Push the hits of every word that ends at or before @to (of the bytes being fed). */
+void match_words_advance(struct match_state *st, uint64_t to);
+/* No byte follows: push the hit of the word the data ends with. */
+void match_words_finish(struct match_state *st);
+
 /* engine.c */
+/* Remember a context hit (the oldest is forgotten when the ring is full). */
+void match_ctx_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr);
 size_t match_state_size(const struct phiguard_matcher *m);
 void match_state_init(struct match_state *st, const struct phiguard_matcher *m);
 /* Hyperscan match callback; ctx is the struct match_state. */

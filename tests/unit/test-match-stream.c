@@ -81,23 +81,6 @@ generate(size_t len)
 	return buf;
 }
 
-static bool
-same(struct found_list *a, struct found_list *b)
-{
-	found_sort(a);
-	found_sort(b);
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++) {
-		const struct found *x = &a->items[i], *y = &b->items[i];
-
-		if (found_cmp(x, y) != 0 || strcmp(x->sample, y->sample) != 0 ||
-		    strcmp(x->token, y->token) != 0 || strcmp(x->tag, y->tag) != 0)
-			return false;
-	}
-	return true;
-}
-
 static void
 diff(struct found_list *a, struct found_list *b)
 {
@@ -123,15 +106,9 @@ check(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *
 
 		for (size_t i = 0; i < n_cuts; i++)
 			cuts[i] = next_rand() % len;
-		for (size_t i = 1; i < n_cuts; i++) /* insertion sort */
-			for (size_t k = i; k > 0 && cuts[k - 1] > cuts[k]; k--) {
-				size_t t = cuts[k];
-
-				cuts[k] = cuts[k - 1];
-				cuts[k - 1] = t;
-			}
+		cuts_sort(cuts, n_cuts);
 		if (scan_stream(m, s, data, len, cuts, n_cuts, &stream) != 0 ||
-		    !same(&block, &stream)) {
+		    !found_same(&block, &stream)) {
 			if (bad++ == 0)
 				diff(&block, &stream);
 		}
@@ -147,7 +124,7 @@ check(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *
 		for (size_t i = 0; i < len; i++)
 			phiguard_stream_feed(st, s, data + i, 1, found_collect, &stream);
 		phiguard_stream_close(st, s, found_collect, &stream);
-		tap_ok(same(&block, &stream), "%s: same with one byte per feed", name);
+		tap_ok(found_same(&block, &stream), "%s: same with one byte per feed", name);
 	}
 	found_clear(&block);
 	found_clear(&stream);

@@ -79,6 +79,37 @@ found_sort(struct found_list *l)
 		qsort(l->items, l->n, sizeof(l->items[0]), found_cmp);
 }
 
+/* Both lists (sorted here) hold the same findings, samples, tokens and tags. */
+__attribute__((unused)) static bool
+found_same(struct found_list *a, struct found_list *b)
+{
+	found_sort(a);
+	found_sort(b);
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct found *x = &a->items[i], *y = &b->items[i];
+
+		if (found_cmp(x, y) != 0 || strcmp(x->sample, y->sample) != 0 ||
+		    strcmp(x->token, y->token) != 0 || strcmp(x->tag, y->tag) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Stream split points in ascending order (insertion sort: a few dozen). */
+__attribute__((unused)) static void
+cuts_sort(size_t *cuts, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && cuts[k - 1] > cuts[k]; k--) {
+			size_t t = cuts[k];
+
+			cuts[k] = cuts[k - 1];
+			cuts[k - 1] = t;
+		}
+}
+
 /* The finding of @detector starting at @start, or NULL. */
 __attribute__((unused)) static const struct found *
 found_get(const struct found_list *l, const char *detector, unsigned long long start)

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Single-word hotwords are looked up by the word scanner instead of the
+ * Hyperscan context database: the findings (levels included) must be
+ * exactly those of a matcher that keeps every hotword in Hyperscan, in
+ * block and stream mode, on the sample documents and on generated text
+ * dense with hotwords in mixed case, underscores, digits, non-ASCII bytes
+ * and words cut at the edges of the data.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "base/macro.h"
+#include "match/matcher.h"
+#include "test-match-util.h"
+
+static const char *const samples[] = {
+	"clinical-chat.txt", "ordinary.txt",     "hl7-adt-a01.hl7",
+	"fhir-patient.json", "fhir-patient.xml", "dicom-patient.dcm",
+};
+
+/* Detectors whose levels depend on single, repeated and case-variant words. */
+static const char pack[] =
+        "detectors:\n"
+        "  - name: wq\n"
+        "    patterns: [{regex: '\\bWQ[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: low\n"
+        "    window: 24\n"
+        "    hotwords: {strong: [DOB, Pat_ID, x9, 'next of kin', 'a&e'],\n"
+        "               weak: [dob, ward, bed, Ward2, "
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz],\n"
+        "               negative: [order, ORDER_NO]}\n"
+        "  - name: wr\n"
+        "    patterns: [{regex: '\\bWR[0-9]{4}\\b', width: 6}]\n"
+        "    confidence: medium\n"
+        "    hotword_required: true\n"
+        "    window_before: 12\n"
+        "    window_after: 6\n"
+        "    same_line: true\n"
+        "    hotwords: {strong: [bed, 're:\\bkin[a-z]*\\b'], weak: [ward, bay]}\n"
+        "    structural: {patterns: ['\\bfield\\b'], window: 10}\n";
+
+/* Only single words: no Hyperscan context database at all. */
+static const char pack_words[] = "detectors:\n"
+                                 "  - name: wq\n"
+                                 "    patterns: [{regex: '\\bWQ[0-9]{4}\\b', width: 6}]\n"
+                                 "    confidence: low\n"
+                                 "    hotword_required: true\n"
+                                 "    window: 24\n"
+                                 "    hotwords: {strong: [dob], weak: [ward, bed]}\n";
+
+static const char *const pieces[] = {
+	"WQ1234",
+	"WR5678",
+	"DOB",
+	"dob",
+	"Dob",
+	"pat_id",
+	"PAT_ID",
+	"patid",
+	"x9",
+	"X9",
+	"x99",
+	"next of kin",
+	"a&e",
+	"ward",
+	"WARD",
+	"ward2",
+	"Ward2x",
+	"bed",
+	"BEDS",
+	"bay",
+	"order",
+	"order_no",
+	"ORDER_NO",
+	"kinship",
+	"field",
+	"FIELD",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzz",
+	"patient",
+	"NHS no",
+	"CHI",
+	"nhs",
+	"mob",
+	"tel",
+	"postcode",
+	"4010232137",
+	"943 476 5919",
+	"536-90-4399",
+	"07700 900461",
+	"ML1 1AA",
+	"Mrs Eileen Forsyth",
+	"\xc3\xa9",
+	"_",
+	"0",
+	"9x",
+	"-",
+	".",
+	":",
+};
+
+/* Hotwords at the very start and end of the data (a final \b needs the end). */
+static const char *const edges[] = {
+	"WQ1234 DOB",
+	"WQ1234 ward bed",
+	"WR5678 bed",
+	"bed WR5678",
+	"dob WQ1234 ward",
+	"x9 WQ1234",
+	"WQ1234 ward x9",
+	"WQ1234 order",
+	"WQ1234 ward\xc3\xa9\x62\x65\x64", /* "...ward\u00e9bed" */
+};
+
+static const char *const separators[] = { " ", " ", " ", "\n", "\r\n", "", "\t", ", " };
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint64_t
+next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static char *
+generate(size_t len)
+{
+	char *buf = malloc(len + 1);
+	size_t n = 0;
+
+	while (n < len) {
+		const char *p = pieces[next_rand() % ARRAY_SIZE(pieces)];
+		const char *sep = separators[next_rand() % ARRAY_SIZE(separators)];
+
+		for (; *p != '\0' && n < len; p++)
+			buf[n++] = *p;
+		for (; *sep != '\0' && n < len; sep++)
+			buf[n++] = *sep;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+diff(const struct found_list *a, const struct found_list *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		tap_diag("words    %s %llu..%llu %d", a->items[i].detector, a->items[i].start,
+		         a->items[i].end, a->items[i].confidence);
+	for (size_t i = 0; i < b->n; i++)
+		tap_diag("no words %s %llu..%llu %d", b->items[i].detector, b->items[i].start,
+		         b->items[i].end, b->items[i].confidence);
+}
+
+struct pair {
+	struct phiguard_matcher *m[2]; /* [0] with the word scanner, [1] without */
+	struct phiguard_scratch *s[2];
+};
+
+/* Block and stream (random splits) findings of both matchers on @data. */
+static void
+compare(struct pair *p, const char *name, const unsigned char *data, size_t len)
+{
+	struct found_list f[2] = { { 0 }, { 0 } };
+	size_t cuts[16];
+	size_t n_cuts = len > 1 ? 1 + next_rand() % ARRAY_SIZE(cuts) : 0;
+	bool ok = true;
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_cuts; i++)
+		cuts[i] = next_rand() % len;
+	cuts_sort(cuts, n_cuts);
+	for (int k = 0; k < 2; k++)
+		ok &= scan_block(p->m[k], p->s[k], data, len, &f[k]) == 0;
+	n = f[0].n;
+	if (!(ok &= found_same(&f[0], &f[1])))
+		diff(&f[0], &f[1]);
+	for (int k = 0; k < 2 && ok; k++)
+		ok &= scan_stream(p->m[k], p->s[k], data, len, cuts, n_cuts, &f[k]) == 0;
+	if (ok && !(ok &= found_same(&f[0], &f[1])))
+		diff(&f[0], &f[1]);
+	tap_ok(ok, "%s: %zu findings, the same with and without the word scanner", name, n);
+	found_clear(&f[0]);
+	found_clear(&f[1]);
+}
+
+static bool
+pair_new(struct pair *p, const char *yaml, bool builtin)
+{
+	struct phiguard_detector_set *set = phiguard_detector_set_new();
+	struct phiguard_error err = { 0 };
+	int r = builtin ? phiguard_detector_set_add_builtin(set, &err) : 0;
+
+	if (r == 0 && yaml != NULL)
+		r = phiguard_detector_set_load_yaml(set, yaml, strlen(yaml), "test.yaml", &err);
+	for (int k = 0; k < 2 && r == 0; k++) {
+		struct phiguard_matcher_options o = { .token_key = (const uint8_t *)"key",
+			                              .token_key_len = 3 };
+
+		r = match_compile(set, &o, k == 0 ? 0 : MATCH_COMPILE_NO_WORDS, &p->m[k], &err);
+		if (r == 0)
+			r = phiguard_scratch_new(p->m[k], &p->s[k]);
+	}
+	if (r < 0)
+		tap_diag("matcher: %s:%u:%u: %s", err.file, err.line, err.column, err.msg);
+	phiguard_detector_set_free(set);
+	return r == 0;
+}
+
+static void
+pair_free(struct pair *p)
+{
+	for (int k = 0; k < 2; k++) {
+		phiguard_scratch_free(p->s[k]);
+		phiguard_matcher_free(p->m[k]);
+	}
+}
+
+/* The expression @text (caseless) is looked up by the word scanner. */
+static bool
+is_word(const struct phiguard_matcher *m, const char *text)
+{
+	for (size_t i = 0; i < m->n_expr; i++)
+		if (strcmp(m->expr[i].text, text) == 0)
+			return m->expr[i].word;
+	return false;
+}
+
+static void
+test_table(const struct pair *p)
+{
+	const struct phiguard_matcher *m = p->m[0];
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_expr; i++)
+		n += m->expr[i].word;
+	tap_ok(m->words.n > 0 && n >= m->words.n, "%zu expressions, %zu words: word table", n,
+	       m->words.n);
+	tap_ok(p->m[1]->words.n == 0, "without the word scanner: no word table");
+	tap_ok(is_word(m, "\\bDOB\\b") && is_word(m, "\\bdob\\b"), "case variants are one word");
+	tap_ok(is_word(m, "\\bPat\\x5fID\\b"), "an underscore is a word byte");
+	tap_ok(!is_word(m, "\\bnext\\x20of\\x20kin\\b") && !is_word(m, "\\ba\\x26e\\b"),
+	       "multi-token and punctuated hotwords stay in Hyperscan");
+	tap_ok(!is_word(m, "\\bkin[a-z]*\\b"), "regular-expression hotwords stay in Hyperscan");
+	tap_ok(!is_word(m, "\\babcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\\b"),
+	       "words longer than the table's limit stay in Hyperscan");
+}
+
+int
+main(void)
+{
+	struct pair builtin = { 0 }, custom = { 0 }, words = { 0 };
+
+	if (!tap_ok(pair_new(&custom, pack, false), "test pack, with and without words"))
+		return tap_done();
+	test_table(&custom);
+	for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
+		compare(&custom, edges[i], (const unsigned char *)edges[i], strlen(edges[i]));
+	for (unsigned i = 0; i < 200; i++) {
+		char name[32];
+		char *text = generate(1 + next_rand() % 2048);
+
+		snprintf(name, sizeof(name), "pack, generated text %u", i);
+		compare(&custom, name, (const unsigned char *)text, strlen(text));
+		free(text);
+	}
+	if (tap_ok(pair_new(&words, pack_words, false),
+	           "words-only pack, with and without words")) {
+		tap_ok(words.m[0]->ctx_db == NULL && words.m[1]->ctx_db != NULL,
+		       "words only: no context database");
+		for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
+			compare(&words, edges[i], (const unsigned char *)edges[i],
+			        strlen(edges[i]));
+		for (unsigned i = 0; i < 50; i++) {
+			char name[40];
+			char *text = generate(1 + next_rand() % 2048);
+
+			snprintf(name, sizeof(name), "words-only pack, generated text %u", i);
+			compare(&words, name, (const unsigned char *)text, strlen(text));
+			free(text);
+		}
+	}
+	if (!tap_ok(pair_new(&builtin, pack, true), "built-in packs, with and without words"))
+		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
+		size_t len = 0;
+		unsigned char *data = read_sample(samples[i], &len);
+
+		if (!tap_ok(data != NULL, "read %s", samples[i]))
+			continue;
+		compare(&builtin, samples[i], data, len);
+		free(data);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		char name[32];
+		char *text = generate(1 + next_rand() % 16384);
+
+		snprintf(name, sizeof(name), "built-in, generated text %u", i);
+		compare(&builtin, name, (const unsigned char *)text, strlen(text));
+		free(text);
+	}
+out:
+	pair_free(&builtin);
+	pair_free(&words);
+	pair_free(&custom);
+	return tap_done();
+}
