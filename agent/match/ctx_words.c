@@ -16,9 +16,6 @@
 
 #include "base/xalloc.h"
 
-#define FNV32_BASIS 0x811c9dc5U
-#define FNV32_PRIME 0x01000193U
-
 /* A word byte of Hyperscan's \b (no UCP), lower-cased; 0 for the others. */
 static uint8_t
 word_lower(uint8_t c)
@@ -28,12 +25,6 @@ word_lower(uint8_t c)
 	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
 		return c;
 	return 0;
-}
-
-static uint32_t
-hash_step(uint32_t h, uint8_t c)
-{
-	return (h ^ c) * FNV32_PRIME;
 }
 
 /*
@@ -66,27 +57,50 @@ expr_word(const struct match_expr *e, char out[MATCH_WORD_MAX])
 	return n;
 }
 
-static uint32_t
-word_hash(const char *w, size_t n)
+/* The key of a word of at most MATCH_WORD_MAX bytes: its bytes zero-padded to 16. */
+static void
+word_key(const uint8_t w[MATCH_WORD_MAX], uint64_t key[2])
 {
-	uint32_t h = FNV32_BASIS;
-
-	for (size_t i = 0; i < n; i++)
-		h = hash_step(h, (uint8_t)w[i]);
-	return h;
+	memcpy(&key[0], w, 8);
+	memcpy(&key[1], w + 8, 8);
 }
 
-/* The entry of @w (lower case), or NULL. */
-static const struct match_word *
-lookup(const struct match_words *w, const uint8_t *word, size_t n, uint32_t h)
+static uint64_t
+key_hash(const uint64_t key[2])
 {
-	for (uint32_t i = h & w->mask;; i = (i + 1) & w->mask) {
-		const struct match_word *e;
+	return key[0] * 0x9e3779b97f4a7c15ULL ^ key[1] * 0xc2b2ae3d27d4eb4fULL;
+}
 
-		if (w->slots[i] == 0)
-			return NULL;
-		e = &w->entries[w->slots[i] - 1];
-		if (e->hash == h && e->len == n && memcmp(w->text + e->text, word, n) == 0)
+static uint32_t
+key_slot(const struct match_words *w, const uint64_t key[2])
+{
+	return (uint32_t)(key_hash(key) >> 32) & w->mask;
+}
+
+/* The bit of @key in match_words.filter. */
+static uint32_t
+filter_bit(const uint64_t key[2])
+{
+	return (uint32_t)(key_hash(key) >> 20) & 4095;
+}
+
+/* false: certainly no word (a bit of the small filter, cheaper than a slot). */
+static bool
+maybe_word(const struct match_words *w, const uint64_t key[2])
+{
+	uint32_t b = filter_bit(key);
+
+	return (w->filter[b >> 6] >> (b & 63) & 1) != 0;
+}
+
+/* The slot of @key: its word, or the empty slot where it would go. */
+static struct match_word *
+lookup(const struct match_words *w, const uint64_t key[2])
+{
+	for (uint32_t i = key_slot(w, key);; i = (i + 1) & w->mask) {
+		struct match_word *e = &w->slots[i];
+
+		if (e->key[0] == 0 || (e->key[0] == key[0] && e->key[1] == key[1]))
 			return e;
 	}
 }
@@ -95,66 +109,60 @@ void
 match_words_build(struct phiguard_matcher *m)
 {
 	struct match_words *w = &m->words;
-	size_t n_words = 0, n_slots = 16, n_text = 0, n_ids = 0;
-	char word[MATCH_WORD_MAX];
+	size_t n_words = 0, n_slots = 16, n_ids = 0;
+	uint8_t word[MATCH_WORD_MAX];
 	size_t *len_of = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*len_of));
 
 	for (size_t i = 0; i < m->n_expr; i++) {
-		len_of[i] = expr_word(&m->expr[i], word);
+		len_of[i] = expr_word(&m->expr[i], (char *)word);
 		n_words += len_of[i] > 0;
 	}
 	if (n_words == 0)
 		goto out;
-	for (unsigned c = 0; c < 256; c++)
-		w->lower[c] = word_lower((uint8_t)c);
-	while (n_slots < 2 * n_words)
+	/* Sparse: a word run that is no hotword mostly meets an empty slot at once. */
+	while (n_slots < 4 * n_words)
 		n_slots *= 2;
 	w->mask = (uint32_t)(n_slots - 1);
 	w->slots = xcalloc(n_slots, sizeof(*w->slots));
-	w->entries = xcalloc(n_words, sizeof(*w->entries));
-	w->text = xmalloc(n_words * MATCH_WORD_MAX);
 	w->ids = xcalloc(n_words, sizeof(*w->ids));
+	for (unsigned c = 0; c < 256; c++)
+		w->lower[c] = word_lower((uint8_t)c);
 	/*
 	 * Expressions that differ only in case ("DOB", "dob") are one word:
 	 * its ids are those of every such expression, ascending, all taken
-	 * before the next word starts (the ids of one entry are contiguous).
+	 * with the first of them (the ids of one word are contiguous).
 	 */
 	for (size_t i = 0; i < m->n_expr; i++) {
 		struct match_word *e;
-		uint32_t h;
+		uint64_t key[2];
 
 		if (len_of[i] == 0)
 			continue;
-		(void)expr_word(&m->expr[i], word);
-		h = word_hash(word, len_of[i]);
-		if (lookup(w, (const uint8_t *)word, len_of[i], h) != NULL)
+		memset(word, 0, sizeof(word));
+		(void)expr_word(&m->expr[i], (char *)word);
+		word_key(word, key);
+		e = lookup(w, key);
+		if (e->key[0] != 0)
 			continue; /* taken with the first expression of this word */
-		e = &w->entries[w->n];
-		e->hash = h;
+		e->key[0] = key[0];
+		e->key[1] = key[1];
+		w->filter[filter_bit(key) >> 6] |= 1ULL << (filter_bit(key) & 63);
 		e->len = (uint8_t)len_of[i];
-		e->text = (uint32_t)n_text;
-		memcpy(w->text + n_text, word, len_of[i]);
-		n_text += len_of[i];
 		e->ids = (uint32_t)n_ids;
 		for (size_t k = i; k < m->n_expr; k++) {
-			char other[MATCH_WORD_MAX];
+			uint8_t other[MATCH_WORD_MAX] = { 0 };
 
-			if (len_of[k] == len_of[i] && expr_word(&m->expr[k], other) == len_of[i] &&
+			if (len_of[k] == len_of[i] &&
+			    expr_word(&m->expr[k], (char *)other) == len_of[i] &&
 			    memcmp(other, word, len_of[i]) == 0) {
 				w->ids[n_ids++] = (uint32_t)k;
 				e->n_ids++;
 				m->expr[k].word = true;
 			}
 		}
-		for (uint32_t s = h & w->mask;; s = (s + 1) & w->mask) {
-			if (w->slots[s] == 0) {
-				w->slots[s] = (uint32_t)(w->n + 1);
-				break;
-			}
-		}
 		w->n++;
 		w->lengths |= 1ULL << e->len;
-		w->first[(uint8_t)word[0]] = true;
+		w->first[word[0]] = true;
 		if (e->len > w->max_len)
 			w->max_len = e->len;
 	}
@@ -166,8 +174,6 @@ void
 match_words_free(struct match_words *w)
 {
 	free(w->slots);
-	free(w->entries);
-	free(w->text);
 	free(w->ids);
 	memset(w, 0, sizeof(*w));
 }
@@ -180,18 +186,27 @@ match_words_restart(struct match_word_scan *ws, uint64_t at)
 	ws->end = at;
 	ws->next = at;
 	ws->len = 0;
+	memset(ws->run, 0, sizeof(ws->run));
 }
 
-/* The run of @len bytes that ended just before stream offset @to: push its hits if it is a hotword. */
+/*
+ * The run of @len bytes that ended just before stream offset @to: push its
+ * hits if it is a hotword. The run's bytes are zeroed for the next one, so
+ * that a key is always zero-padded.
+ */
 static void
 run_end(struct match_state *st, unsigned len, uint64_t to)
 {
 	const struct match_words *w = &st->m->words;
-	const struct match_word *e;
+	const struct match_word *e = NULL;
+	uint64_t key[2];
 
-	if (len > w->max_len || (w->lengths >> len & 1) == 0)
-		return;
-	e = lookup(w, st->words.run, len, word_hash((const char *)st->words.run, len));
+	if (len <= w->max_len && (w->lengths >> len & 1) != 0) {
+		word_key(st->words.run, key);
+		if (maybe_word(w, key))
+			e = lookup(w, key);
+	}
+	memset(st->words.run, 0, sizeof(st->words.run));
 	/* No start of its own (no SOM): as Hyperscan reports it, from 0. */
 	for (unsigned i = 0; e != NULL && i < e->n_ids; i++)
 		match_ctx_push(st, st->ctx_base, to, w->ids[e->ids + i]);

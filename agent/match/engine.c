@@ -38,6 +38,7 @@ match_state_init(struct match_state *st, const struct phiguard_matcher *m)
 	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
 	st->tail = (uint8_t *)(st->aggregate + m->n_det);
 	st->ctx_base = UINT64_MAX;
+	st->value_len = SIZE_MAX;
 }
 
 static uint64_t
@@ -544,6 +545,35 @@ value_extent(const struct match_state *st, const struct match_raw *raw,
 	return true;
 }
 
+/*
+ * The bytes [@from, @to) of a value, NUL-terminated, into st->value: copied
+ * once for every detector that shares the event's expression (the bytes at
+ * hand do not change within a chunk, and visible_end bounds what is seen).
+ */
+static bool
+value_bytes(struct match_state *st, uint64_t from, uint64_t to)
+{
+	size_t len = (size_t)(to - from);
+
+	if (st->value_len != SIZE_MAX && st->value_from == from && st->value_to == to &&
+	    st->value_visible == st->visible_end)
+		return true;
+	st->value_len = SIZE_MAX;
+	for (size_t i = 0; i < len; i++) {
+		int b = byte_at(st, from + i);
+
+		if (b < 0)
+			return false;
+		st->value[i] = (uint8_t)b;
+	}
+	st->value[len] = '\0';
+	st->value_from = from;
+	st->value_to = to;
+	st->value_visible = st->visible_end;
+	st->value_len = len;
+	return true;
+}
+
 /* A value event whose lookahead bytes are at hand: examine it. */
 static void
 accept(struct match_state *st, const struct match_raw *raw)
@@ -554,10 +584,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 	const struct detector_def *def = d->def;
 	struct validator_result res;
 	struct match_cand *c;
-	uint8_t buf[MATCH_CAND_MAX + 1];
 	uint64_t from, to;
 	uint8_t aggregate = 0;
-	size_t len;
 
 	if (!value_extent(st, raw, t, &from, &to))
 		return;
@@ -565,16 +593,9 @@ accept(struct match_state *st, const struct match_raw *raw)
 		return;
 	if (in_boundary_class(def->boundary, byte_at(st, to)))
 		return;
-	len = (size_t)(to - from);
-	for (size_t i = 0; i < len; i++) {
-		int b = byte_at(st, from + i);
-
-		if (b < 0)
-			return;
-		buf[i] = (uint8_t)b;
-	}
-	buf[len] = '\0';
-	if (!value_check(d, buf, len, &res))
+	if (!value_bytes(st, from, to))
+		return;
+	if (!value_check(d, st->value, st->value_len, &res))
 		return;
 	if (!resolve_overlap(st, t->detector, from, to,
 	                     def->hotword_required || t->pattern->hotword_required, &aggregate))
@@ -754,6 +775,7 @@ match_chunk_begin(struct match_state *st, const uint8_t *data, size_t len)
 {
 	st->chunk = data;
 	st->chunk_len = len;
+	st->value_len = SIZE_MAX; /* other bytes at hand */
 }
 
 void
@@ -773,6 +795,7 @@ match_chunk_end(struct match_state *st)
 	st->offset += len;
 	st->chunk = NULL;
 	st->chunk_len = 0;
+	st->value_len = SIZE_MAX;
 }
 
 void

@@ -35,7 +35,7 @@
 /* Distinct values per detector that raise the level (aggregation). */
 #define MATCH_AGGREGATE 3
 /* Longest single-word hotword looked up without Hyperscan (ctx_words.c). */
-#define MATCH_WORD_MAX 48
+#define MATCH_WORD_MAX 16
 
 /* match_compile() flags. */
 enum {
@@ -83,24 +83,22 @@ struct match_expr {
  * running them through Hyperscan.
  */
 struct match_word {
-	uint32_t hash;
+	uint64_t key[2]; /* the word, lower case, zero-padded; key[0] == 0: an empty slot */
 	uint8_t len;
 	uint16_t n_ids;
-	uint32_t text; /* offset in match_words.text (lower case) */
-	uint32_t ids;  /* offset in match_words.ids: the expressions, ascending */
+	uint32_t ids; /* offset in match_words.ids: the expressions, ascending */
 };
 
 struct match_words {
-	uint32_t *slots; /* owned, [mask + 1]: 0 empty, else 1 + index in entries */
+	struct match_word *slots; /* owned, [mask + 1] */
 	uint32_t mask;
-	struct match_word *entries; /* owned, [n] */
-	size_t n;
-	char *text;       /* owned */
+	size_t n;         /* words */
 	uint32_t *ids;    /* owned */
 	uint64_t lengths; /* bit L: some word is L bytes long */
 	unsigned max_len;
-	uint8_t lower[256]; /* a word byte lower-cased, 0 for the others */
-	bool first[256];    /* some word starts with this (lower-case) byte */
+	uint8_t lower[256];  /* a word byte lower-cased, 0 for the others */
+	bool first[256];     /* some word starts with this (lower-case) byte */
+	uint64_t filter[64]; /* bit (hash % 4096): some word has that hash */
 };
 
 /* The word scanner's place in the context stream (it keeps a partial word across feeds). */
@@ -109,7 +107,7 @@ struct match_word_scan {
 	uint64_t base, end;
 	uint64_t next; /* the next byte to look at */
 	unsigned len;  /* length of the current run (past MATCH_WORD_MAX: no hotword) */
-	uint8_t run[MATCH_WORD_MAX];
+	uint8_t run[MATCH_WORD_MAX]; /* its bytes, lower case (those past len are stale) */
 };
 
 struct match_detector {
@@ -210,6 +208,14 @@ struct match_state {
 	struct match_hit ctx_hits[MATCH_CTX_HITS];
 	unsigned ctx_head, n_ctx_hits;
 	struct match_word_scan words;
+	/*
+	 * The bytes of the last value examined: the next target of the same
+	 * event (one expression shared by several detectors) reuses them.
+	 * Valid within one chunk only (value_len == SIZE_MAX: none).
+	 */
+	uint64_t value_from, value_to, value_visible;
+	size_t value_len;
+	uint8_t value[MATCH_CAND_MAX + 1];
 	struct match_record *records;      /* [n_det] */
 	struct match_aggregate *aggregate; /* [n_det] */
 	/* Per call. */

@@ -128,10 +128,26 @@ compact(const uint8_t *v, size_t len, unsigned allowed, char *out, size_t cap, s
         unsigned *ret_kind)
 {
 	unsigned seen = SEP_NONE;
-	bool prev_sep = true;
+	bool prev_sep;
 	size_t n = 0;
 
-	for (size_t i = 0; i < len;) {
+	/*
+	 * Most candidates are plain digit runs (every ten-digit number is
+	 * checked as an NHS, CHI, H&C and NPI number): copied as they are.
+	 */
+	while (n < len && n + 1 < cap && is_digit(v[n])) {
+		out[n] = (char)v[n];
+		n++;
+	}
+	if (n > 0 && n == len) {
+		out[n] = '\0';
+		*ret_n = n;
+		if (ret_kind != NULL)
+			*ret_kind = SEP_NONE;
+		return true;
+	}
+	prev_sep = n == 0;
+	for (size_t i = n; i < len;) {
 		unsigned kind;
 		size_t w = sep_at(v, len, i, &kind);
 
