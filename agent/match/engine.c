@@ -129,6 +129,9 @@ match_ctx_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr
 		st->n_ctx_hits--;
 	}
 	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
+	if (to < st->ctx_last_to)
+		st->ctx_unordered = true;
+	st->ctx_last_to = MAX(st->ctx_last_to, to);
 	h->from = from;
 	h->to = to;
 	h->expr = expr;
@@ -191,7 +194,37 @@ ctx_restart(struct match_state *st, uint64_t at)
 	st->ctx_fed = at;
 	st->ctx_head = 0;
 	st->n_ctx_hits = 0;
+	st->ctx_last_to = 0;
+	st->ctx_unordered = false;
 	st->ctx_ended = false;
+}
+
+static const struct match_hit *
+ctx_hit(const struct match_state *st, unsigned i)
+{
+	return &st->ctx_hits[(st->ctx_head + i) % MATCH_CTX_HITS];
+}
+
+/*
+ * The index of the first remembered hit that may end after @lo: found by
+ * bisection while the ring is in order of end, else 0 (all are looked at).
+ */
+static unsigned
+ctx_first_after(const struct match_state *st, uint64_t lo)
+{
+	unsigned a = 0, b = st->n_ctx_hits;
+
+	if (st->ctx_unordered)
+		return 0;
+	while (a < b) {
+		unsigned mid = a + (b - a) / 2;
+
+		if (ctx_hit(st, mid)->to <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
 }
 
 /*
@@ -284,13 +317,16 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 	if (!ctx_feed(st, lo, hi))
 		return;
 	sw = def->structural_window;
-	for (unsigned i = 0; i < st->n_ctx_hits; i++) {
-		const struct match_hit *h = &st->ctx_hits[(st->ctx_head + i) % MATCH_CTX_HITS];
-		const struct match_expr *e = &m->expr[h->expr];
+	for (unsigned i = ctx_first_after(st, lo); i < st->n_ctx_hits; i++) {
+		const struct match_hit *h = ctx_hit(st, i);
+		const struct match_expr *e;
 		uint64_t to = h->to;
 
+		if (to > hi && !st->ctx_unordered)
+			break; /* in order: no later hit ends inside */
 		if (to <= lo || to > hi)
 			continue;
+		e = &m->expr[h->expr];
 
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct match_target *t = &e->targets[k];

@@ -207,6 +207,13 @@ struct match_state {
 	bool ctx_ended; /* fed to the end of the data and flushed */
 	struct match_hit ctx_hits[MATCH_CTX_HITS];
 	unsigned ctx_head, n_ctx_hits;
+	/*
+	 * The end of the last hit pushed, and whether a hit ever came with an
+	 * earlier end since the restart: while not, the ring is in order of
+	 * end and a window's hits are found by bisection.
+	 */
+	uint64_t ctx_last_to;
+	bool ctx_unordered;
 	struct match_word_scan words;
 	/*
 	 * The bytes of the last value examined: the next target of the same
