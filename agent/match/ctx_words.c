@@ -13,22 +13,31 @@
 #include "match/matcher.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
+#include "base/macro.h"
 #include "base/xalloc.h"
 
-/* A word byte of Hyperscan's \b (no UCP), lower-cased; 0 for the others. */
+/*
+ * A word byte of Hyperscan's \b (no UCP) folded, 0 for the others. Folding
+ * sets bit 0x20: letters become lower case, digits stay, '_' becomes 0x7f;
+ * two word bytes fold alike exactly when they are equal caselessly, and a
+ * whole key folds with one OR.
+ */
 static uint8_t
-word_lower(uint8_t c)
+word_fold(uint8_t c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c - 'A' + 'a');
-	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
-		return c;
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+		return (uint8_t)(c | 0x20);
 	return 0;
 }
 
+#define FOLD64 0x2020202020202020ULL
+
 /*
- * The lower-cased word of an expression that is exactly a caseless
+ * The folded word of an expression that is exactly a caseless
  * `\b<word bytes>\b` (as compile.c writes single-word hotwords: '_'
  * escaped as \x5f), or 0.
  */
@@ -47,12 +56,12 @@ expr_word(const struct match_expr *e, char out[MATCH_WORD_MAX])
 		if (strncmp(p + i, "\\x5f", 4) == 0) {
 			c = '_';
 			i += 3;
-		} else if (word_lower(c) == 0) {
+		} else if (word_fold(c) == 0) {
 			return 0;
 		}
 		if (n == MATCH_WORD_MAX)
 			return 0;
-		out[n++] = (char)word_lower(c);
+		out[n++] = (char)word_fold(c);
 	}
 	return n;
 }
@@ -126,7 +135,13 @@ match_words_build(struct phiguard_matcher *m)
 	w->slots = xcalloc(n_slots, sizeof(*w->slots));
 	w->ids = xcalloc(n_words, sizeof(*w->ids));
 	for (unsigned c = 0; c < 256; c++)
-		w->lower[c] = word_lower((uint8_t)c);
+		w->fold[c] = word_fold((uint8_t)c);
+	for (unsigned l = 0; l <= MATCH_WORD_MAX; l++) {
+		uint8_t ones[16] = { 0 };
+
+		memset(ones, 0xff, l);
+		word_key(ones, w->keep[l]);
+	}
 	/*
 	 * Expressions that differ only in case ("DOB", "dob") are one word:
 	 * its ids are those of every such expression, ascending, all taken
@@ -185,32 +200,109 @@ match_words_restart(struct match_word_scan *ws, uint64_t at)
 	ws->base = at;
 	ws->end = at;
 	ws->next = at;
-	ws->len = 0;
-	memset(ws->run, 0, sizeof(ws->run));
+	ws->in_run = false;
+}
+
+static void
+push_hits(struct match_state *st, const uint64_t key[2], uint64_t to)
+{
+	const struct match_words *w = &st->m->words;
+	const struct match_word *e = lookup(w, key);
+
+	/* No start of its own (no SOM): as Hyperscan reports it, from 0. */
+	for (unsigned i = 0; i < e->n_ids; i++)
+		match_ctx_push(st, st->ctx_base, to, w->ids[e->ids + i]);
 }
 
 /*
- * The run of @len bytes that ended just before stream offset @to: push its
- * hits if it is a hotword. The run's bytes are zeroed for the next one, so
- * that a key is always zero-padded.
+ * The run of word bytes [@from, @to) that started before this feed: its
+ * first bytes were kept in ws->run by match_words_feed_end().
  */
 static void
-run_end(struct match_state *st, unsigned len, uint64_t to)
+run_found_kept(struct match_state *st, uint64_t from, uint64_t to)
 {
 	const struct match_words *w = &st->m->words;
-	const struct match_word *e = NULL;
+	const struct match_word_scan *ws = &st->words;
+	size_t len = (size_t)(to - from), kept = (size_t)(ws->base - from);
+	uint8_t word[16] = { 0 };
 	uint64_t key[2];
 
-	if (len <= w->max_len && (w->lengths >> len & 1) != 0) {
-		word_key(st->words.run, key);
-		if (maybe_word(w, key))
-			e = lookup(w, key);
-	}
-	memset(st->words.run, 0, sizeof(st->words.run));
-	/* No start of its own (no SOM): as Hyperscan reports it, from 0. */
-	for (unsigned i = 0; e != NULL && i < e->n_ids; i++)
-		match_ctx_push(st, st->ctx_base, to, w->ids[e->ids + i]);
+	if (len > w->max_len || (w->lengths >> len & 1) == 0)
+		return;
+	memcpy(word, ws->run, kept);
+	for (size_t i = kept; i < len; i++)
+		word[i] = w->fold[ws->bytes[i - kept]];
+	word_key(word, key);
+	if (w->first[word[0]] && maybe_word(w, key))
+		push_hits(st, key, to);
 }
+
+/*
+ * The run of word bytes at @p (@len bytes, @avail readable from @p) that
+ * ended at stream offset @to. Every run comes here, so its checks are
+ * combined without branches; only a probable hotword takes the table.
+ */
+static void
+run_found(struct match_state *st, const uint8_t *p, size_t len, size_t avail, uint64_t to)
+{
+	const struct match_words *w = &st->m->words;
+	size_t l = MIN(len, (size_t)MATCH_WORD_MAX);
+	uint64_t key[2];
+	uint32_t b;
+	bool ok;
+
+	if (avail >= 16) {
+		memcpy(key, p, 16);
+	} else {
+		uint8_t tail[16] = { 0 };
+
+		memcpy(tail, p, avail);
+		memcpy(key, tail, 16);
+	}
+	key[0] = (key[0] | FOLD64) & w->keep[l][0];
+	key[1] = (key[1] | FOLD64) & w->keep[l][1];
+	b = filter_bit(key);
+	ok = (len <= w->max_len) & ((w->lengths >> l & 1) != 0) & w->first[w->fold[p[0]]] &
+	     ((w->filter[b >> 6] >> (b & 63) & 1) != 0);
+	if (ok)
+		push_hits(st, key, to);
+}
+
+#ifdef __SSE2__
+/* Bit i: p[i] is a word byte ([0-9A-Za-z_]), for 16 bytes. */
+static uint64_t
+word_mask16(const uint8_t *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	__m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
+	__m128i under = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
+
+	return (uint64_t)(unsigned)_mm_movemask_epi8(
+	        _mm_or_si128(_mm_or_si128(digit, letter), under));
+}
+
+/* Bit i: p[i] is a word byte, for 64 bytes. */
+static uint64_t
+word_mask64(const struct match_words *w, const uint8_t *p)
+{
+	(void)w;
+	return word_mask16(p) | word_mask16(p + 16) << 16 | word_mask16(p + 32) << 32 |
+	       word_mask16(p + 48) << 48;
+}
+#else
+static uint64_t
+word_mask64(const struct match_words *w, const uint8_t *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < 64; i++)
+		m |= (uint64_t)(w->fold[p[i]] != 0) << i;
+	return m;
+}
+#endif
 
 void
 match_words_advance(struct match_state *st, uint64_t to)
@@ -218,36 +310,70 @@ match_words_advance(struct match_state *st, uint64_t to)
 	const struct match_words *w = &st->m->words;
 	struct match_word_scan *ws = &st->words;
 	uint64_t stop = to < ws->end ? to + 1 : ws->end;
-	const uint8_t *bytes = ws->bytes, *lower = w->lower;
-	uint8_t *run = ws->run;
-	unsigned len = ws->len;
 	size_t i, n;
 
 	if (w->n == 0 || ws->next >= stop)
 		return;
 	n = (size_t)(stop - ws->base);
 	/*
-	 * A hit ends at the first byte that is not a word byte; on a tie
-	 * with a Hyperscan hit ending at the same byte, the word goes first.
-	 * A run whose first byte starts no hotword is only skipped. (Locals:
-	 * the byte stores into run[] would otherwise reload everything.)
+	 * 64 bytes at a time: where runs of word bytes start and end comes
+	 * from a bit mask, so that no byte costs a branch, only each run. A
+	 * hit ends at the first byte that is not a word byte; on a tie with a
+	 * Hyperscan hit ending at the same byte, the word goes first.
 	 */
-	for (i = (size_t)(ws->next - ws->base); i < n; i++) {
-		uint8_t c = lower[bytes[i]];
+	for (i = (size_t)(ws->next - ws->base); i < n;) {
+		size_t blk = MIN(n - i, (size_t)64);
+		uint64_t full = blk == 64 ? UINT64_MAX : (1ULL << blk) - 1, m, prev, starts, ends;
 
-		if (c == 0) {
-			if (len > 0)
-				run_end(st, len, ws->base + i);
-			len = 0;
-		} else if (len < MATCH_WORD_MAX) {
-			run[len] = c;
-			len = len > 0 || w->first[c] ? len + 1 : MATCH_WORD_MAX + 1;
+		if (blk == 64) {
+			m = word_mask64(w, ws->bytes + i);
 		} else {
-			len = MATCH_WORD_MAX + 1;
+			uint8_t tmp[64] = { 0 };
+
+			memcpy(tmp, ws->bytes + i, blk);
+			m = word_mask64(w, tmp) & full;
 		}
+		prev = (m << 1 | (ws->in_run ? 1U : 0U)) & full; /* bit j: byte j - 1 */
+		starts = m & ~prev;
+		ends = ~m & prev;
+		while (ends != 0) {
+			unsigned e = (unsigned)__builtin_ctzll(ends);
+			uint64_t below = starts & ((1ULL << e) - 1), from, end = ws->base + i + e;
+
+			ends &= ends - 1;
+			from = below != 0 ? ws->base + i + (63 - (unsigned)__builtin_clzll(below))
+			                  : ws->start;
+			if (from >= ws->base)
+				run_found(st, ws->bytes + (from - ws->base), (size_t)(end - from),
+				          (size_t)(ws->end - from), end);
+			else
+				run_found_kept(st, from, end);
+		}
+		if ((m >> (blk - 1) & 1) != 0) {
+			if (starts != 0)
+				ws->start = ws->base + i + (63 - (unsigned)__builtin_clzll(starts));
+			ws->in_run = true;
+		} else {
+			ws->in_run = false;
+		}
+		i += blk;
 	}
-	ws->len = len;
 	ws->next = stop;
+}
+
+void
+match_words_feed_end(struct match_state *st)
+{
+	const struct match_words *w = &st->m->words;
+	struct match_word_scan *ws = &st->words;
+
+	if (w->n > 0 && ws->in_run) {
+		for (uint64_t o = MAX(ws->start, ws->base);
+		     o < ws->end && o - ws->start < MATCH_WORD_MAX; o++)
+			ws->run[o - ws->start] = w->fold[ws->bytes[o - ws->base]];
+	}
+	ws->bytes = NULL;
+	ws->base = ws->end;
 }
 
 void
@@ -255,7 +381,7 @@ match_words_finish(struct match_state *st)
 {
 	struct match_word_scan *ws = &st->words;
 
-	if (st->m->words.n > 0 && ws->len > 0)
-		run_end(st, ws->len, ws->next);
-	ws->len = 0;
+	if (st->m->words.n > 0 && ws->in_run)
+		run_found_kept(st, ws->start, ws->next);
+	ws->in_run = false;
 }

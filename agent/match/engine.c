@@ -264,7 +264,7 @@ ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
 			return false;
 		}
 		match_words_advance(st, UINT64_MAX);
-		ws->bytes = NULL;
+		match_words_feed_end(st);
 		st->ctx_fed = start + n;
 	}
 	if (st->at_end && st->ctx_fed == avail_end(st) && !st->ctx_ended) {

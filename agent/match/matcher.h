@@ -96,18 +96,21 @@ struct match_words {
 	uint32_t *ids;    /* owned */
 	uint64_t lengths; /* bit L: some word is L bytes long */
 	unsigned max_len;
-	uint8_t lower[256];  /* a word byte lower-cased, 0 for the others */
-	bool first[256];     /* some word starts with this (lower-case) byte */
+	uint8_t fold[256];   /* a word byte folded (c | 0x20: no case), 0 for the others */
+	bool first[256];     /* some word starts with this folded byte */
 	uint64_t filter[64]; /* bit (hash % 4096): some word has that hash */
+	uint64_t keep[MATCH_WORD_MAX + 1][2]; /* the bytes [0, L) of a key (any byte order) */
 };
 
 /* The word scanner's place in the context stream (it keeps a partial word across feeds). */
 struct match_word_scan {
 	const uint8_t *bytes; /* borrowed during a feed: the stream bytes [base, end) */
 	uint64_t base, end;
-	uint64_t next; /* the next byte to look at */
-	unsigned len;  /* length of the current run (past MATCH_WORD_MAX: no hotword) */
-	uint8_t run[MATCH_WORD_MAX]; /* its bytes, lower case (those past len are stale) */
+	uint64_t next;  /* the next byte to look at */
+	uint64_t start; /* where the current run of word bytes started (in_run) */
+	bool in_run;
+	/* The run's first bytes before base, folded (the rest of a long run is not kept). */
+	uint8_t run[MATCH_WORD_MAX];
 };
 
 struct match_detector {
@@ -262,6 +265,8 @@ void match_words_free(struct match_words *w);
 void match_words_restart(struct match_word_scan *ws, uint64_t at);
 /* Push the hits of every word that ends at or before @to (of the bytes being fed). */
 void match_words_advance(struct match_state *st, uint64_t to);
+/* The feed is over: keep what the current run needs of its bytes. */
+void match_words_feed_end(struct match_state *st);
 /* No byte follows: push the hit of the word the data ends with. */
 void match_words_finish(struct match_state *st);
 

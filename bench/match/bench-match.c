@@ -348,7 +348,7 @@ bench_words(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 			st->words.bytes = (const uint8_t *)corpus + at;
 			st->words.end = n;
 			match_words_advance(st, UINT64_MAX);
-			st->words.bytes = NULL;
+			match_words_feed_end(st);
 			match_words_finish(st);
 		}
 		t = now() - t;
