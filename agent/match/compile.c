@@ -237,20 +237,67 @@ is_context_role(uint8_t role)
 	       role == MATCH_ROLE_STRUCTURAL || role == MATCH_ROLE_NEGATIVE;
 }
 
-/* Does @e belong in the context database (@context) or in the bulk one? */
+enum match_db {
+	MATCH_DB_BULK,
+	MATCH_DB_CONTEXT,
+	MATCH_DB_DIGIT,
+};
+
 static bool
-expr_in(const struct match_expr *e, bool context)
+has_role(const struct match_expr *e, bool context)
 {
-	if (context && e->word)
-		return false; /* the word scanner's */
 	for (size_t k = 0; k < e->n_targets; k++)
 		if (is_context_role(e->targets[k].role) == context)
 			return true;
 	return false;
 }
 
+/* Does @e belong in database @db? */
+static bool
+expr_in(const struct match_expr *e, enum match_db db)
+{
+	switch (db) {
+	case MATCH_DB_BULK:
+		return has_role(e, false);
+	case MATCH_DB_CONTEXT:
+		return has_role(e, true) && !e->word && !e->digit;
+	default:
+		return e->digit;
+	}
+}
+
+/*
+ * The hotwords that go to the digit database: regular expressions with a
+ * digit class, used as hotwords only (a structural marker is judged by its
+ * end alone, so it stays with the stream that sees every window). The
+ * digit stream starts where the first value that needs it asks, not where
+ * the main one started; for the built-in ones (age, phone and postcode
+ * shapes: one start for a given end, and a start at a \b or a '+') that
+ * changes no hit that starts inside a window.
+ */
+static void
+mark_digit_exprs(struct phiguard_matcher *m)
+{
+	for (size_t i = 0; i < m->n_expr; i++) {
+		struct match_expr *e = &m->expr[i];
+		bool hotword = e->n_targets > 0 && (e->flags & HS_FLAG_SOM_LEFTMOST);
+
+		for (size_t k = 0; k < e->n_targets; k++) {
+			uint8_t role = e->targets[k].role;
+
+			if (role != MATCH_ROLE_STRONG && role != MATCH_ROLE_WEAK &&
+			    role != MATCH_ROLE_NEGATIVE)
+				hotword = false;
+		}
+		e->digit = hotword && !e->word &&
+		           (strstr(e->text, "[0-9]") != NULL || strstr(e->text, "\\d") != NULL);
+		for (size_t k = 0; e->digit && k < e->n_targets; k++)
+			m->det[e->targets[k].detector].has_digit_context = true;
+	}
+}
+
 static int
-compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_t **ret_db,
+compile_db(struct phiguard_matcher *m, unsigned mode, enum match_db db, hs_database_t **ret_db,
            struct phiguard_error *err)
 {
 	const char **texts = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*texts));
@@ -261,7 +308,7 @@ compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_
 	int r = 0;
 
 	for (size_t i = 0; i < m->n_expr; i++) {
-		if (!expr_in(&m->expr[i], context))
+		if (!expr_in(&m->expr[i], db))
 			continue;
 		texts[n] = m->expr[i].text;
 		flags[n] = m->expr[i].flags;
@@ -271,7 +318,8 @@ compile_db(struct phiguard_matcher *m, unsigned mode, bool context, hs_database_
 		 * value window (at most 4096 bytes): the small horizon is cheaper.
 		 */
 		if ((mode & HS_MODE_STREAM) && (flags[n] & HS_FLAG_SOM_LEFTMOST))
-			mode |= context ? HS_MODE_SOM_HORIZON_SMALL : HS_MODE_SOM_HORIZON_LARGE;
+			mode |= db != MATCH_DB_BULK ? HS_MODE_SOM_HORIZON_SMALL
+			                            : HS_MODE_SOM_HORIZON_LARGE;
 		n++;
 	}
 	if (n == 0)
@@ -339,21 +387,31 @@ match_compile(const struct phiguard_detector_set *set,
 		goto fail;
 	if (!(flags & MATCH_COMPILE_NO_WORDS))
 		match_words_build(m);
+	if (!(flags & MATCH_COMPILE_NO_DIGITS))
+		mark_digit_exprs(m);
 	if (m->modes & PHIGUARD_MATCHER_BLOCK)
-		r = compile_db(m, HS_MODE_BLOCK, false, &m->block_db, err);
+		r = compile_db(m, HS_MODE_BLOCK, MATCH_DB_BULK, &m->block_db, err);
 	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
-		r = compile_db(m, HS_MODE_STREAM, false, &m->stream_db, err);
+		r = compile_db(m, HS_MODE_STREAM, MATCH_DB_BULK, &m->stream_db, err);
 	if (r == 0)
-		r = compile_db(m, HS_MODE_STREAM, true, &m->ctx_db, err);
+		r = compile_db(m, HS_MODE_STREAM, MATCH_DB_CONTEXT, &m->ctx_db, err);
+	if (r == 0)
+		r = compile_db(m, HS_MODE_STREAM, MATCH_DB_DIGIT, &m->digit_db, err);
 	if (r < 0)
 		goto fail;
 	if (m->stream_db != NULL && hs_stream_size(m->stream_db, &hs_size) != HS_SUCCESS) {
 		r = -EINVAL;
 		goto fail;
 	}
-	if (m->ctx_db != NULL && hs_stream_size(m->ctx_db, &m->ctx_stream_size) != HS_SUCCESS) {
-		r = -EINVAL;
-		goto fail;
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++) {
+		size_t n = 0;
+
+		if (match_ctx_db(m, k) != NULL &&
+		    hs_stream_size(match_ctx_db(m, k), &n) != HS_SUCCESS) {
+			r = -EINVAL;
+			goto fail;
+		}
+		m->ctx_stream_size += n;
 	}
 	m->tail_size = tail_size_for(m);
 	if (options != NULL && options->token_key != NULL && options->token_key_len > 0) {
@@ -384,6 +442,7 @@ phiguard_matcher_free(struct phiguard_matcher *m)
 	hs_free_database(m->block_db);
 	hs_free_database(m->stream_db);
 	hs_free_database(m->ctx_db);
+	hs_free_database(m->digit_db);
 	match_words_free(&m->words);
 	if (m->token_key != NULL) {
 		explicit_bzero(m->token_key, m->token_key_len);
@@ -423,10 +482,11 @@ phiguard_matcher_database_size(const struct phiguard_matcher *m)
 		(void)hs_database_size(m->block_db, &a);
 	if (m->stream_db != NULL)
 		(void)hs_database_size(m->stream_db, &b);
-	if (m->ctx_db != NULL) {
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++) {
 		size_t c = 0;
 
-		(void)hs_database_size(m->ctx_db, &c);
+		if (match_ctx_db(m, k) != NULL)
+			(void)hs_database_size(match_ctx_db(m, k), &c);
 		a += c;
 	}
 	return a + b;

@@ -212,7 +212,7 @@ push_hits(struct match_state *st, const uint64_t key[2], uint64_t to)
 
 	/* No start of its own (no SOM): as Hyperscan reports it, from 0. */
 	for (unsigned i = 0; i < e->n_ids; i++)
-		match_ctx_push(st, st->ctx_base, to, w->ids[e->ids + i]);
+		match_ctx_push(&st->context[0], st->context[0].base, to, w->ids[e->ids + i]);
 }
 
 /*

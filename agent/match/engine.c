@@ -37,7 +37,8 @@ match_state_init(struct match_state *st, const struct phiguard_matcher *m)
 	st->records = (struct match_record *)(st + 1);
 	st->aggregate = (struct match_aggregate *)(st->records + m->n_det);
 	st->tail = (uint8_t *)(st->aggregate + m->n_det);
-	st->ctx_base = UINT64_MAX;
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+		st->context[k].base = UINT64_MAX;
 	st->value_len = SIZE_MAX;
 }
 
@@ -120,22 +121,31 @@ emit(struct match_state *st, uint16_t det, uint64_t from, uint64_t to,
 }
 
 void
-match_ctx_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr)
+match_ctx_push(struct match_ctx *c, uint64_t from, uint64_t to, uint32_t expr)
 {
 	struct match_hit *h;
 
-	if (st->n_ctx_hits == MATCH_CTX_HITS) {
-		st->ctx_head = (st->ctx_head + 1) % MATCH_CTX_HITS;
-		st->n_ctx_hits--;
+	if (c->n == MATCH_CTX_HITS) {
+		c->head = (c->head + 1) % MATCH_CTX_HITS;
+		c->n--;
 	}
-	h = &st->ctx_hits[(st->ctx_head + st->n_ctx_hits) % MATCH_CTX_HITS];
-	if (to < st->ctx_last_to)
-		st->ctx_unordered = true;
-	st->ctx_last_to = MAX(st->ctx_last_to, to);
-	h->from = from;
+	h = &c->hits[(c->head + c->n) % MATCH_CTX_HITS];
+	if (to < c->last_to)
+		c->unordered = true;
+	c->last_to = MAX(c->last_to, to);
+	h->span = (uint32_t)MIN(to - MIN(from, to), (uint64_t)UINT32_MAX);
 	h->to = to;
 	h->expr = expr;
-	st->n_ctx_hits++;
+	c->n++;
+}
+
+/* A Hyperscan context hit of stream @c (of @st); a start past the SOM horizon is the stream's. */
+static void
+ctx_hs_hit(struct match_ctx *c, unsigned int id, unsigned long long from, unsigned long long to)
+{
+	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
+	match_ctx_push(c, from == HS_OFFSET_PAST_HORIZON ? c->base : c->base + from, c->base + to,
+	               id);
 }
 
 static int
@@ -146,10 +156,19 @@ on_context_hit(unsigned int id, unsigned long long from, unsigned long long to, 
 
 	(void)flags;
 	/* The word scanner's hits that end before this one go first: the ring stays in order. */
-	match_words_advance(st, st->ctx_base + to);
-	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
-	match_ctx_push(st, from == HS_OFFSET_PAST_HORIZON ? st->ctx_base : st->ctx_base + from,
-	               st->ctx_base + to, id);
+	match_words_advance(st, st->context[0].base + to);
+	ctx_hs_hit(&st->context[0], id, from, to);
+	return 0;
+}
+
+static int
+on_digit_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+             void *ctx)
+{
+	struct match_state *st = ctx;
+
+	(void)flags;
+	ctx_hs_hit(&st->context[1], id, from, to);
 	return 0;
 }
 
@@ -185,24 +204,27 @@ window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *b
 }
 
 static void
-ctx_restart(struct match_state *st, uint64_t at)
+ctx_restart(struct match_state *st, unsigned k, uint64_t at)
 {
-	if (st->ctx_stream != NULL)
-		(void)hs_reset_stream(st->ctx_stream, 0, NULL, NULL, NULL);
-	match_words_restart(&st->words, at);
-	st->ctx_base = at;
-	st->ctx_fed = at;
-	st->ctx_head = 0;
-	st->n_ctx_hits = 0;
-	st->ctx_last_to = 0;
-	st->ctx_unordered = false;
-	st->ctx_ended = false;
+	struct match_ctx *c = &st->context[k];
+
+	if (c->stream != NULL)
+		(void)hs_reset_stream(c->stream, 0, NULL, NULL, NULL);
+	if (k == 0)
+		match_words_restart(&st->words, at);
+	c->base = at;
+	c->fed = at;
+	c->head = 0;
+	c->n = 0;
+	c->last_to = 0;
+	c->unordered = false;
+	c->ended = false;
 }
 
 static const struct match_hit *
-ctx_hit(const struct match_state *st, unsigned i)
+ctx_hit(const struct match_ctx *c, unsigned i)
 {
-	return &st->ctx_hits[(st->ctx_head + i) % MATCH_CTX_HITS];
+	return &c->hits[(c->head + i) % MATCH_CTX_HITS];
 }
 
 /*
@@ -210,16 +232,16 @@ ctx_hit(const struct match_state *st, unsigned i)
  * bisection while the ring is in order of end, else 0 (all are looked at).
  */
 static unsigned
-ctx_first_after(const struct match_state *st, uint64_t lo)
+ctx_first_after(const struct match_ctx *c, uint64_t lo)
 {
-	unsigned a = 0, b = st->n_ctx_hits;
+	unsigned a = 0, b = c->n;
 
-	if (st->ctx_unordered)
+	if (c->unordered)
 		return 0;
 	while (a < b) {
 		unsigned mid = a + (b - a) / 2;
 
-		if (ctx_hit(st, mid)->to <= lo)
+		if (ctx_hit(c, mid)->to <= lo)
 			a = mid + 1;
 		else
 			b = mid;
@@ -228,51 +250,59 @@ ctx_first_after(const struct match_state *st, uint64_t lo)
 }
 
 /*
- * Let the context stream see the bytes up to @hi, from @lo at the latest.
+ * Let context stream @k see the bytes up to @hi, from @lo at the latest.
  * Overlapping windows (values every few lines) then scan each byte once;
  * a window before what the stream has seen, or after a gap, restarts it.
  * What it sees depends only on the sequence of windows asked for, which
- * is the same in block and stream mode. The word scanner walks the same
- * bytes, its hits merged in order with Hyperscan's.
+ * is the same in block and stream mode. The word scanner walks the bytes
+ * of the main stream, its hits merged in order with Hyperscan's.
  */
 static bool
-ctx_feed(struct match_state *st, uint64_t lo, uint64_t hi)
+ctx_feed(struct match_state *st, unsigned k, uint64_t lo, uint64_t hi)
 {
 	struct phiguard_scratch *s = st->scratch;
+	struct match_ctx *c = &st->context[k];
 	struct match_word_scan *ws = &st->words;
+	bool words = k == 0 && st->m->words.n > 0;
+	match_event_handler on_hit = k == 0 ? on_context_hit : on_digit_hit;
 	const uint8_t *bytes;
 	uint64_t start;
 	size_t n = 0;
 
-	if (st->ctx_stream == NULL && st->m->words.n == 0)
+	if (c->stream == NULL && !words)
 		return false;
-	if (st->ctx_base == UINT64_MAX || lo < st->ctx_base || st->ctx_fed < lo)
-		ctx_restart(st, lo);
-	if (hi > st->ctx_fed && !st->ctx_ended) {
-		start = st->ctx_fed;
+	if (c->base == UINT64_MAX || lo < c->base || c->fed < lo)
+		ctx_restart(st, k, lo);
+	if (hi > c->fed && !c->ended) {
+		start = c->fed;
 		bytes = window_bytes(st, &start, hi, s->ctx_buf, &n);
-		if (start != st->ctx_fed)
-			ctx_restart(st,
+		if (start != c->fed)
+			ctx_restart(st, k,
 			            start); /* bytes no longer kept (not with the built-in tail) */
-		ws->bytes = bytes;
-		ws->base = start;
-		ws->end = start + n;
-		if (n > 0 && st->ctx_stream != NULL &&
-		    hs_scan_stream(st->ctx_stream, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
-		                   on_context_hit, st) != HS_SUCCESS) {
-			st->ctx_base = UINT64_MAX;
+		if (k == 0) {
+			ws->bytes = bytes;
+			ws->base = start;
+			ws->end = start + n;
+		}
+		if (n > 0 && c->stream != NULL &&
+		    hs_scan_stream(c->stream, (const char *)bytes, (unsigned)n, 0, s->ctx_hs,
+		                   on_hit, st) != HS_SUCCESS) {
+			c->base = UINT64_MAX;
 			return false;
 		}
-		match_words_advance(st, UINT64_MAX);
-		match_words_feed_end(st);
-		st->ctx_fed = start + n;
+		if (k == 0) {
+			match_words_advance(st, UINT64_MAX);
+			match_words_feed_end(st);
+		}
+		c->fed = start + n;
 	}
-	if (st->at_end && st->ctx_fed == avail_end(st) && !st->ctx_ended) {
+	if (st->at_end && c->fed == avail_end(st) && !c->ended) {
 		/* The last byte: what needs the end of data (a final \b) is reported now. */
-		st->ctx_ended = true;
-		match_words_finish(st);
-		if (st->ctx_stream != NULL)
-			(void)hs_reset_stream(st->ctx_stream, 0, s->ctx_hs, on_context_hit, st);
+		c->ended = true;
+		if (k == 0)
+			match_words_finish(st);
+		if (c->stream != NULL)
+			(void)hs_reset_stream(c->stream, 0, s->ctx_hs, on_hit, st);
 	}
 	return true;
 }
@@ -290,47 +320,36 @@ line_break_in(const struct match_state *st, uint64_t from, uint64_t to)
 	return false;
 }
 
-/*
- * Hotword and structural context of @c: the context database sees the
- * value's windows (plus one byte each side, so \b sees the real
- * neighbours), never more than the bytes seen by now (@limit).
- */
+/* What the context hits in a value's windows say. */
+struct context {
+	uint64_t lo, hi;   /* the windows, one byte wider each side (for \b) */
+	uint64_t wlo, whi; /* the hotword window */
+	uint32_t weak;     /* the first weak hotword seen (UINT32_MAX: none) */
+	bool strong, weak2, structural, negative;
+};
+
+/* The hits of context stream @k that end inside the windows of @c, into @x. */
 static void
-context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
-           bool *ret_structural, bool *ret_negative, bool *ret_strong)
+context_walk(struct match_state *st, unsigned k, const struct match_cand *c, struct context *x)
 {
 	const struct phiguard_matcher *m = st->m;
 	const struct detector_def *def = m->det[c->detector].def;
-	uint64_t w = MAX(def->window, def->structural_window) + 1;
-	uint64_t lo = c->from > w ? c->from - w : 0, hi = MIN(c->to + w, limit), sw;
-	uint64_t wlo = c->from > def->window_before ? c->from - def->window_before : 0;
-	uint64_t whi = c->to + def->window_after;
-	uint32_t weak = UINT32_MAX;
-	bool strong = false, weak2 = false, structural = false, negative = false;
+	const struct match_ctx *cx = &st->context[k];
+	uint64_t sw = def->structural_window;
 
-	*ret_hot = false;
-	*ret_structural = false;
-	*ret_negative = false;
-	*ret_strong = false;
-	if (!m->det[c->detector].has_context)
-		return;
-	if (!ctx_feed(st, lo, hi))
-		return;
-	sw = def->structural_window;
-	for (unsigned i = ctx_first_after(st, lo); i < st->n_ctx_hits; i++) {
-		const struct match_hit *h = ctx_hit(st, i);
+	for (unsigned i = ctx_first_after(cx, x->lo); i < cx->n; i++) {
+		const struct match_hit *h = ctx_hit(cx, i);
 		const struct match_expr *e;
 		uint64_t to = h->to;
 
-		if (to > hi && !st->ctx_unordered)
+		if (to > x->hi && !cx->unordered)
 			break; /* in order: no later hit ends inside */
-		if (to <= lo || to > hi)
+		if (to <= x->lo || to > x->hi)
 			continue;
 		e = &m->expr[h->expr];
-
-		for (size_t k = 0; k < e->n_targets; k++) {
-			const struct match_target *t = &e->targets[k];
-			uint64_t from = t->som                       ? h->from
+		for (size_t t_i = 0; t_i < e->n_targets; t_i++) {
+			const struct match_target *t = &e->targets[t_i];
+			uint64_t from = t->som                       ? to - h->span
 			                : t->width && to >= t->width ? to - t->width
 			                                             : to;
 
@@ -338,29 +357,57 @@ context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, b
 				continue;
 			if (t->role == MATCH_ROLE_STRUCTURAL) {
 				if (to + sw >= c->from && to <= c->to + sw)
-					structural = true;
+					x->structural = true;
 				continue;
 			}
-			if (from < wlo || to > whi)
+			if (from < x->wlo || to > x->whi)
 				continue;
 			if (def->same_line && (to <= c->from ? line_break_in(st, to, c->from)
 			                                     : line_break_in(st, c->to, from)))
 				continue;
 			if (t->role == MATCH_ROLE_NEGATIVE)
-				negative = true;
+				x->negative = true;
 			else if (t->role == MATCH_ROLE_STRONG)
-				strong = true;
-			else if (t->role == MATCH_ROLE_WEAK && weak == UINT32_MAX)
-				weak = h->expr;
-			else if (t->role == MATCH_ROLE_WEAK && weak != h->expr)
-				weak2 = true;
+				x->strong = true;
+			else if (t->role == MATCH_ROLE_WEAK && x->weak == UINT32_MAX)
+				x->weak = h->expr;
+			else if (t->role == MATCH_ROLE_WEAK && x->weak != h->expr)
+				x->weak2 = true;
 		}
 	}
-	*ret_hot = strong || weak2;
-	*ret_structural = structural;
+}
+
+/*
+ * Hotword and structural context of @c: the context streams see the
+ * value's windows (plus one byte each side, so \b sees the real
+ * neighbours), never more than the bytes seen by now (@limit); the digit
+ * stream only for a detector that has hotwords there.
+ */
+static void
+context_of(struct match_state *st, const struct match_cand *c, uint64_t limit, bool *ret_hot,
+           bool *ret_structural, bool *ret_negative, bool *ret_strong)
+{
+	const struct match_detector *d = &st->m->det[c->detector];
+	const struct detector_def *def = d->def;
+	uint64_t w = MAX(def->window, def->structural_window) + 1;
+	struct context x = {
+		.lo = c->from > w ? c->from - w : 0,
+		.hi = MIN(c->to + w, limit),
+		.wlo = c->from > def->window_before ? c->from - def->window_before : 0,
+		.whi = c->to + def->window_after,
+		.weak = UINT32_MAX,
+	};
+
+	if (d->has_context) {
+		for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+			if ((k == 0 || d->has_digit_context) && ctx_feed(st, k, x.lo, x.hi))
+				context_walk(st, k, c, &x);
+	}
+	*ret_hot = x.strong || x.weak2;
+	*ret_structural = x.structural;
 	/* A label of its own (a strong hotword) outweighs "order" nearby. */
-	*ret_negative = negative && !strong;
-	*ret_strong = strong;
+	*ret_negative = x.negative && !x.strong;
+	*ret_strong = x.strong;
 }
 
 /*

@@ -24,8 +24,10 @@
 #define MATCH_CAND_MAX 256
 /* Bytes after a value's end that must be seen before it is examined. */
 #define MATCH_LOOKAHEAD 32
-/* Hotword/structural hits remembered per scan (the oldest are forgotten first). */
+/* Hotword/structural hits remembered per context stream (the oldest are forgotten first). */
 #define MATCH_CTX_HITS 256
+/* Context streams: the main one (with the word scanner) and the digit one. */
+#define MATCH_CTX_STREAMS 2
 /* Largest hotword or structural window of a value detector (bytes each side). */
 #define MATCH_WINDOW_MAX DETECTOR_VALUE_WINDOW_MAX
 /* Value events waiting for their lookahead bytes. */
@@ -41,6 +43,8 @@
 enum {
 	/* Keep every hotword in the context database (to compare both paths). */
 	MATCH_COMPILE_NO_WORDS = 1U << 0,
+	/* No digit database: its hotwords stay in the context database (the same). */
+	MATCH_COMPILE_NO_DIGITS = 1U << 1,
 };
 
 enum match_role {
@@ -73,7 +77,8 @@ struct match_expr {
 	const char *file;
 	unsigned line, column;
 	const char *detector;
-	bool word; /* a caseless \bword\b: looked up by the word scanner, not Hyperscan */
+	bool word;  /* a caseless \bword\b: looked up by the word scanner, not Hyperscan */
+	bool digit; /* a regular-expression hotword with a digit class: the digit database */
 };
 
 /*
@@ -119,6 +124,7 @@ struct match_detector {
 	unsigned hold;       /* bytes after a value's end before it is decided */
 	unsigned early_hold; /* the same when the bytes before it already decide it */
 	bool has_context;
+	bool has_digit_context; /* some hotword of it is in the digit database */
 };
 
 struct phiguard_matcher {
@@ -137,18 +143,29 @@ struct phiguard_matcher {
 	 * of the traffic.
 	 */
 	hs_database_t *ctx_db;
+	/*
+	 * The hotwords with a digit class (ages, phone and postcode shapes):
+	 * most of the context scan's cost on digit-heavy text, and used by a
+	 * few detectors only, so scanned in a stream of their own, fed only
+	 * for those detectors' values.
+	 */
+	hs_database_t *digit_db;
 	struct match_words words; /* the single-word hotwords of the context scan */
-	size_t ctx_stream_size;
-	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
-	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
-	uint8_t *token_key; /* owned, wiped on free */
+	size_t ctx_stream_size;   /* of both context databases */
+	size_t tail_size;         /* stream bytes kept: a power of two covering every window */
+	unsigned modes;           /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
+	uint8_t *token_key;       /* owned, wiped on free */
 	size_t token_key_len;
 	size_t stream_size;
 };
 
 struct match_hit {
-	uint64_t from; /* stream offset of the hit's start (expressions with SOM) */
-	uint64_t to;   /* stream offset of the hit's end */
+	uint64_t to; /* stream offset of the hit's end */
+	/*
+	 * to - start (expressions with SOM), at most UINT32_MAX: a start that
+	 * far back lies outside every window either way. 16 bytes a hit.
+	 */
+	uint32_t span;
 	uint32_t expr;
 };
 
@@ -185,6 +202,25 @@ struct match_aggregate {
 	uint8_t count;
 };
 
+/*
+ * A context stream has seen the bytes [base, fed) and its hits are in the
+ * ring hits (head, n). base == UINT64_MAX: nothing seen yet.
+ */
+struct match_ctx {
+	hs_stream_t *stream; /* borrowed: from the phiguard_stream or the scratch */
+	uint64_t base, fed;
+	bool ended; /* fed to the end of the data and flushed */
+	/*
+	 * The end of the last hit pushed, and whether a hit ever came with an
+	 * earlier end since the restart: while not, the ring is in order of
+	 * end and a window's hits are found by bisection.
+	 */
+	bool unordered;
+	uint64_t last_to;
+	struct match_hit hits[MATCH_CTX_HITS];
+	unsigned head, n;
+};
+
 /* The engine's state for one scan (a stream, or one block call). */
 struct match_state {
 	const struct phiguard_matcher *m;
@@ -200,23 +236,8 @@ struct match_state {
 	unsigned fifo_head, fifo_n;
 	struct match_cand pending[MATCH_PENDING];
 	unsigned n_pending;
-	/*
-	 * Context scan: ctx_stream has seen the bytes [ctx_base, ctx_fed) and
-	 * its hits are in the ring ctx_hits (ctx_head, n_ctx_hits).
-	 * ctx_base == UINT64_MAX: nothing seen yet.
-	 */
-	hs_stream_t *ctx_stream; /* borrowed: from the phiguard_stream or the scratch */
-	uint64_t ctx_base, ctx_fed;
-	bool ctx_ended; /* fed to the end of the data and flushed */
-	struct match_hit ctx_hits[MATCH_CTX_HITS];
-	unsigned ctx_head, n_ctx_hits;
-	/*
-	 * The end of the last hit pushed, and whether a hit ever came with an
-	 * earlier end since the restart: while not, the ring is in order of
-	 * end and a window's hits are found by bisection.
-	 */
-	uint64_t ctx_last_to;
-	bool ctx_unordered;
+	/* [0]: the main context stream (and the word scanner), [1]: the digit one. */
+	struct match_ctx context[MATCH_CTX_STREAMS];
 	struct match_word_scan words;
 	/*
 	 * The bytes of the last value examined: the next target of the same
@@ -238,18 +259,18 @@ struct phiguard_scratch {
 	hs_scratch_t *hs;
 	hs_scratch_t *ctx_hs; /* a second scratch: context scans run inside match callbacks */
 	uint8_t *ctx_buf;     /* [2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4] window bytes */
-	/* The context stream of block scans, opened at the first one (owned). */
-	hs_stream_t *block_ctx;
-	const hs_database_t *block_ctx_db; /* the database block_ctx belongs to */
-	EVP_MAC_CTX *mac;                  /* NULL without a token key */
-	struct match_state *block;         /* reused by every block scan */
-	size_t block_size;                 /* bytes the block state has room for */
+	/* The context streams of block scans, opened at the first one (owned). */
+	hs_stream_t *block_ctx[MATCH_CTX_STREAMS];
+	const hs_database_t *block_ctx_db[MATCH_CTX_STREAMS]; /* what block_ctx belong to */
+	EVP_MAC_CTX *mac;                                     /* NULL without a token key */
+	struct match_state *block;                            /* reused by every block scan */
+	size_t block_size; /* bytes the block state has room for */
 };
 
 struct phiguard_stream {
 	hs_stream_t *hs;
-	hs_stream_t *ctx;      /* owned: the context stream of st */
-	struct match_state st; /* last: its per-detector arrays follow it */
+	hs_stream_t *ctx[MATCH_CTX_STREAMS]; /* owned: the context streams of st */
+	struct match_state st;               /* last: its per-detector arrays follow it */
 };
 
 /* compile.c: phiguard_matcher_compile() with MATCH_COMPILE_* @flags. */
@@ -270,9 +291,16 @@ void match_words_feed_end(struct match_state *st);
 /* No byte follows: push the hit of the word the data ends with. */
 void match_words_finish(struct match_state *st);
 
+/* The context database of stream @k (MATCH_CTX_STREAMS), or NULL. */
+static inline const hs_database_t *
+match_ctx_db(const struct phiguard_matcher *m, unsigned k)
+{
+	return k == 0 ? m->ctx_db : m->digit_db;
+}
+
 /* engine.c */
 /* Remember a context hit (the oldest is forgotten when the ring is full). */
-void match_ctx_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr);
+void match_ctx_push(struct match_ctx *c, uint64_t from, uint64_t to, uint32_t expr);
 size_t match_state_size(const struct phiguard_matcher *m);
 void match_state_init(struct match_state *st, const struct phiguard_matcher *m);
 /* Hyperscan match callback; ctx is the struct match_state. */

@@ -22,8 +22,11 @@ phiguard_scratch_new(const struct phiguard_matcher *m, struct phiguard_scratch *
 		goto fail;
 	if (m->stream_db != NULL && hs_alloc_scratch(m->stream_db, &s->hs) != HS_SUCCESS)
 		goto fail;
-	if (m->ctx_db != NULL && hs_alloc_scratch(m->ctx_db, &s->ctx_hs) != HS_SUCCESS)
-		goto fail;
+	/* One context scratch for both context databases: they are never scanned at once. */
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+		if (match_ctx_db(m, k) != NULL &&
+		    hs_alloc_scratch(match_ctx_db(m, k), &s->ctx_hs) != HS_SUCCESS)
+			goto fail;
 	s->ctx_buf = xmalloc(2 * MATCH_WINDOW_MAX + MATCH_CAND_MAX + 4);
 	if (m->token_key != NULL) {
 		s->mac = match_token_ctx_new();
@@ -75,8 +78,9 @@ phiguard_scratch_free(struct phiguard_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	hs_free_scratch(s->ctx_hs);
-	if (s->block_ctx != NULL)
-		(void)hs_close_stream(s->block_ctx, NULL, NULL, NULL);
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+		if (s->block_ctx[k] != NULL)
+			(void)hs_close_stream(s->block_ctx[k], NULL, NULL, NULL);
 	free(s->ctx_buf);
 	EVP_MAC_CTX_free(s->mac);
 	free(s->block);
@@ -97,7 +101,8 @@ scratch_fits(const struct phiguard_matcher *m, const struct phiguard_scratch *s)
 {
 	return s->block_size >= match_state_size(m) &&
 	       ((m->block_db == NULL && m->stream_db == NULL) || s->hs != NULL) &&
-	       (m->ctx_db == NULL || s->ctx_hs != NULL) && (m->token_key == NULL || s->mac != NULL);
+	       ((m->ctx_db == NULL && m->digit_db == NULL) || s->ctx_hs != NULL) &&
+	       (m->token_key == NULL || s->mac != NULL);
 }
 
 int
@@ -113,18 +118,23 @@ phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s
 		return -EINVAL;
 	if (len > UINT_MAX)
 		return -EFBIG;
-	if (m->ctx_db != NULL && scratch->block_ctx_db != m->ctx_db) {
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++) {
+		const hs_database_t *db = match_ctx_db(m, k);
+
+		if (db == NULL || scratch->block_ctx_db[k] == db)
+			continue;
 		/* Opened once per scratch and matcher, then reset for each block. */
-		if (scratch->block_ctx != NULL)
-			(void)hs_close_stream(scratch->block_ctx, NULL, NULL, NULL);
-		scratch->block_ctx = NULL;
-		scratch->block_ctx_db = NULL;
-		if (hs_open_stream(m->ctx_db, 0, &scratch->block_ctx) != HS_SUCCESS)
+		if (scratch->block_ctx[k] != NULL)
+			(void)hs_close_stream(scratch->block_ctx[k], NULL, NULL, NULL);
+		scratch->block_ctx[k] = NULL;
+		scratch->block_ctx_db[k] = NULL;
+		if (hs_open_stream(db, 0, &scratch->block_ctx[k]) != HS_SUCCESS)
 			return -ENOMEM;
-		scratch->block_ctx_db = m->ctx_db;
+		scratch->block_ctx_db[k] = db;
 	}
 	match_state_init(st, m);
-	st->ctx_stream = m->ctx_db != NULL ? scratch->block_ctx : NULL;
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+		st->context[k].stream = match_ctx_db(m, k) != NULL ? scratch->block_ctx[k] : NULL;
 	state_bind(st, scratch, cb, ctx);
 	st->at_end = true;
 	match_chunk_begin(st, data, len);
@@ -136,25 +146,40 @@ phiguard_scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s
 	return 0;
 }
 
+/* Close the Hyperscan streams of @s (no matches reported) and free it. */
+static void
+stream_free(struct phiguard_stream *s)
+{
+	if (s->hs != NULL)
+		(void)hs_close_stream(s->hs, NULL, NULL, NULL);
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
+		if (s->ctx[k] != NULL)
+			(void)hs_close_stream(s->ctx[k], NULL, NULL, NULL);
+	free(s);
+}
+
 int
 phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **ret)
 {
 	struct phiguard_stream *s;
+	bool ok;
 
 	if (!(m->modes & PHIGUARD_MATCHER_STREAM))
 		return -EOPNOTSUPP;
 	s = xmalloc(sizeof(*s) + match_state_size(m) - sizeof(struct match_state));
 	match_state_init(&s->st, m);
 	s->hs = NULL;
-	s->ctx = NULL;
-	if ((m->stream_db != NULL && hs_open_stream(m->stream_db, 0, &s->hs) != HS_SUCCESS) ||
-	    (m->ctx_db != NULL && hs_open_stream(m->ctx_db, 0, &s->ctx) != HS_SUCCESS)) {
-		if (s->hs != NULL)
-			(void)hs_close_stream(s->hs, NULL, NULL, NULL);
-		free(s);
+	ok = m->stream_db == NULL || hs_open_stream(m->stream_db, 0, &s->hs) == HS_SUCCESS;
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++) {
+		s->ctx[k] = NULL;
+		if (ok && match_ctx_db(m, k) != NULL)
+			ok = hs_open_stream(match_ctx_db(m, k), 0, &s->ctx[k]) == HS_SUCCESS;
+		s->st.context[k].stream = s->ctx[k];
+	}
+	if (!ok) {
+		stream_free(s);
 		return -ENOMEM;
 	}
-	s->st.ctx_stream = s->ctx;
 	*ret = s;
 	return 0;
 }
@@ -199,11 +224,7 @@ phiguard_stream_close(struct phiguard_stream *s, struct phiguard_scratch *scratc
 		return 0;
 	if (!scratch_fits(s->st.m, scratch)) {
 		/* Still free the stream: the caller gives up its ownership here. */
-		if (s->hs != NULL)
-			(void)hs_close_stream(s->hs, NULL, NULL, NULL);
-		if (s->ctx != NULL)
-			(void)hs_close_stream(s->ctx, NULL, NULL, NULL);
-		free(s);
+		stream_free(s);
 		return -EINVAL;
 	}
 	state_bind(&s->st, scratch, cb, ctx);
@@ -212,11 +233,10 @@ phiguard_stream_close(struct phiguard_stream *s, struct phiguard_scratch *scratc
 	if (s->hs != NULL)
 		e = hs_close_stream(s->hs, scratch->hs, s->st.stopped ? NULL : match_on_event,
 		                    &s->st);
+	s->hs = NULL; /* closed */
 	if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
 		r = -EIO;
 	match_finish(&s->st);
-	if (s->ctx != NULL)
-		(void)hs_close_stream(s->ctx, NULL, NULL, NULL);
-	free(s);
+	stream_free(s);
 	return r;
 }

@@ -343,7 +343,7 @@ bench_words(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 			size_t n = len - at < piece ? len - at : piece;
 
 			match_state_init(st, m);
-			st->ctx_base = 0;
+			st->context[0].base = 0;
 			match_words_restart(&st->words, 0);
 			st->words.bytes = (const uint8_t *)corpus + at;
 			st->words.end = n;
