@@ -419,8 +419,9 @@ match_compile(const struct phiguard_detector_set *set,
 		memcpy(m->token_key, options->token_key, options->token_key_len);
 		m->token_key_len = options->token_key_len;
 	}
-	m->stream_size =
-	        sizeof(struct phiguard_stream) + match_state_size(m) + hs_size + m->ctx_stream_size;
+	/* What phiguard_stream_open() allocates: the engine state ends the stream. */
+	m->stream_size = sizeof(struct phiguard_stream) - sizeof(struct match_state) +
+	                 match_state_size(m) + hs_size + m->ctx_stream_size;
 	*ret_matcher = m;
 	return 0;
 fail:
