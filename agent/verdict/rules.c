@@ -214,6 +214,29 @@ render_jumps(struct strbuf *sb, const char *hook, const char *chain, unsigned ha
 		sb_printf(sb, "-D %s -j %s\n", hook, chain);
 }
 
+/*
+ * A connection's opening SYN and the ACK that completes the handshake carry
+ * no client bytes, so the pipeline has nothing to learn from them: the
+ * flow starts at its first data (the reassembler picks up mid-stream). Not
+ * queueing them saves two queue round trips per connection. Only the plain
+ * forms are let through: a SYN no longer than a Linux SYN with every option
+ * (so a Fast Open SYN carrying data is still queued) and, as the second
+ * packet of the connection (connbytes, which also turns on conntrack
+ * accounting), a bare ACK no longer than its header with timestamps.
+ */
+static void
+render_handshake(struct strbuf *sb, enum rules_family family)
+{
+	unsigned ip_header = family == RULES_IPV6 ? 40 : 20;
+
+	sb_printf(sb, "-A %s -p tcp --syn -m length --length 0:%u -j RETURN\n", RULES_CHAIN_OUT,
+	          ip_header + 40);
+	sb_printf(
+	        sb,
+	        "-A %s -p tcp --tcp-flags SYN,ACK,FIN,RST,PSH ACK -m connbytes --connbytes 2:2 --connbytes-dir original --connbytes-mode packets -m length --length 0:%u -j RETURN\n",
+	        RULES_CHAIN_OUT, ip_header + 32);
+}
+
 static void
 render_queues(struct strbuf *sb, const struct rules_config *c)
 {
@@ -296,6 +319,7 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	          MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -g %s\n", o, MARK_SEEN, MARK_SEEN,
 	          RULES_CHAIN_DONE);
+	render_handshake(&sb, family);
 	render_queues(&sb, c);
 	for (unsigned i = 0; i < c->n_nflog_groups; i++)
 		sb_printf(&sb,

@@ -62,6 +62,16 @@ main(void)
 	tap_ok(strstr(t, "-o lo -j RETURN") < strstr(t, "NFQUEUE"), "loopback never queued");
 	tap_ok(strstr(t, "--mark 0x800000/0x800000 -j RETURN") < strstr(t, "NFQUEUE"),
 	       "the agent's own traffic never queued");
+	tap_ok(strstr(t, "-p tcp --syn -m length --length 0:60 -j RETURN") != NULL &&
+	               strstr(t, "--syn -m length") < strstr(t, "NFQUEUE"),
+	       "a plain SYN is not queued (IPv4: at most 60 bytes)");
+	tap_ok(strstr(t,
+	              "-m connbytes --connbytes 2:2 --connbytes-dir original --connbytes-mode packets -m length --length 0:52 -j RETURN") !=
+	                       NULL &&
+	               strstr(t, "--connbytes 2:2") < strstr(t, "NFQUEUE"),
+	       "the handshake's bare ACK is not queued");
+	tap_ok(strstr(t, "--syn") > strstr(t, "--reject-with tcp-reset"),
+	       "a blocked flow's SYN is still refused");
 	tap_ok(strstr(t, "COMMIT\n") != NULL, "one transaction");
 	free(t);
 
@@ -82,6 +92,9 @@ main(void)
 	tap_eq_int(count(t, "-p udp -j NFQUEUE"), 0, "no UDP queue");
 	tap_ok(strstr(t, "-m cgroup --path /system.slice/phiguard.service -j RETURN") != NULL,
 	       "our own cgroup exempt");
+	tap_ok(strstr(t, "--syn -m length --length 0:80 -j RETURN") != NULL &&
+	               strstr(t, "--length 0:72 -j RETURN") != NULL,
+	       "IPv6: handshake lengths count the 40-byte header");
 	free(t);
 	return tap_done();
 }
