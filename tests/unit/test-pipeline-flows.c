@@ -132,6 +132,40 @@ main(void)
 	/* The matcher may report a value once its context is complete: by the flow's end at the latest. */
 	tap_eq_int(s.alerts, 1, "one alert: the new policy flags what followed the swap");
 	tap_eq_int(s.last_alert, PHIGUARD_VERDICT_FLAG, "and it is a flag");
+	/* Once flagged with nothing left to decide, the rest of the flow is not scanned. */
+	{
+		static const char req[] = "POST /n HTTP/1.1\r\nHost: records.example.org\r\n"
+		                          "Content-Length: 400\r\n\r\n";
+		char body[300];
+		uint64_t scanned;
+		uint8_t big[400];
+		size_t l4;
+
+		memset(body, ' ', sizeof(body));
+		memcpy(body, "Patient NHS no 401 023 2137, seen today", 39);
+		l4 = build_tcp(big + 20, 41001, 80, 100, 0, DECODE_TCP_SYN, NULL, 0);
+		send_pkt(p, big, build_ipv4(big, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 2000000,
+		         &res);
+		l4 = build_tcp(big + 20, 41001, 80, 101, 0, DECODE_TCP_ACK, req, sizeof(req) - 1);
+		send_pkt(p, big, build_ipv4(big, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 2000010,
+		         &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT, "second upload: inspected");
+		l4 = build_tcp(big + 20, 41001, 80, (uint32_t)(101 + sizeof(req) - 1), 0,
+		               DECODE_TCP_ACK, body, sizeof(body));
+		send_pkt(p, big, build_ipv4(big, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 2000020,
+		         &res);
+		tap_eq_int(s.alerts, 2, "the labelled NHS number flags it at once");
+		tap_eq_int(res.action, PIPELINE_BYPASS, "final flag: the kernel carries the rest");
+		pipeline_get_counters(p, &c);
+		scanned = c.bytes_scanned;
+		l4 = build_tcp(big + 20, 41001, 80,
+		               (uint32_t)(101 + sizeof(req) - 1 + sizeof(body)), 0, DECODE_TCP_ACK,
+		               body, sizeof(body));
+		send_pkt(p, big, build_ipv4(big, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 2000030,
+		         &res);
+		pipeline_get_counters(p, &c);
+		tap_eq_int(c.bytes_scanned, scanned, "and no byte after the flag is scanned");
+	}
 	tap_diag("pipeline state per flow: %zu bytes (plus windows and matcher streams)",
 	         pipeline_flow_memory());
 	pipeline_free(p);
