@@ -662,9 +662,9 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 	        LOAD(s->blocked), p, LOAD(s->dns_observed));
 	fprintf(out,
 	        "%s.flows_active %" PRIu64 "\n%s.flows_total %" PRIu64 "\n%s.events %" PRIu64
-	        "\n%s.sockets_found %" PRIu64 "\n",
+	        "\n%s.sockets_found %" PRIu64 "\n%s.bytes_scanned %" PRIu64 "\n",
 	        p, LOAD(s->flows_active), p, LOAD(s->flows_total), p, LOAD(s->events), p,
-	        LOAD(s->attributed));
+	        LOAD(s->attributed), p, LOAD(s->bytes_scanned));
 	kernel_queue_stats(out, o->queue, p);
 }
 

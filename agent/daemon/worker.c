@@ -271,6 +271,7 @@ publish_stats(struct worker *w)
 	atomic_store_explicit(&s->flows_total, pc.flows_total, memory_order_relaxed);
 	atomic_store_explicit(&s->events, w->events, memory_order_relaxed);
 	atomic_store_explicit(&s->attributed, w->attributed, memory_order_relaxed);
+	atomic_store_explicit(&s->bytes_scanned, pc.bytes_scanned, memory_order_relaxed);
 }
 
 static void
