@@ -35,6 +35,7 @@
 #endif
 #include "daemon/worker.h"
 #include "policy/policy.h"
+#include "verdict/marks.h"
 
 #define NFLOG_GROUP_BASE     10240 /* NFLOG group of worker i: base + i */
 #define DRAIN_AFTER_RULES_US 100000
@@ -398,6 +399,7 @@ sources_open(struct agent *a)
 		.tls_ca = a->config.tls_ca,
 		.tls_cert = a->config.tls_cert,
 		.tls_key = a->config.tls_key,
+		.socket_mark = MARK_AGENT,
 	};
 	struct stat st;
 	char err[256];
@@ -1031,6 +1033,7 @@ setup(struct agent *a, const struct agent_options *options)
 		(void)install_policy(a, p, source, false);
 	}
 	/* After the policy: the reporter's first heartbeat already carries its version. */
+	a->report_config.collector.socket_mark = MARK_AGENT;
 	a->reporter = report_start(&a->report_config, &err);
 	if (!a->reporter) {
 		log_warnx("cannot start reporting: %s", err.msg);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ struct policy_source {
 	bool require_signature;
 	uint64_t interval_ms;
 	char tls_ca[512], tls_cert[512], tls_key[512];
+	uint32_t socket_mark;
 
 	EVP_PKEY *keys[POLICY_SOURCE_MAX_KEYS];
 	char key_files[POLICY_SOURCE_MAX_KEYS][512];
@@ -553,6 +555,7 @@ policy_source_new(const struct policy_source_config *cfg, struct policy_source *
 	copy_str(ps->tls_ca, sizeof(ps->tls_ca), cfg->tls_ca);
 	copy_str(ps->tls_cert, sizeof(ps->tls_cert), cfg->tls_cert);
 	copy_str(ps->tls_key, sizeof(ps->tls_key), cfg->tls_key);
+	ps->socket_mark = cfg->socket_mark;
 	for (unsigned i = 0; i < cfg->n_trusted_keys; i++) {
 		r = load_key(cfg->trusted_keys[i], &ps->keys[i], err, errlen);
 		if (r < 0)
@@ -908,6 +911,18 @@ fetch_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultot
 	return atomic_load(&ps->stop) ? 1 : 0;
 }
 
+/* Marks the pull's sockets so our own rules never queue them (needs CAP_NET_ADMIN). */
+static int
+mark_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	const struct policy_source *ps = arg;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && ps->socket_mark != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &ps->socket_mark,
+		                 sizeof(ps->socket_mark));
+	return CURL_SOCKOPT_OK;
+}
+
 static int
 http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *detail, size_t dlen)
 {
@@ -941,6 +956,8 @@ http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *deta
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, fetch_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, ps);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, mark_socket);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, ps);
 	if (ps->tls_ca[0] != '\0') {
 		/* Pinned: only this CA, not the system store as well. */
 		curl_easy_setopt(h, CURLOPT_CAINFO, ps->tls_ca);

@@ -53,6 +53,7 @@ struct policy_source_config {
 	const char *tls_ca;     /* pinned CA for the URL; NULL/"" -> system store */
 	const char *tls_cert;   /* client certificate (PEM) */
 	const char *tls_key;    /* its key (PEM) */
+	uint32_t socket_mark;   /* SO_MARK on the pull's sockets (0: none) */
 };
 
 enum policy_origin {

@@ -59,6 +59,7 @@ struct report_collector {
 	enum report_format format;
 	char token_file[PATH_MAX]; /* https: file holding the HEC token ("" -> no Authorization) */
 	char path[256];            /* https: request path, default /services/collector/event */
+	uint32_t socket_mark; /* SO_MARK on the link's sockets (0: none), so our rules skip them */
 };
 
 struct report_config {
