@@ -237,37 +237,59 @@ render_handshake(struct strbuf *sb, enum rules_family family)
 	        RULES_CHAIN_OUT, ip_header + 32);
 }
 
+/*
+ * The kernel's --queue-balance hashes addresses only (every flow to one
+ * server lands on one queue); --queue-cpu-fanout splits flows. So each new
+ * flow gets a worker round-robin, kept in its connmark. Rule i takes one in
+ * (n - i) of the flows still unassigned.
+ */
 static void
-render_queues(struct strbuf *sb, const struct rules_config *c)
+render_shards(struct strbuf *sb, const struct rules_config *c)
 {
-	const char *bypass = c->fail_open ? " --queue-bypass" : "";
+	for (unsigned i = 0; c->n_tcp_queues > 1 && i < c->n_tcp_queues; i++)
+		sb_printf(
+		        sb,
+		        "-A %s -p tcp -m connmark --mark 0x0/0x%x -m statistic --mode nth --every %u --packet 0 -j CONNMARK --set-xmark 0x%x/0x%x\n",
+		        RULES_CHAIN_OUT, MARK_SHARD_SET, c->n_tcp_queues - i, mark_shard_value(i),
+		        MARK_SHARD_MASK);
+}
+
+/* The queue rules, each limited by @match (e.g. "-d PREFIX ", or ""). */
+static void
+render_queues(struct strbuf *sb, const struct rules_config *c, const char *match, bool bypass)
+{
+	const char *b = bypass ? " --queue-bypass" : "";
 	const char *o = RULES_CHAIN_OUT;
 
 	if (c->n_tcp_queues == 1)
-		sb_printf(sb, "-A %s -p tcp -j NFQUEUE --queue-num %u%s\n", o, c->tcp_queues[0],
-		          bypass);
-	else if (c->n_tcp_queues > 1) {
-		/*
-		 * The kernel's --queue-balance hashes addresses only (every flow to
-		 * one server lands on one queue); --queue-cpu-fanout splits flows.
-		 * So each new flow gets a worker round-robin, kept in its connmark.
-		 * Rule i takes one in (n - i) of the flows still unassigned.
-		 */
-		for (unsigned i = 0; i < c->n_tcp_queues; i++)
-			sb_printf(
-			        sb,
-			        "-A %s -p tcp -m connmark --mark 0x0/0x%x -m statistic --mode nth --every %u --packet 0 -j CONNMARK --set-xmark 0x%x/0x%x\n",
-			        o, MARK_SHARD_SET, c->n_tcp_queues - i, mark_shard_value(i),
-			        MARK_SHARD_MASK);
-		for (unsigned i = 0; i < c->n_tcp_queues; i++)
-			sb_printf(
-			        sb,
-			        "-A %s -p tcp -m connmark --mark 0x%x/0x%x -j NFQUEUE --queue-num %u%s\n",
-			        o, mark_shard_value(i), MARK_SHARD_MASK, c->tcp_queues[i], bypass);
-	}
+		sb_printf(sb, "-A %s %s-p tcp -j NFQUEUE --queue-num %u%s\n", o, match,
+		          c->tcp_queues[0], b);
+	for (unsigned i = 0; c->n_tcp_queues > 1 && i < c->n_tcp_queues; i++)
+		sb_printf(
+		        sb,
+		        "-A %s %s-p tcp -m connmark --mark 0x%x/0x%x -j NFQUEUE --queue-num %u%s\n",
+		        o, match, mark_shard_value(i), MARK_SHARD_MASK, c->tcp_queues[i], b);
 	if (c->has_udp_queue)
-		sb_printf(sb, "-A %s -p udp -j NFQUEUE --queue-num %u%s\n", o, c->udp_queue,
-		          bypass);
+		sb_printf(sb, "-A %s %s-p udp -j NFQUEUE --queue-num %u%s\n", o, match,
+		          c->udp_queue, b);
+}
+
+/*
+ * Prefixes of fail-closed categories, handshake included, are queued
+ * without --queue-bypass: while no agent listens, the kernel drops them
+ * (the rest follows fail_open). Redundant when everything fails closed.
+ */
+static void
+render_fail_closed(struct strbuf *sb, const struct rules_config *c, enum rules_family family)
+{
+	char match[80];
+
+	for (unsigned i = 0; c->fail_open && i < c->n_fail_closed; i++) {
+		if ((c->fail_closed[i].family == AF_INET6) != (family == RULES_IPV6))
+			continue;
+		snprintf(match, sizeof(match), "-d %s ", c->fail_closed[i].cidr);
+		render_queues(sb, c, match, false);
+	}
 }
 
 char *
@@ -319,8 +341,10 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	          MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -g %s\n", o, MARK_SEEN, MARK_SEEN,
 	          RULES_CHAIN_DONE);
+	render_shards(&sb, c);
+	render_fail_closed(&sb, c, family);
 	render_handshake(&sb, family);
-	render_queues(&sb, c);
+	render_queues(&sb, c, "", c->fail_open);
 	for (unsigned i = 0; i < c->n_nflog_groups; i++)
 		sb_printf(&sb,
 		          "-A %s -p udp --sport 53 -j NFLOG --nflog-group %u --nflog-size 65535\n",

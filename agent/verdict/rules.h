@@ -16,10 +16,11 @@
 
 #include "verdict/marks.h"
 
-#define RULES_CHAIN_OUT  "PHIGUARD-OUT"
-#define RULES_CHAIN_IN   "PHIGUARD-IN"
-#define RULES_CHAIN_DONE "PHIGUARD-DONE"
-#define RULES_EXEMPT_MAX 16
+#define RULES_CHAIN_OUT       "PHIGUARD-OUT"
+#define RULES_CHAIN_IN        "PHIGUARD-IN"
+#define RULES_CHAIN_DONE      "PHIGUARD-DONE"
+#define RULES_EXEMPT_MAX      16
+#define RULES_FAIL_CLOSED_MAX 512
 
 struct rules_config {
 	uint16_t tcp_queues[MARK_SHARD_MAX];
@@ -37,6 +38,16 @@ struct rules_config {
 		uint16_t port;
 	} exempt[RULES_EXEMPT_MAX];
 	unsigned n_exempt;
+	/*
+	 * Prefixes of fail_mode: closed categories (from the policy): queued
+	 * without --queue-bypass, so while no agent listens the kernel drops
+	 * them, whatever fail_open says for the rest.
+	 */
+	struct rules_prefix {
+		int family;    /* AF_INET or AF_INET6 */
+		char cidr[50]; /* "addr/len" */
+	} fail_closed[RULES_FAIL_CLOSED_MAX];
+	unsigned n_fail_closed;
 };
 
 enum rules_family {

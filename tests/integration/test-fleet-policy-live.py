@@ -169,6 +169,10 @@ def main():
          agent.status())
     t.ok(wait(lambda: not whatsapp(topo), timeout=15), "under fleet-2 WhatsApp is blocked",
          agent.events()[-3:])
+    rules = lambda: topo.client_run(["iptables-nft", "-S", "PHIGUARD-OUT"]).stdout  # noqa: E731
+    t.ok(wait(lambda: "-d 149.154.160.0/20 -p tcp" in rules(), timeout=15),
+         "fleet-2 closes consumer messaging (fail_mode closed): its prefixes are held in the "
+         "kernel without a restart", rules())
     hb = wait(lambda: [e for e in agent.events() if field(e, "event.action") == "heartbeat" and
                        field(e, "phiguard.policy_version") == "fleet-2"])
     t.ok(hb, "the heartbeat reports fleet-2", agent.events()[-3:])

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "tap.h"
 #include "verdict/rules.h"
@@ -74,6 +75,37 @@ main(void)
 	       "a blocked flow's SYN is still refused");
 	tap_ok(strstr(t, "COMMIT\n") != NULL, "one transaction");
 	free(t);
+
+	/* Fail-closed prefixes: queued without bypass, handshake included, per family. */
+	c.fail_closed[0] = (struct rules_prefix){ AF_INET, "149.154.160.0/20" };
+	c.fail_closed[1] = (struct rules_prefix){ AF_INET6, "2001:67c:4e8::/48" };
+	c.n_fail_closed = 2;
+	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_ok(strstr(t,
+	              "-A PHIGUARD-OUT -d 149.154.160.0/20 -p tcp -m connmark --mark 0x8000000/0xf000000 -j NFQUEUE --queue-num 4\n") !=
+	                       NULL &&
+	               strstr(t,
+	                      "-A PHIGUARD-OUT -d 149.154.160.0/20 -p tcp -m connmark --mark 0x9000000/0xf000000 -j NFQUEUE --queue-num 5\n") !=
+	                       NULL &&
+	               strstr(t,
+	                      "-A PHIGUARD-OUT -d 149.154.160.0/20 -p udp -j NFQUEUE --queue-num 6\n") !=
+	                       NULL,
+	       "a fail-closed prefix is queued on every queue without --queue-bypass");
+	tap_eq_int(count(t, "--queue-bypass"), 3, "the rest still fails open");
+	tap_ok(strstr(t, "--mode nth") < strstr(t, "-d 149.154.160.0/20") &&
+	               strstr(t, "-d 149.154.160.0/20") < strstr(t, "--syn"),
+	       "after the shard is chosen, before the handshake is let through");
+	tap_eq_int(count(t, "2001:67c:4e8::/48"), 0, "an IPv6 prefix stays out of IPv4 rules");
+	free(t);
+	t = rules_render(&c, RULES_IPV6, 0, 0);
+	tap_eq_int(count(t, "-d 2001:67c:4e8::/48 -p "), 3, "and is in the IPv6 rules");
+	free(t);
+	c.fail_open = false;
+	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_eq_int(count(t, "149.154.160.0/20"), 0, "everything fails closed: no extra rules");
+	free(t);
+	c.fail_open = true;
+	c.n_fail_closed = 0;
 
 	t = rules_render(&c, RULES_IPV4, 1, 1);
 	tap_eq_int(count(t, "OUTPUT"), 0, "installed twice: the jump is not added again");
