@@ -6,6 +6,8 @@ Two fresh namespaces (10.200.x.y), interleaved rounds; in every round each
 configuration runs back to back and ratios are taken inside the round:
 
   none    no rules
+  ct      conntrack on (one counting rule), nothing queued: what any stateful
+          firewall costs, and the floor for flows the agent hands to the kernel
   acc     the agent's exact rules, answered by a minimal accept-all loop
   agent   phiguard run (attribution: events)
   attr    phiguard run, attribution: flows (every new connection's socket looked up)
@@ -106,7 +108,8 @@ class Bench:
         return p
 
     def acc_stop(self, p):
-        self.stop(p)
+        if p is not None:
+            self.stop(p)
         for tool in ("iptables-nft", "ip6tables-nft"):
             self.cli([tool, "-F"])
             self.cli([tool, "-X"])
@@ -136,6 +139,8 @@ class Bench:
         p = None
         if name == "acc":
             p = self.acc_start()
+        elif name == "ct":
+            self.cli(["iptables-nft", "-A", "OUTPUT", "-m", "conntrack", "--ctstate", "INVALID"])
         elif name in ("agent", "attr"):
             p = self.agent_start("flows" if name == "attr" else "events")
         elif name == "scan":
@@ -147,7 +152,7 @@ class Bench:
         try:
             return fn(p)
         finally:
-            if name == "acc":
+            if name in ("acc", "ct"):
                 self.acc_stop(p)
             elif p is not None:
                 self.stop(p)
@@ -259,7 +264,7 @@ class Bench:
         for rnd in range(self.args.rounds):
             order = configs[rnd % len(configs):] + configs[:rnd % len(configs)]
             for cfg in order:
-                if cfg in ("none", "acc", "agent") and "throughput" in self.args.only:
+                if cfg in ("none", "ct", "acc", "agent") and "throughput" in self.args.only:
                     gbps = self.with_config(cfg, self.iperf)
                     lat = self.with_config(cfg, self.sockperf)
                     self.record({"round": rnd, "config": cfg, "test": "iperf3", "gbps": gbps})
@@ -355,11 +360,14 @@ def summarize(path):
             out.append(1e6 / a - 1e6 / b if a and b else None)
         return out
 
-    print("| config | iperf3 Gbit/s | vs none | p50 µs | p99 µs | p50 added | p99 added |")
-    print("|---|---|---|---|---|---|---|")
-    for cfg in ("none", "acc", "agent"):
-        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+    print("| config | iperf3 Gbit/s | vs none | vs ct | p50 µs | p99 µs | p50 added | p99 added |")
+    print("|---|---|---|---|---|---|---|---|")
+    for cfg in ("none", "ct", "acc", "agent"):
+        if not any(series("iperf3", cfg, "gbps")):
+            continue
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             cfg, med(series("iperf3", cfg, "gbps")), med(ratio("iperf3", cfg, "none", "gbps")),
+            med(ratio("iperf3", cfg, "ct", "gbps")),
             med(series("sockperf_tcp", cfg, "p50_us")), med(series("sockperf_tcp", cfg, "p99_us")),
             med(delta("sockperf_tcp", cfg, "p50_us")), med(delta("sockperf_tcp", cfg, "p99_us"))))
     print()
@@ -404,7 +412,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--only", default="rounds,throughput,request,scan,rss,tw")
     ap.add_argument("--scan-mib", type=int, default=32)
-    ap.add_argument("--configs", default="none,acc,agent,attr,osd")
+    ap.add_argument("--configs", default="none,ct,acc,agent,attr,osd")
     ap.add_argument("--no-spin", action="store_true")
     args = ap.parse_args()
     if os.geteuid() != 0:
