@@ -280,6 +280,10 @@ class Bench:
                 for cfg in ("none", "scan"):
                     rec = self.with_config(cfg, self.scan_xfer)
                     self.record({"round": rnd, "config": cfg, "test": "scan_xfer", **(rec or {})})
+                    # Every message of an inspected flow goes through the agent.
+                    lat = self.with_config(cfg, self.sockperf)
+                    self.record({"round": rnd, "config": cfg, "test": "sockperf_scan",
+                                 "p50_us": lat and lat[0], "p99_us": lat and lat[1]})
                 self.record({"round": rnd, "config": "matcher", "test": "scan_xfer",
                              **(self.scan_rate() or {})})
 
@@ -382,6 +386,16 @@ def summarize(path):
                 cfg, med(series(test, cfg, "rate")), med(ratio(test, cfg, "none", "rate")),
                 med(ratio(test, cfg, "acc", "rate")), med(added_us(cfg, test)),
                 med(series(test, cfg, "cpu_us_per_conn"))))
+        print()
+    if any(series("sockperf_scan", "scan", "p50_us")):
+        print("| inspected flow (scan-policy.yaml) | p50 µs | p99 µs | p50 added | p99 added |")
+        print("|---|---|---|---|---|")
+        for cfg in ("none", "scan"):
+            print("| %s | %s | %s | %s | %s |" % (
+                cfg, med(series("sockperf_scan", cfg, "p50_us")),
+                med(series("sockperf_scan", cfg, "p99_us")),
+                med(delta("sockperf_scan", cfg, "p50_us")),
+                med(delta("sockperf_scan", cfg, "p99_us"))))
         print()
     if any(series("scan_xfer", "scan", "mbps")):
         scanned = [a / b if a and b else None for a, b in
