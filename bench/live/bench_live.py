@@ -160,7 +160,7 @@ class Bench:
     # -- measurements
 
     def iperf(self, p):
-        r = self.cli(["iperf3", "-c", self.sip, "-t", str(self.args.secs), "-J"], timeout=60)
+        r = self.cli(["taskset", "-c", "0", "iperf3", "-c", self.sip, "-t", str(self.args.secs), "-J"], timeout=60)
         try:
             return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 1e9
         except (ValueError, KeyError):
@@ -247,10 +247,11 @@ class Bench:
         configs = self.args.configs.split(",")
         if "osd" in configs and not shutil.which("opensnitchd"):
             configs.remove("osd")
-        self.topo.spawn(self.s, ["iperf3", "-s", "-B", self.sip])
-        # Client and server share CPU 0: left to the scheduler, the round trip
-        # is bimodal (14 or 37 µs here, by whether they land together), which
-        # drowns the microseconds being measured.
+        self.topo.spawn(self.s, ["taskset", "-c", "0", "iperf3", "-s", "-B", self.sip])
+        # Client and server share CPU 0 (iperf3 too): left to the scheduler,
+        # the round trip is bimodal (14 or 37 µs here, by whether they land
+        # together) and the throughput varies by a fifth, which drowns what
+        # is being measured.
         self.topo.spawn(self.s, ["taskset", "-c", "0", "sockperf", "server", "-i", self.sip, "-p", "11112", "--tcp"])
         if "scan" in self.args.only:
             # The bench-match corpus (clinical chat, chat, JSON, HTML, number tables).
