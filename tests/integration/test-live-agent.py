@@ -198,13 +198,22 @@ def main():
     t.ok(rc == 0 and code == "200", "after kill -9 connections still work (fail-open)", (rc, code))
     t.ok(syn_answer(topo, TELEGRAM_IP) != "timeout",
          "default policy (fail_mode open): Telegram's prefix still answers with the agent down")
-    agent2 = Agent(topo, binary, policy=policy).start()
+    agent2 = Agent(topo, binary, policy=policy,
+                   extra_config="attribution:\n  mode: flows\n").start()
     t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
          "restart restores the rules without duplicates")
     t.ok(agent2.wait_event(lambda e: field(e, "event.action") == "inspection-gap") is not None,
          "the period without inspection is reported", agent2.events())
     rc, code, secs = topo.curl("https://teams.microsoft.com/")
     t.ok(rc == 0 and code == "200", "traffic flows through the restarted agent", (rc, code))
+    found = 0
+    deadline = time.time() + 5  # counters are published about once a second
+    while time.time() < deadline and found == 0:
+        time.sleep(0.2)
+        found = sum(v for k, v in agent2.status().items()
+                    if k.endswith(".sockets_found") and isinstance(v, int))
+    t.ok(found >= 1, "attribution: flows finds a new connection's socket at its first data "
+         "(%d found)" % found, agent2.status())
 
     sp = strict_policy(src)
     if pipeline and sp:

@@ -71,8 +71,10 @@ main(void)
 	len = build_tcp4(buf, 0, 5000, DECODE_TCP_SYN | DECODE_TCP_ACK, NULL, 0);
 	send_pkt(p, buf, len, 1000000, &res);
 	tap_eq_int(res.action, PIPELINE_ACCEPT, "no client bytes yet: keep queueing");
+	tap_ok(res.first_packet, "the flow's first packet says so (attribution looks it up)");
 	len = build_tcp4(buf, 1, 1001, DECODE_TCP_ACK | DECODE_TCP_PSH, "\x01\x02\x03\x04", 4);
 	send_pkt(p, buf, len, 1000100, &res);
+	tap_ok(!res.first_packet, "the second does not");
 	/* Four bytes may not be enough for every classifier; the client's FIN settles it. */
 	len = build_tcp4(buf, 1, 1005, DECODE_TCP_ACK | DECODE_TCP_FIN, NULL, 0);
 	send_pkt(p, buf, len, 1000150, &res);
