@@ -178,11 +178,12 @@ class Bench:
     def conns(self, p, n=None, request=False):
         self.port += 1
         serve, connect = ("serve-request", "request") if request else ("serve", "connect")
-        srv = self.topo.spawn(self.s, [os.path.join(self.tools, "conn_bench"), serve, self.sip,
+        srv = self.topo.spawn(self.s, ["taskset", "-c", "0",
+                                       os.path.join(self.tools, "conn_bench"), serve, self.sip,
                                        str(self.port)], stdout=subprocess.PIPE)
         srv.stdout.readline()
         cpu0 = self.cpu(p)
-        r = self.cli([os.path.join(self.tools, "conn_bench"), connect, self.sip,
+        r = self.cli(["taskset", "-c", "0", os.path.join(self.tools, "conn_bench"), connect, self.sip,
                       str(self.port), str(n or self.args.conns)], timeout=300)
         cpu1 = self.cpu(p)
         srv.kill()
@@ -199,7 +200,7 @@ class Bench:
         return self.conns(p, request=True)
 
     def scan_xfer(self, p):
-        r = self.cli(["/usr/bin/python3", os.path.join(HERE, "xfer.py"), "send", self.sip,
+        r = self.cli(["taskset", "-c", "0", "/usr/bin/python3", os.path.join(HERE, "xfer.py"), "send", self.sip,
                       "7700", self.corpus], timeout=300)
         try:
             rec = json.loads(r.stdout)
@@ -258,7 +259,8 @@ class Bench:
             self.corpus = os.path.join(self.topo.dir, "corpus.txt")
             run([os.path.join(self.args.build, "bench", "match", "bench-match"),
                  str(self.args.scan_mib), "1", self.corpus])
-            srv = self.topo.spawn(self.s, ["/usr/bin/python3", os.path.join(HERE, "xfer.py"),
+            srv = self.topo.spawn(self.s, ["taskset", "-c", "0", "/usr/bin/python3",
+                                           os.path.join(HERE, "xfer.py"),
                                            "recv", self.sip, "7700"], stdout=subprocess.PIPE)
             srv.stdout.readline()
         time.sleep(0.5)
