@@ -3,9 +3,10 @@
 #define PHIGUARD_VERDICT_RULES_H
 
 /*
- * phiguard's firewall rules: three chains of its own per address family
+ * phiguard's firewall rules: four chains of its own per address family
  * (PHIGUARD-OUT jumped to from filter OUTPUT, PHIGUARD-IN from filter INPUT,
- * PHIGUARD-DONE reached by goto from PHIGUARD-OUT),
+ * PHIGUARD-DONE reached by goto from PHIGUARD-OUT, PHIGUARD-CLOSED from
+ * PHIGUARD-OUT for the prefixes of fail-closed categories),
  * written with iptables-nft-restore --noflush so each install is one atomic
  * transaction and nobody else's rules are touched. See docs/live-agent.md.
  */
@@ -19,6 +20,7 @@
 #define RULES_CHAIN_OUT       "PHIGUARD-OUT"
 #define RULES_CHAIN_IN        "PHIGUARD-IN"
 #define RULES_CHAIN_DONE      "PHIGUARD-DONE"
+#define RULES_CHAIN_CLOSED    "PHIGUARD-CLOSED"
 #define RULES_EXEMPT_MAX      16
 #define RULES_FAIL_CLOSED_MAX 512
 

@@ -170,7 +170,7 @@ def main():
     t.ok(wait(lambda: not whatsapp(topo), timeout=15), "under fleet-2 WhatsApp is blocked",
          agent.events()[-3:])
     rules = lambda: topo.client_run(["iptables-nft", "-S", "PHIGUARD-OUT"]).stdout  # noqa: E731
-    t.ok(wait(lambda: "-d 149.154.160.0/20 -p tcp" in rules(), timeout=15),
+    t.ok(wait(lambda: "-d 149.154.160.0/20 -j PHIGUARD-CLOSED" in rules(), timeout=15),
          "fleet-2 closes consumer messaging (fail_mode closed): its prefixes are held in the "
          "kernel without a restart", rules())
     hb = wait(lambda: [e for e in agent.events() if field(e, "event.action") == "heartbeat" and

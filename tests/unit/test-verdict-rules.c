@@ -81,16 +81,16 @@ main(void)
 	c.fail_closed[1] = (struct rules_prefix){ AF_INET6, "2001:67c:4e8::/48" };
 	c.n_fail_closed = 2;
 	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_ok(strstr(t, "-A PHIGUARD-OUT -d 149.154.160.0/20 -j PHIGUARD-CLOSED\n") != NULL,
+	       "one jump per fail-closed prefix");
 	tap_ok(strstr(t,
-	              "-A PHIGUARD-OUT -d 149.154.160.0/20 -p tcp -m connmark --mark 0x8000000/0xf000000 -j NFQUEUE --queue-num 4\n") !=
+	              "-A PHIGUARD-CLOSED -p tcp -m connmark --mark 0x8000000/0xf000000 -j NFQUEUE --queue-num 4\n") !=
 	                       NULL &&
 	               strstr(t,
-	                      "-A PHIGUARD-OUT -d 149.154.160.0/20 -p tcp -m connmark --mark 0x9000000/0xf000000 -j NFQUEUE --queue-num 5\n") !=
+	                      "-A PHIGUARD-CLOSED -p tcp -m connmark --mark 0x9000000/0xf000000 -j NFQUEUE --queue-num 5\n") !=
 	                       NULL &&
-	               strstr(t,
-	                      "-A PHIGUARD-OUT -d 149.154.160.0/20 -p udp -j NFQUEUE --queue-num 6\n") !=
-	                       NULL,
-	       "a fail-closed prefix is queued on every queue without --queue-bypass");
+	               strstr(t, "-A PHIGUARD-CLOSED -p udp -j NFQUEUE --queue-num 6\n") != NULL,
+	       "where every queue takes them without --queue-bypass");
 	tap_eq_int(count(t, "--queue-bypass"), 3, "the rest still fails open");
 	tap_ok(strstr(t, "--mode nth") < strstr(t, "-d 149.154.160.0/20") &&
 	               strstr(t, "-d 149.154.160.0/20") < strstr(t, "--syn"),
@@ -98,11 +98,13 @@ main(void)
 	tap_eq_int(count(t, "2001:67c:4e8::/48"), 0, "an IPv6 prefix stays out of IPv4 rules");
 	free(t);
 	t = rules_render(&c, RULES_IPV6, 0, 0);
-	tap_eq_int(count(t, "-d 2001:67c:4e8::/48 -p "), 3, "and is in the IPv6 rules");
+	tap_eq_int(count(t, "-d 2001:67c:4e8::/48 -j PHIGUARD-CLOSED"), 1,
+	           "and is in the IPv6 rules");
 	free(t);
 	c.fail_open = false;
 	t = rules_render(&c, RULES_IPV4, 0, 0);
 	tap_eq_int(count(t, "149.154.160.0/20"), 0, "everything fails closed: no extra rules");
+	tap_eq_int(count(t, "-A PHIGUARD-CLOSED"), 0, "and PHIGUARD-CLOSED stays empty");
 	free(t);
 	c.fail_open = true;
 	c.n_fail_closed = 0;
