@@ -61,7 +61,7 @@ policy_bundle_parse(const uint8_t *data, size_t len, struct policy_bundle *ret)
 		char name[256];
 		const uint8_t *p;
 		size_t len;
-	} sigs[4];
+	} sigs[4] = { 0 };
 	unsigned n_sigs = 0, n_yaml = 0;
 	size_t off = 0;
 
