@@ -1103,6 +1103,10 @@ setup(struct agent *a, const struct agent_options *options)
 	}
 	/* After the policy: the reporter's first heartbeat already carries its version. */
 	a->report_config.collector.socket_mark = MARK_AGENT;
+	snprintf(a->report_config.initial_state.policy_version,
+	         sizeof(a->report_config.initial_state.policy_version), "%s", a->policy_version);
+	snprintf(a->report_config.initial_state.policy_hash,
+	         sizeof(a->report_config.initial_state.policy_hash), "%s", a->policy_hash);
 	a->reporter = report_start(&a->report_config, &err);
 	if (!a->reporter) {
 		log_warnx("cannot start reporting: %s", err.msg);

@@ -111,6 +111,9 @@ def main():
 
     st = agent.status()
     t.ok(st.get("policy.version") == "test-1", "status reports the policy version", st)
+    hb = agent.wait_event(lambda e: field(e, "event.action") == "heartbeat")
+    t.ok(hb is not None and field(hb, "phiguard.policy_version") == "test-1",
+         "the first heartbeat, sent at start, already names the policy in force", hb)
     t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
          "one jump to PHIGUARD-OUT in IPv4 and IPv6 OUTPUT")
     t.ok("-N OTHER-OUT" in snapshot(topo)[0], "other software's chain left alone")
