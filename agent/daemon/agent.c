@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "daemon/agent.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -35,6 +36,7 @@
 #endif
 #include "daemon/worker.h"
 #include "policy/policy.h"
+#include "verdict/marks.h"
 
 #define NFLOG_GROUP_BASE     10240 /* NFLOG group of worker i: base + i */
 #define DRAIN_AFTER_RULES_US 100000
@@ -164,6 +166,8 @@ read_token_key(struct agent *a)
  * sources: then @p is dropped and -EBUSY returned. Checked under the lock, as
  * the policy thread installs concurrently.
  */
+static void rules_follow_policy(struct agent *a, const struct policy *p);
+
 static int
 install_policy(struct agent *a, struct policy *p, const char *source, bool from_sources)
 {
@@ -182,9 +186,12 @@ install_policy(struct agent *a, struct policy *p, const char *source, bool from_
 	snprintf(a->policy_hash, sizeof(a->policy_hash), "%s", policy_hash(p));
 	snprintf(a->policy_source, sizeof(a->policy_source), "%s", source);
 	atomic_fetch_add_explicit(&a->policy_gen, 1, memory_order_release);
+	policy_ref(p); /* another install may replace it while the rules follow it */
 	pthread_mutex_unlock(&a->policy_lock);
 	/* Workers hold their own references; ours to the old one goes. */
 	policy_unref(old);
+	rules_follow_policy(a, p);
+	policy_unref(p);
 	return 0;
 }
 
@@ -398,6 +405,7 @@ sources_open(struct agent *a)
 		.tls_ca = a->config.tls_ca,
 		.tls_cert = a->config.tls_cert,
 		.tls_key = a->config.tls_key,
+		.socket_mark = MARK_AGENT,
 	};
 	struct stat st;
 	char err[256];
@@ -534,6 +542,67 @@ policy_server(const char *url, char *host, size_t len, uint16_t *port)
 }
 
 static void
+add_fail_closed(int family, const uint8_t *addr, uint8_t prefix_len, const char *app, void *ctx)
+{
+	struct rules_config *rc = ctx;
+	struct rules_prefix *e;
+	char text[INET6_ADDRSTRLEN];
+
+	(void)app;
+	if (rc->n_fail_closed == RULES_FAIL_CLOSED_MAX ||
+	    inet_ntop(family, addr, text, sizeof(text)) == NULL)
+		return;
+	e = &rc->fail_closed[rc->n_fail_closed++];
+	e->family = family;
+	snprintf(e->cidr, sizeof(e->cidr), "%s/%u", text, prefix_len);
+}
+
+/* The prefixes the kernel keeps dropping while no agent runs (fail_mode: closed). */
+static void
+fail_closed_from(struct rules_config *rc, const struct policy *p)
+{
+	size_t n;
+
+	rc->n_fail_closed = 0;
+	n = policy_fail_closed_cidrs(p, add_fail_closed, rc);
+	if (n > rc->n_fail_closed)
+		log_warnx("%zu fail-closed prefixes, only the first %u are held while the agent "
+		          "is down",
+		          n, rc->n_fail_closed);
+}
+
+/* A new policy may close other prefixes: reinstall (one transaction) when they changed. */
+static void
+rules_follow_policy(struct agent *a, const struct policy *p)
+{
+	struct rules_config *next = NULL;
+	struct rules_report report;
+	char err[512];
+
+	pthread_mutex_lock(&a->rules_lock);
+	if (!a->rules_installed)
+		goto out;
+	next = malloc(sizeof(*next)); /* owned here; large for a thread's stack */
+	if (next == NULL)
+		goto out;
+	*next = a->rules_config;
+	fail_closed_from(next, p);
+	if (next->n_fail_closed == a->rules_config.n_fail_closed &&
+	    memcmp(next->fail_closed, a->rules_config.fail_closed,
+	           next->n_fail_closed * sizeof(next->fail_closed[0])) == 0)
+		goto out;
+	if (rules_install(next, &report, err, sizeof(err)) < 0) {
+		log_warnx("cannot update the fail-closed prefixes: %s", err);
+		goto out;
+	}
+	a->rules_config = *next;
+	log_info("%u fail-closed prefixes held in the kernel", next->n_fail_closed);
+out:
+	pthread_mutex_unlock(&a->rules_lock);
+	free(next);
+}
+
+static void
 rules_config_from(struct agent *a)
 {
 	struct rules_config *rc = &a->rules_config;
@@ -552,6 +621,7 @@ rules_config_from(struct agent *a)
 		            a->report_config.collector.port);
 	policy_server(a->config.policy_url, host, sizeof(host), &port);
 	exempt_peer(rc, host, port);
+	fail_closed_from(rc, a->policy);
 }
 
 /* Workers */
@@ -662,9 +732,9 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 	        LOAD(s->blocked), p, LOAD(s->dns_observed));
 	fprintf(out,
 	        "%s.flows_active %" PRIu64 "\n%s.flows_total %" PRIu64 "\n%s.events %" PRIu64
-	        "\n%s.sockets_found %" PRIu64 "\n",
+	        "\n%s.sockets_found %" PRIu64 "\n%s.bytes_scanned %" PRIu64 "\n",
 	        p, LOAD(s->flows_active), p, LOAD(s->flows_total), p, LOAD(s->events), p,
-	        LOAD(s->attributed));
+	        LOAD(s->attributed), p, LOAD(s->bytes_scanned));
 	kernel_queue_stats(out, o->queue, p);
 }
 
@@ -999,6 +1069,7 @@ setup(struct agent *a, const struct agent_options *options)
 	a->options = *options;
 	a->started_us = agent_now_us();
 	pthread_mutex_init(&a->policy_lock, NULL);
+	pthread_mutex_init(&a->rules_lock, NULL);
 	config_defaults(&a->config);
 	report_config_defaults(&a->report_config);
 	if (options->config_path) {
@@ -1031,6 +1102,11 @@ setup(struct agent *a, const struct agent_options *options)
 		(void)install_policy(a, p, source, false);
 	}
 	/* After the policy: the reporter's first heartbeat already carries its version. */
+	a->report_config.collector.socket_mark = MARK_AGENT;
+	snprintf(a->report_config.initial_state.policy_version,
+	         sizeof(a->report_config.initial_state.policy_version), "%s", a->policy_version);
+	snprintf(a->report_config.initial_state.policy_hash,
+	         sizeof(a->report_config.initial_state.policy_hash), "%s", a->policy_hash);
 	a->reporter = report_start(&a->report_config, &err);
 	if (!a->reporter) {
 		log_warnx("cannot start reporting: %s", err.msg);
@@ -1054,8 +1130,11 @@ teardown(struct agent *a)
 	stop_reload(a);
 	sources_close(a);
 	/* Rules first, while the workers still answer: nothing is left waiting in a queue. */
+	pthread_mutex_lock(&a->rules_lock);
 	if (a->rules_installed && rules_remove(err, sizeof(err)) < 0)
 		log_warnx("cannot remove firewall rules: %s", err);
+	a->rules_installed = false;
+	pthread_mutex_unlock(&a->rules_lock);
 	if (a->n_workers)
 		usleep(DRAIN_AFTER_RULES_US);
 	stop_workers(a);
@@ -1098,12 +1177,14 @@ agent_run(const struct agent_options *options)
 	/* Queues first: once the rules are in, packets must find a listener. */
 	if (start_workers(a) < 0)
 		goto out;
+	pthread_mutex_lock(&a->rules_lock);
 	r = rules_install(&a->rules_config, &a->rules, err, sizeof(err));
+	a->rules_installed = r >= 0;
+	pthread_mutex_unlock(&a->rules_lock);
 	if (r < 0) {
 		log_warnx("cannot install firewall rules: %s", err);
 		goto out;
 	}
-	a->rules_installed = true;
 	if (loop_open(a, &l) < 0)
 		goto out;
 	r = caps_reduce();
@@ -1124,6 +1205,7 @@ out:
 	loop_close(a, &l);
 	teardown(a);
 	pthread_mutex_destroy(&a->policy_lock);
+	pthread_mutex_destroy(&a->rules_lock);
 	free(a);
 	return ret;
 }

@@ -73,6 +73,8 @@ struct agent {
 	struct enricher *enricher;
 	struct worker *workers[MARK_SHARD_MAX + 1];
 	unsigned n_workers;
+	/* Guards rules_config and rules_installed once running (policy changes). */
+	pthread_mutex_t rules_lock;
 	struct rules_config rules_config;
 	struct rules_report rules;
 	bool rules_installed;

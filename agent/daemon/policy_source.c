@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ struct policy_source {
 	bool require_signature;
 	uint64_t interval_ms;
 	char tls_ca[512], tls_cert[512], tls_key[512];
+	uint32_t socket_mark;
 
 	EVP_PKEY *keys[POLICY_SOURCE_MAX_KEYS];
 	char key_files[POLICY_SOURCE_MAX_KEYS][512];
@@ -316,124 +318,6 @@ load_key(const char *path, EVP_PKEY **ret, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- the bundle (tar) ---- */
-
-static int
-tar_octal(const uint8_t *field, size_t len, uint64_t *ret)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-
-	while (i < len && field[i] == ' ')
-		i++;
-	for (; i < len && field[i] >= '0' && field[i] <= '7'; i++) {
-		if (v > (UINT64_MAX >> 3))
-			return -EBADMSG;
-		v = (v << 3) | (uint64_t)(field[i] - '0');
-	}
-	if (i < len && field[i] != '\0' && field[i] != ' ')
-		return -EBADMSG; /* base-256 sizes are for files far over our limits */
-	*ret = v;
-	return 0;
-}
-
-static bool
-tar_checksum_ok(const uint8_t *h)
-{
-	uint64_t want, sum = 0;
-
-	if (tar_octal(h + 148, 8, &want) < 0)
-		return false;
-	for (size_t i = 0; i < 512; i++)
-		sum += (i >= 148 && i < 156) ? ' ' : h[i];
-	return sum == want;
-}
-
-static bool
-block_is_zero(const uint8_t *h)
-{
-	for (size_t i = 0; i < 512; i++)
-		if (h[i] != 0)
-			return false;
-	return true;
-}
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-int
-policy_bundle_parse(const uint8_t *data, size_t len, struct policy_bundle *ret)
-{
-	struct {
-		char name[256];
-		const uint8_t *p;
-		size_t len;
-	} sigs[4];
-	unsigned n_sigs = 0, n_yaml = 0;
-	size_t off = 0;
-
-	memset(ret, 0, sizeof(*ret));
-	if (len > POLICY_SOURCE_MAX_BUNDLE)
-		return -EBADMSG;
-	while (off + 512 <= len) {
-		const uint8_t *h = data + off;
-		char name[101];
-		const char *base;
-		uint64_t size;
-		uint8_t type;
-
-		if (block_is_zero(h))
-			break;
-		if (!tar_checksum_ok(h) || tar_octal(h + 124, 12, &size) < 0)
-			return -EBADMSG;
-		off += 512;
-		if (size > len - off)
-			return -EBADMSG;
-		memcpy(name, h, 100);
-		name[100] = '\0';
-		base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-		type = h[156];
-		if ((type == '0' || type == '\0') && base[0] != '\0' && base[0] != '.') {
-			if (ends_with(base, ".yaml")) {
-				if (++n_yaml > 1 || size > POLICY_SOURCE_MAX_POLICY)
-					return -EBADMSG;
-				copy_str(ret->name, sizeof(ret->name), base);
-				ret->policy = data + off;
-				ret->policy_len = (size_t)size;
-			} else if (ends_with(base, ".yaml.sig") && n_sigs < ARRAY_SIZE(sigs)) {
-				if (size > POLICY_SOURCE_MAX_SIG)
-					return -EBADMSG;
-				copy_str(sigs[n_sigs].name, sizeof(sigs[n_sigs].name), base);
-				sigs[n_sigs].p = data + off;
-				sigs[n_sigs].len = (size_t)size;
-				n_sigs++;
-			}
-		}
-		/* Directories, links, pax/GNU headers and other members: skipped. */
-		off += (size_t)((size + 511) & ~(uint64_t)511);
-		if (off > len)
-			return -EBADMSG;
-	}
-	if (off < len && len - off < 512)
-		return -EBADMSG; /* cut inside a header: a truncated download */
-	if (n_yaml != 1)
-		return -EBADMSG;
-	for (unsigned i = 0; i < n_sigs; i++) {
-		size_t nl = strlen(ret->name);
-		if (strncmp(sigs[i].name, ret->name, nl) == 0 &&
-		    strcmp(sigs[i].name + nl, ".sig") == 0) {
-			ret->sig = sigs[i].p;
-			ret->sig_len = sigs[i].len;
-		}
-	}
-	return 0;
-}
-
 /* ---- state ---- */
 
 static int
@@ -553,6 +437,7 @@ policy_source_new(const struct policy_source_config *cfg, struct policy_source *
 	copy_str(ps->tls_ca, sizeof(ps->tls_ca), cfg->tls_ca);
 	copy_str(ps->tls_cert, sizeof(ps->tls_cert), cfg->tls_cert);
 	copy_str(ps->tls_key, sizeof(ps->tls_key), cfg->tls_key);
+	ps->socket_mark = cfg->socket_mark;
 	for (unsigned i = 0; i < cfg->n_trusted_keys; i++) {
 		r = load_key(cfg->trusted_keys[i], &ps->keys[i], err, errlen);
 		if (r < 0)
@@ -702,7 +587,7 @@ find_newest(const char *dir, struct dropin *ret)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".yaml") ||
+		if (de->d_name[0] == '.' || !policy_name_has_suffix(de->d_name, ".yaml") ||
 		    strlen(de->d_name) >= sizeof(ret->name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
@@ -908,6 +793,18 @@ fetch_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultot
 	return atomic_load(&ps->stop) ? 1 : 0;
 }
 
+/* Marks the pull's sockets so our own rules never queue them (needs CAP_NET_ADMIN). */
+static int
+mark_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	const struct policy_source *ps = arg;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && ps->socket_mark != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &ps->socket_mark,
+		                 sizeof(ps->socket_mark));
+	return CURL_SOCKOPT_OK;
+}
+
 static int
 http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *detail, size_t dlen)
 {
@@ -941,6 +838,8 @@ http_get(struct policy_source *ps, struct fetch *f, long *ret_status, char *deta
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, fetch_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, ps);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, mark_socket);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, ps);
 	if (ps->tls_ca[0] != '\0') {
 		/* Pinned: only this CA, not the system store as well. */
 		curl_easy_setopt(h, CURLOPT_CAINFO, ps->tls_ca);

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define POLICY_SOURCE_MAX_POLICY (4u << 20) /* bytes of policy YAML */
 #define POLICY_SOURCE_MAX_BUNDLE (POLICY_SOURCE_MAX_POLICY + (64u << 10))
@@ -53,6 +54,7 @@ struct policy_source_config {
 	const char *tls_ca;     /* pinned CA for the URL; NULL/"" -> system store */
 	const char *tls_cert;   /* client certificate (PEM) */
 	const char *tls_key;    /* its key (PEM) */
+	uint32_t socket_mark;   /* SO_MARK on the pull's sockets (0: none) */
 };
 
 enum policy_origin {
@@ -207,5 +209,14 @@ struct policy_bundle {
 	size_t sig_len;
 };
 int policy_bundle_parse(const uint8_t *data, size_t len, struct policy_bundle *ret);
+
+/* Does the file name @s end with @suffix (".yaml", ".yaml.sig")? */
+static inline bool
+policy_name_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
 
 #endif

@@ -143,7 +143,11 @@ resolve_process(void *ctx, const struct pipeline_flow_key *key, char *exe, size_
 	return 0;
 }
 
-/* attribution: flows — a TCP SYN leaving this host: find its socket while it is young. */
+/*
+ * attribution: flows — the first packet we see of a TCP connection leaving
+ * this host (its first data: the handshake is not queued): find its socket
+ * while it is young.
+ */
 static void
 warm_attribution(struct worker *w, const struct nfq_packet *pkt)
 {
@@ -171,9 +175,6 @@ warm_attribution(struct worker *w, const struct nfq_packet *pkt)
 	} else {
 		return;
 	}
-	/* SYN without ACK: the connection's first packet. */
-	if ((p[l4 + 13] & 0x12) != 0x02)
-		return;
 	t.proto = IPPROTO_TCP;
 	t.local_port = (uint16_t)(p[l4] << 8 | p[l4 + 1]);
 	t.remote_port = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
@@ -208,10 +209,10 @@ on_packet(const struct nfq_packet *pkt, void *ctx)
 	struct pipeline_result res = { .action = PIPELINE_ACCEPT };
 	enum verdict_kind kind;
 
-	if (w->options.attribute_flows && w->diag_fd >= 0)
-		warm_attribution(w, pkt);
 	if (pkt->data)
 		pipeline_packet(w->pipeline, pkt->data, pkt->len, &meta, &res);
+	if (res.first_packet && meta.outbound && w->options.attribute_flows && w->diag_fd >= 0)
+		warm_attribution(w, pkt);
 	kind = verdict_of(res.action);
 	w->verdicts[kind]++;
 	if (verdict_add(&w->vb, pkt->id, pkt->mark, kind))
@@ -271,6 +272,7 @@ publish_stats(struct worker *w)
 	atomic_store_explicit(&s->flows_total, pc.flows_total, memory_order_relaxed);
 	atomic_store_explicit(&s->events, w->events, memory_order_relaxed);
 	atomic_store_explicit(&s->attributed, w->attributed, memory_order_relaxed);
+	atomic_store_explicit(&s->bytes_scanned, pc.bytes_scanned, memory_order_relaxed);
 }
 
 static void

@@ -35,6 +35,7 @@ struct worker_stats {
 	atomic_uint_fast64_t flows_total;
 	atomic_uint_fast64_t events;
 	atomic_uint_fast64_t attributed;
+	atomic_uint_fast64_t bytes_scanned;
 };
 
 struct worker_options {

@@ -18,7 +18,8 @@ struct flow_table {
 	struct flow *pool;     /* [max_flows], owned */
 	struct flow **buckets; /* [n_buckets], owned */
 	uint32_t n_buckets;
-	struct flow *free_list; /* via hash_next */
+	struct flow *free_list; /* via hash_next: slots used before and freed */
+	uint32_t n_fresh;       /* pool[n_fresh..] never used: untouched, so not yet resident */
 	struct flow *lru_head;
 	struct flow *lru_tail;
 	uint64_t next_id;
@@ -68,10 +69,6 @@ flow_table_new(const struct flow_table_config *config, flow_end_fn *on_end, void
 		free(ft->buckets);
 		free(ft);
 		return NULL;
-	}
-	for (uint32_t i = config->max_flows; i-- > 0;) {
-		ft->pool[i].hash_next = ft->free_list;
-		ft->free_list = &ft->pool[i];
 	}
 	if (ft->cfg.hash_seed == 0 && getrandom(&ft->cfg.hash_seed, sizeof(ft->cfg.hash_seed), 0) !=
 	                                      (ssize_t)sizeof(ft->cfg.hash_seed))
@@ -224,10 +221,18 @@ flow_create(struct flow_table *ft, const struct decode_view *v, const struct flo
 	size_t alen = decode_addr_len(v);
 	bool reversed;
 
-	if (ft->free_list == NULL)
-		flow_end(ft, ft->lru_tail, FLOW_END_EVICTED);
-	f = ft->free_list;
-	ft->free_list = f->hash_next;
+	/*
+	 * Freed slots first, then fresh ones: the pool's pages become resident
+	 * only as the number of live flows grows, not all at start.
+	 */
+	if (ft->free_list == NULL && ft->n_fresh < ft->cfg.max_flows)
+		f = &ft->pool[ft->n_fresh++];
+	else {
+		if (ft->free_list == NULL)
+			flow_end(ft, ft->lru_tail, FLOW_END_EVICTED);
+		f = ft->free_list;
+		ft->free_list = f->hash_next;
+	}
 	memset(f, 0, sizeof(*f));
 	f->key = *key;
 	f->hash = h;

@@ -248,6 +248,27 @@ evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	}
 }
 
+static int
+discard_finding(const struct phiguard_finding *finding, void *ctx)
+{
+	(void)finding;
+	(void)ctx;
+	return 1; /* stop: nothing more is wanted from this stream */
+}
+
+/*
+ * A final verdict (no rule left that more content could fire) makes the
+ * rest of the flow's bytes useless to scan: the kernel carries it from here.
+ */
+static void
+inspect_stop(struct pipeline *p, struct pflow *pf)
+{
+	(void)phiguard_stream_close(pf->stream, p->scratch, discard_finding, NULL);
+	pf->stream = NULL;
+	pf->inspect = false;
+	p->counters.flows_bypassed++;
+}
+
 static void
 feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
@@ -262,6 +283,8 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 	p->counters.bytes_scanned += len;
 	if (findings_total(pf) != before)
 		evaluate(p, f, pf);
+	if (pf->final && pf->inspect && pf->verdict != PHIGUARD_VERDICT_BLOCK)
+		inspect_stop(p, pf);
 }
 
 static void

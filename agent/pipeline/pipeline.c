@@ -140,6 +140,7 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 
 	ret->action = PIPELINE_ACCEPT;
 	ret->verdict = PHIGUARD_VERDICT_ALLOW;
+	ret->first_packet = false;
 	p->counters.packets++;
 	if (meta->ts_us > p->now_us)
 		p->now_us = meta->ts_us;
@@ -153,6 +154,7 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 		return;
 	}
 	f = flow_table_get(p->flows, &v, meta->ts_us, &dir);
+	ret->first_packet = f->packets[FLOW_DIR_TO_SERVER] + f->packets[FLOW_DIR_TO_CLIENT] == 1;
 	pf = pflow_get(p, f, meta);
 	if (pf == NULL) {
 		p->counters.alloc_failures++;

@@ -39,6 +39,7 @@ enum pipeline_action {
 struct pipeline_result {
 	enum pipeline_action action;
 	enum phiguard_verdict verdict; /* the flow's verdict so far */
+	bool first_packet;             /* the packet started a flow (the first one seen of it) */
 };
 
 /* Called for every event the pipeline produces; the event is borrowed. */

@@ -59,6 +59,18 @@ struct report_collector {
 	enum report_format format;
 	char token_file[PATH_MAX]; /* https: file holding the HEC token ("" -> no Authorization) */
 	char path[256];            /* https: request path, default /services/collector/event */
+	uint32_t socket_mark; /* SO_MARK on the link's sockets (0: none), so our rules skip them */
+};
+
+/* What the daemon knows and the heartbeat carries. */
+struct report_state {
+	char policy_version[64];
+	char policy_hash[72];
+	uint64_t packets;
+	uint64_t flows;
+	uint64_t alerts;
+	uint64_t blocks;
+	uint64_t uninspected_periods;
 };
 
 struct report_config {
@@ -76,6 +88,8 @@ struct report_config {
 	char host_name[256];
 	char host_id[64];
 	struct report_labels labels;
+	/* what the first heartbeat carries, before any report_set_state() (it runs at start): */
+	struct report_state initial_state;
 	/* tuning, not in agent.yaml: */
 	unsigned ring_size;       /* events; rounded up to a power of two */
 	unsigned window;          /* events in flight before an acknowledgement is needed */
@@ -94,17 +108,6 @@ void report_config_defaults(struct report_config *config);
  */
 int report_config_parse(struct report_config *config, yaml_document_t *doc, yaml_node_t *report,
                         yaml_node_t *spool, const char *filename, struct phiguard_error *err);
-
-/* What the daemon knows and the heartbeat carries. */
-struct report_state {
-	char policy_version[64];
-	char policy_hash[72];
-	uint64_t packets;
-	uint64_t flows;
-	uint64_t alerts;
-	uint64_t blocks;
-	uint64_t uninspected_periods;
-};
 
 enum report_link {
 	REPORT_LINK_NONE = 0, /* no collector configured */

@@ -470,6 +470,7 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	r->link_state = config->collector.enabled ? REPORT_LINK_CONNECTING : REPORT_LINK_NONE;
 	r->sent_cursor = spool_acked(r->spool);
 	pthread_mutex_init(&r->lock, NULL);
+	r->state = config->initial_state;
 	publish_status(r);
 	ret = pthread_create(&r->thread, NULL, reporter_main, r);
 	if (ret != 0) {

@@ -218,6 +218,10 @@ tcp_connect(const struct report_collector *col, int64_t deadline, const struct t
 			continue;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		/* Needs CAP_NET_ADMIN; without it the address exemption still holds. */
+		if (col->socket_mark != 0)
+			(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &col->socket_mark,
+			                 sizeof(col->socket_mark));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 			soerr = errno;
 		} else {

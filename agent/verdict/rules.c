@@ -162,6 +162,7 @@ struct rules_present {
 	bool chain_out;
 	bool chain_in;
 	bool chain_done;
+	bool chain_closed;
 	unsigned jumps_out;
 	unsigned jumps_in;
 };
@@ -188,6 +189,8 @@ rules_scan(enum rules_family family, struct rules_present *ret)
 			ret->chain_in = true;
 		else if (strcmp(line, "-N " RULES_CHAIN_DONE) == 0)
 			ret->chain_done = true;
+		else if (strcmp(line, "-N " RULES_CHAIN_CLOSED) == 0)
+			ret->chain_closed = true;
 		else if (strcmp(line, "-A OUTPUT -j " RULES_CHAIN_OUT) == 0)
 			ret->jumps_out++;
 		else if (strcmp(line, "-A INPUT -j " RULES_CHAIN_IN) == 0)
@@ -214,37 +217,84 @@ render_jumps(struct strbuf *sb, const char *hook, const char *chain, unsigned ha
 		sb_printf(sb, "-D %s -j %s\n", hook, chain);
 }
 
+/*
+ * A connection's opening SYN and the ACK that completes the handshake carry
+ * no client bytes, so the pipeline has nothing to learn from them: the
+ * flow starts at its first data (the reassembler picks up mid-stream). Not
+ * queueing them saves two queue round trips per connection. Only the plain
+ * forms are let through: a SYN no longer than a Linux SYN with every option
+ * (so a Fast Open SYN carrying data is still queued) and, as the second
+ * packet of the connection (connbytes, which also turns on conntrack
+ * accounting), a bare ACK no longer than its header with timestamps.
+ */
 static void
-render_queues(struct strbuf *sb, const struct rules_config *c)
+render_handshake(struct strbuf *sb, enum rules_family family)
 {
-	const char *bypass = c->fail_open ? " --queue-bypass" : "";
-	const char *o = RULES_CHAIN_OUT;
+	unsigned ip_header = family == RULES_IPV6 ? 40 : 20;
+
+	sb_printf(sb, "-A %s -p tcp --syn -m length --length 0:%u -j RETURN\n", RULES_CHAIN_OUT,
+	          ip_header + 40);
+	sb_printf(
+	        sb,
+	        "-A %s -p tcp --tcp-flags SYN,ACK,FIN,RST,PSH ACK -m connbytes --connbytes 2:2 --connbytes-dir original --connbytes-mode packets -m length --length 0:%u -j RETURN\n",
+	        RULES_CHAIN_OUT, ip_header + 32);
+}
+
+/*
+ * The kernel's --queue-balance hashes addresses only (every flow to one
+ * server lands on one queue); --queue-cpu-fanout splits flows. So each new
+ * flow gets a worker round-robin, kept in its connmark. Rule i takes one in
+ * (n - i) of the flows still unassigned.
+ */
+static void
+render_shards(struct strbuf *sb, const struct rules_config *c)
+{
+	for (unsigned i = 0; c->n_tcp_queues > 1 && i < c->n_tcp_queues; i++)
+		sb_printf(
+		        sb,
+		        "-A %s -p tcp -m connmark --mark 0x0/0x%x -m statistic --mode nth --every %u --packet 0 -j CONNMARK --set-xmark 0x%x/0x%x\n",
+		        RULES_CHAIN_OUT, MARK_SHARD_SET, c->n_tcp_queues - i, mark_shard_value(i),
+		        MARK_SHARD_MASK);
+}
+
+/* The queue rules, in @chain. */
+static void
+render_queues(struct strbuf *sb, const struct rules_config *c, const char *chain, bool bypass)
+{
+	const char *b = bypass ? " --queue-bypass" : "";
 
 	if (c->n_tcp_queues == 1)
-		sb_printf(sb, "-A %s -p tcp -j NFQUEUE --queue-num %u%s\n", o, c->tcp_queues[0],
-		          bypass);
-	else if (c->n_tcp_queues > 1) {
-		/*
-		 * The kernel's --queue-balance hashes addresses only (every flow to
-		 * one server lands on one queue); --queue-cpu-fanout splits flows.
-		 * So each new flow gets a worker round-robin, kept in its connmark.
-		 * Rule i takes one in (n - i) of the flows still unassigned.
-		 */
-		for (unsigned i = 0; i < c->n_tcp_queues; i++)
-			sb_printf(
-			        sb,
-			        "-A %s -p tcp -m connmark --mark 0x0/0x%x -m statistic --mode nth --every %u --packet 0 -j CONNMARK --set-xmark 0x%x/0x%x\n",
-			        o, MARK_SHARD_SET, c->n_tcp_queues - i, mark_shard_value(i),
-			        MARK_SHARD_MASK);
-		for (unsigned i = 0; i < c->n_tcp_queues; i++)
-			sb_printf(
-			        sb,
-			        "-A %s -p tcp -m connmark --mark 0x%x/0x%x -j NFQUEUE --queue-num %u%s\n",
-			        o, mark_shard_value(i), MARK_SHARD_MASK, c->tcp_queues[i], bypass);
-	}
+		sb_printf(sb, "-A %s -p tcp -j NFQUEUE --queue-num %u%s\n", chain, c->tcp_queues[0],
+		          b);
+	for (unsigned i = 0; c->n_tcp_queues > 1 && i < c->n_tcp_queues; i++)
+		sb_printf(sb,
+		          "-A %s -p tcp -m connmark --mark 0x%x/0x%x -j NFQUEUE --queue-num %u%s\n",
+		          chain, mark_shard_value(i), MARK_SHARD_MASK, c->tcp_queues[i], b);
 	if (c->has_udp_queue)
-		sb_printf(sb, "-A %s -p udp -j NFQUEUE --queue-num %u%s\n", o, c->udp_queue,
-		          bypass);
+		sb_printf(sb, "-A %s -p udp -j NFQUEUE --queue-num %u%s\n", chain, c->udp_queue, b);
+}
+
+/*
+ * Prefixes of fail-closed categories, handshake included, go to
+ * PHIGUARD-CLOSED, whose queue rules have no --queue-bypass: while no agent
+ * listens, the kernel drops them (the rest follows fail_open). One jump per
+ * prefix, not one rule per prefix and queue, so a packet to elsewhere pays
+ * one comparison per prefix. Redundant when everything fails closed.
+ */
+static void
+render_fail_closed(struct strbuf *sb, const struct rules_config *c, enum rules_family family)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; c->fail_open && i < c->n_fail_closed; i++) {
+		if ((c->fail_closed[i].family == AF_INET6) != (family == RULES_IPV6))
+			continue;
+		sb_printf(sb, "-A %s -d %s -j %s\n", RULES_CHAIN_OUT, c->fail_closed[i].cidr,
+		          RULES_CHAIN_CLOSED);
+		n++;
+	}
+	if (n > 0)
+		render_queues(sb, c, RULES_CHAIN_CLOSED, false);
 }
 
 char *
@@ -255,8 +305,8 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	const char *o = RULES_CHAIN_OUT;
 
 	/* A ":CHAIN" line under --noflush creates or flushes the chain in this transaction. */
-	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n", RULES_CHAIN_OUT,
-	          RULES_CHAIN_IN, RULES_CHAIN_DONE);
+	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n",
+	          RULES_CHAIN_OUT, RULES_CHAIN_IN, RULES_CHAIN_DONE, RULES_CHAIN_CLOSED);
 	/*
 	 * The last stop of a packet we gave a verdict: our bits are cleared so
 	 * its mark is what it was when it was queued, and the kernel does not
@@ -296,7 +346,10 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	          MARK_STATE_MASK);
 	sb_printf(&sb, "-A %s -m mark --mark 0x%x/0x%x -g %s\n", o, MARK_SEEN, MARK_SEEN,
 	          RULES_CHAIN_DONE);
-	render_queues(&sb, c);
+	render_shards(&sb, c);
+	render_fail_closed(&sb, c, family);
+	render_handshake(&sb, family);
+	render_queues(&sb, c, RULES_CHAIN_OUT, c->fail_open);
 	for (unsigned i = 0; i < c->n_nflog_groups; i++)
 		sb_printf(&sb,
 		          "-A %s -p udp --sport 53 -j NFLOG --nflog-group %u --nflog-size 65535\n",
@@ -379,27 +432,31 @@ remove_family(enum rules_family family, char *err, size_t errlen)
 	r = rules_scan(family, &present);
 	if (r < 0)
 		return r;
-	if (!present.chain_out && !present.chain_in && !present.chain_done && !present.jumps_out &&
-	    !present.jumps_in)
+	if (!present.chain_out && !present.chain_in && !present.chain_done &&
+	    !present.chain_closed && !present.jumps_out && !present.jumps_in)
 		return 0;
 	sb_printf(&sb, "*filter\n");
 	for (unsigned i = 0; i < present.jumps_out; i++)
 		sb_printf(&sb, "-D OUTPUT -j %s\n", RULES_CHAIN_OUT);
 	for (unsigned i = 0; i < present.jumps_in; i++)
 		sb_printf(&sb, "-D INPUT -j %s\n", RULES_CHAIN_IN);
-	/* Flush all first: PHIGUARD-OUT refers to PHIGUARD-DONE. */
+	/* Flush all first: PHIGUARD-OUT refers to PHIGUARD-DONE and PHIGUARD-CLOSED. */
 	if (present.chain_out)
 		sb_printf(&sb, "-F %s\n", RULES_CHAIN_OUT);
 	if (present.chain_in)
 		sb_printf(&sb, "-F %s\n", RULES_CHAIN_IN);
 	if (present.chain_done)
 		sb_printf(&sb, "-F %s\n", RULES_CHAIN_DONE);
+	if (present.chain_closed)
+		sb_printf(&sb, "-F %s\n", RULES_CHAIN_CLOSED);
 	if (present.chain_out)
 		sb_printf(&sb, "-X %s\n", RULES_CHAIN_OUT);
 	if (present.chain_in)
 		sb_printf(&sb, "-X %s\n", RULES_CHAIN_IN);
 	if (present.chain_done)
 		sb_printf(&sb, "-X %s\n", RULES_CHAIN_DONE);
+	if (present.chain_closed)
+		sb_printf(&sb, "-X %s\n", RULES_CHAIN_CLOSED);
 	sb_printf(&sb, "COMMIT\n");
 	if (sb.oom) {
 		free(sb.s);

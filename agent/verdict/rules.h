@@ -3,9 +3,10 @@
 #define PHIGUARD_VERDICT_RULES_H
 
 /*
- * phiguard's firewall rules: three chains of its own per address family
+ * phiguard's firewall rules: four chains of its own per address family
  * (PHIGUARD-OUT jumped to from filter OUTPUT, PHIGUARD-IN from filter INPUT,
- * PHIGUARD-DONE reached by goto from PHIGUARD-OUT),
+ * PHIGUARD-DONE reached by goto from PHIGUARD-OUT, PHIGUARD-CLOSED from
+ * PHIGUARD-OUT for the prefixes of fail-closed categories),
  * written with iptables-nft-restore --noflush so each install is one atomic
  * transaction and nobody else's rules are touched. See docs/live-agent.md.
  */
@@ -16,10 +17,12 @@
 
 #include "verdict/marks.h"
 
-#define RULES_CHAIN_OUT  "PHIGUARD-OUT"
-#define RULES_CHAIN_IN   "PHIGUARD-IN"
-#define RULES_CHAIN_DONE "PHIGUARD-DONE"
-#define RULES_EXEMPT_MAX 16
+#define RULES_CHAIN_OUT       "PHIGUARD-OUT"
+#define RULES_CHAIN_IN        "PHIGUARD-IN"
+#define RULES_CHAIN_DONE      "PHIGUARD-DONE"
+#define RULES_CHAIN_CLOSED    "PHIGUARD-CLOSED"
+#define RULES_EXEMPT_MAX      16
+#define RULES_FAIL_CLOSED_MAX 512
 
 struct rules_config {
 	uint16_t tcp_queues[MARK_SHARD_MAX];
@@ -37,6 +40,16 @@ struct rules_config {
 		uint16_t port;
 	} exempt[RULES_EXEMPT_MAX];
 	unsigned n_exempt;
+	/*
+	 * Prefixes of fail_mode: closed categories (from the policy): queued
+	 * without --queue-bypass, so while no agent listens the kernel drops
+	 * them, whatever fail_open says for the rest.
+	 */
+	struct rules_prefix {
+		int family;    /* AF_INET or AF_INET6 */
+		char cidr[50]; /* "addr/len" */
+	} fail_closed[RULES_FAIL_CLOSED_MAX];
+	unsigned n_fail_closed;
 };
 
 enum rules_family {

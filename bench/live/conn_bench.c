@@ -2,11 +2,14 @@
 /*
  * New-connection workload: `conn_bench serve IP PORT` accepts and closes;
  * `conn_bench connect IP PORT N` makes N sequential connect()+close() and
- * prints one JSON line with the rate.
+ * prints one JSON line with the rate. `serve-request` and `request` do the
+ * same with one HTTP request and answer on each connection (the client
+ * speaks first, as most protocols do, so the agent sees its first data).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +26,11 @@ addr(const char *ip, const char *port, struct sockaddr_in *a)
 	return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : -1;
 }
 
+static const char request_text[] = "GET / HTTP/1.1\r\nHost: bench.test\r\n\r\n";
+static const char answer_text[] = "HTTP/1.1 204 No Content\r\n\r\n";
+
 static int
-serve(struct sockaddr_in *a)
+serve(struct sockaddr_in *a, bool answer)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
@@ -35,13 +41,32 @@ serve(struct sockaddr_in *a)
 	fflush(stdout);
 	for (;;) {
 		int c = accept(fd, NULL, NULL);
-		if (c >= 0)
-			close(c);
+		char buf[512];
+
+		if (c < 0)
+			continue;
+		if (answer && read(c, buf, sizeof(buf)) > 0)
+			(void)!write(c, answer_text, sizeof(answer_text) - 1);
+		close(c);
 	}
 }
 
+/* One request, and its whole answer (read to the server's close). */
+static bool
+exchange(int fd)
+{
+	char buf[512];
+	ssize_t r;
+
+	if (write(fd, request_text, sizeof(request_text) - 1) != sizeof(request_text) - 1)
+		return false;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		;
+	return r == 0;
+}
+
 static int
-connect_n(struct sockaddr_in *a, long n)
+connect_n(struct sockaddr_in *a, long n, bool request)
 {
 	struct timespec t0, t1;
 	long ok = 0, err = 0;
@@ -50,7 +75,8 @@ connect_n(struct sockaddr_in *a, long n)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)a, sizeof(*a)) == 0)
+		if (fd >= 0 && connect(fd, (struct sockaddr *)a, sizeof(*a)) == 0 &&
+		    (!request || exchange(fd)))
 			ok++;
 		else
 			err++;
@@ -69,10 +95,12 @@ main(int argc, char **argv)
 {
 	struct sockaddr_in a;
 
-	if (argc >= 4 && !strcmp(argv[1], "serve") && addr(argv[2], argv[3], &a) == 0)
-		return serve(&a);
-	if (argc >= 5 && !strcmp(argv[1], "connect") && addr(argv[2], argv[3], &a) == 0)
-		return connect_n(&a, atol(argv[4]));
-	fprintf(stderr, "usage: conn_bench serve IP PORT | connect IP PORT N\n");
+	if (argc >= 4 && !strncmp(argv[1], "serve", 5) && addr(argv[2], argv[3], &a) == 0)
+		return serve(&a, !strcmp(argv[1], "serve-request"));
+	if (argc >= 5 && (!strcmp(argv[1], "connect") || !strcmp(argv[1], "request")) &&
+	    addr(argv[2], argv[3], &a) == 0)
+		return connect_n(&a, atol(argv[4]), !strcmp(argv[1], "request"));
+	fprintf(stderr,
+	        "usage: conn_bench serve|serve-request IP PORT | connect|request IP PORT N\n");
 	return 2;
 }

@@ -148,6 +148,9 @@ def main():
                   "  url: https://%s:8443/estate.bundle\n  pull_interval: 10\n"
                   "  tls: { ca: %s, cert: %s, key: %s }\n"
                   % (dropins, sign_pub, POLICY_NAME, topo.ca, client_cert, client_key))
+    # Counts the pull's packets that carry the agent's own mark (SO_MARK 0x800000).
+    topo.client_run(["iptables-nft", "-A", "OUTPUT", "-p", "tcp", "--dport", "8443", "-m", "mark",
+                     "--mark", "0x800000/0x800000"], check=True)
     agent = FleetAgent(topo, binary, policy_cfg, state).start()
 
     st = wait(lambda: (lambda s: s if s.get("policy.version") == "fleet-1" else None)(agent.status()))
@@ -166,6 +169,10 @@ def main():
          agent.status())
     t.ok(wait(lambda: not whatsapp(topo), timeout=15), "under fleet-2 WhatsApp is blocked",
          agent.events()[-3:])
+    rules = lambda: topo.client_run(["iptables-nft", "-S", "PHIGUARD-OUT"]).stdout  # noqa: E731
+    t.ok(wait(lambda: "-d 149.154.160.0/20 -j PHIGUARD-CLOSED" in rules(), timeout=15),
+         "fleet-2 closes consumer messaging (fail_mode closed): its prefixes are held in the "
+         "kernel without a restart", rules())
     hb = wait(lambda: [e for e in agent.events() if field(e, "event.action") == "heartbeat" and
                        field(e, "phiguard.policy_version") == "fleet-2"])
     t.ok(hb, "the heartbeat reports fleet-2", agent.events()[-3:])
@@ -179,6 +186,10 @@ def main():
     agent.send_signal(signal.SIGHUP)
     t.ok(wait(lambda: '"status": 304' in open(log).read(), timeout=15),
          "unchanged bundle revalidated with If-None-Match: 304")
+    counted = topo.client_run(["iptables-nft", "-L", "OUTPUT", "-v", "-n", "-x"]).stdout
+    marked = [line.split()[0] for line in counted.splitlines() if "mark match 0x800000" in line]
+    t.ok(marked and int(marked[0]) > 0,
+         "the pull's packets carry the agent's mark, so its own rules never queue them", counted)
 
     # Tampered: fleet-2's signature over different bytes.
     tampered = v2.replace("block-consumer-messaging", "block-consumer-messaging-x", 1) + "\n# x\n"

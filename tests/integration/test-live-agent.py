@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from agent import Agent, field  # noqa: E402
-from netns import Tap, Topology  # noqa: E402
+from netns import Tap, Topology, run  # noqa: E402
 
 # 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
 PHI_BODY = (b"Referral for patient John Smith, NHS number 401 023 2137, "
@@ -65,6 +65,20 @@ def strict_policy(src):
     return None
 
 
+TELEGRAM_IP = "149.154.167.91"
+
+
+def syn_answer(topo, ip, port=443):
+    """'connected', 'refused' (a reset came back) or 'timeout' (the SYN was dropped)."""
+    code = ("import socket\n"
+            "s = socket.socket(); s.settimeout(1.5)\n"
+            "try:\n    s.connect((%r, %d)); print('connected')\n"
+            "except socket.timeout:\n    print('timeout')\n"
+            "except OSError:\n    print('refused')\n" % (ip, port))
+    r = topo.client_run(["/usr/bin/python3", "-c", code], timeout=10)
+    return r.stdout.strip()
+
+
 def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root (network namespaces)")
@@ -97,6 +111,9 @@ def main():
 
     st = agent.status()
     t.ok(st.get("policy.version") == "test-1", "status reports the policy version", st)
+    hb = agent.wait_event(lambda e: field(e, "event.action") == "heartbeat")
+    t.ok(hb is not None and field(hb, "phiguard.policy_version") == "test-1",
+         "the first heartbeat, sent at start, already names the policy in force", hb)
     t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
          "one jump to PHIGUARD-OUT in IPv4 and IPv6 OUTPUT")
     t.ok("-N OTHER-OUT" in snapshot(topo)[0], "other software's chain left alone")
@@ -172,17 +189,34 @@ def main():
     t.ok(agent.status().get("policy.version") == "test-2",
          "a changed policy file is loaded without a signal")
 
+    # One of Telegram's prefixes (strict.yaml closes them), given to the server
+    # namespace this test created so that nothing outside it is ever reached.
+    topo_run = lambda ns, cmd: run(topo.ns(ns, cmd))  # noqa: E731
+    topo_run(topo.server, ["ip", "addr", "add", TELEGRAM_IP + "/32", "dev", topo.veth_s])
+    topo_run(topo.client, ["ip", "route", "add", TELEGRAM_IP + "/32", "dev", topo.veth_c])
+
     # kill -9: traffic keeps flowing (fail-open); a restart puts the rules back once.
     agent.stop(signal.SIGKILL)
     rc, code, secs = topo.curl("https://teams.microsoft.com/")
     t.ok(rc == 0 and code == "200", "after kill -9 connections still work (fail-open)", (rc, code))
-    agent2 = Agent(topo, binary, policy=policy).start()
+    t.ok(syn_answer(topo, TELEGRAM_IP) != "timeout",
+         "default policy (fail_mode open): Telegram's prefix still answers with the agent down")
+    agent2 = Agent(topo, binary, policy=policy,
+                   extra_config="attribution:\n  mode: flows\n").start()
     t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
          "restart restores the rules without duplicates")
     t.ok(agent2.wait_event(lambda e: field(e, "event.action") == "inspection-gap") is not None,
          "the period without inspection is reported", agent2.events())
     rc, code, secs = topo.curl("https://teams.microsoft.com/")
     t.ok(rc == 0 and code == "200", "traffic flows through the restarted agent", (rc, code))
+    found = 0
+    deadline = time.time() + 5  # counters are published about once a second
+    while time.time() < deadline and found == 0:
+        time.sleep(0.2)
+        found = sum(v for k, v in agent2.status().items()
+                    if k.endswith(".sockets_found") and isinstance(v, int))
+    t.ok(found >= 1, "attribution: flows finds a new connection's socket at its first data "
+         "(%d found)" % found, agent2.status())
 
     sp = strict_policy(src)
     if pipeline and sp:
@@ -191,9 +225,20 @@ def main():
         rc, code, secs = topo.curl("https://web.whatsapp.com/")
         t.ok(rc != 0 and secs < 1.0, "strict policy: WhatsApp refused at once (%.3f s)" % secs,
              (rc, code, agent3.events()[-3:]))
-        agent2 = agent3
+        t.ok(syn_answer(topo, TELEGRAM_IP) != "timeout",
+             "strict policy, agent running: Telegram's prefix is answered (reset or refused)")
+        agent3.stop(signal.SIGKILL)
+        answer = syn_answer(topo, TELEGRAM_IP)
+        rc, code, secs = topo.curl("https://teams.microsoft.com/")
+        t.ok(answer == "timeout" and rc == 0 and code == "200",
+             "strict policy (fail_mode closed), agent killed: the kernel drops Telegram's "
+             "prefix, Teams still works", (answer, rc, code))
+        agent2 = Agent(topo, binary, policy=sp).start()
     else:
-        t.skip("strict policy refuses WhatsApp at once", "no pipeline or strict example")
+        for name in ("strict policy refuses WhatsApp at once",
+                     "strict policy, agent running: Telegram's prefix is answered",
+                     "strict policy, agent killed: Telegram's prefix dropped"):
+            t.skip(name, "no pipeline or strict example")
 
     rc = agent2.stop(signal.SIGINT)
     t.ok(rc == 0, "Ctrl-C stops the agent cleanly", agent2.log())

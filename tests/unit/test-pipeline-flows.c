@@ -48,6 +48,16 @@ send_pkt(struct pipeline *p, const uint8_t *buf, size_t len, int64_t ts,
 	pipeline_packet(p, buf, len, &meta, res);
 }
 
+/* One client segment of an upload from 10.0.0.2:@sport to 203.0.113.10:80. */
+static void
+send_upload(struct pipeline *p, uint8_t *buf, uint16_t sport, uint32_t seq, uint8_t flags,
+            const void *data, size_t len, int64_t ts, struct pipeline_result *res)
+{
+	size_t l4 = build_tcp(buf + 20, sport, 80, seq, 0, flags, data, len);
+
+	send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), ts, res);
+}
+
 int
 main(void)
 {
@@ -71,8 +81,10 @@ main(void)
 	len = build_tcp4(buf, 0, 5000, DECODE_TCP_SYN | DECODE_TCP_ACK, NULL, 0);
 	send_pkt(p, buf, len, 1000000, &res);
 	tap_eq_int(res.action, PIPELINE_ACCEPT, "no client bytes yet: keep queueing");
+	tap_ok(res.first_packet, "the flow's first packet says so (attribution looks it up)");
 	len = build_tcp4(buf, 1, 1001, DECODE_TCP_ACK | DECODE_TCP_PSH, "\x01\x02\x03\x04", 4);
 	send_pkt(p, buf, len, 1000100, &res);
+	tap_ok(!res.first_packet, "the second does not");
 	/* Four bytes may not be enough for every classifier; the client's FIN settles it. */
 	len = build_tcp4(buf, 1, 1005, DECODE_TCP_ACK | DECODE_TCP_FIN, NULL, 0);
 	send_pkt(p, buf, len, 1000150, &res);
@@ -105,23 +117,17 @@ main(void)
 		static const char req[] = "POST /n HTTP/1.1\r\nHost: records.example.org\r\n"
 		                          "Content-Length: 40\r\n\r\nnotes: ";
 		struct policy *next = NULL;
-		size_t l4;
 
-		l4 = build_tcp(buf + 20, 41000, 80, 100, 0, DECODE_TCP_SYN, NULL, 0);
-		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000400,
-		         &res);
-		l4 = build_tcp(buf + 20, 41000, 80, 101, 0, DECODE_TCP_ACK, req, sizeof(req) - 1);
-		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000410,
-		         &res);
+		send_upload(p, buf, 41000, 100, DECODE_TCP_SYN, NULL, 0, 1000400, &res);
+		send_upload(p, buf, 41000, 101, DECODE_TCP_ACK, req, sizeof(req) - 1, 1000410,
+		            &res);
 		tap_eq_int(res.action, PIPELINE_INSPECT,
 		           "cleartext upload to an external host: inspect");
 		tap_eq_int(policy_load_default(&next, &err), 0, "second policy loads");
 		pipeline_set_policy(p, next);
 		policy_unref(next); /* the pipeline holds its own reference */
-		l4 = build_tcp(buf + 20, 41000, 80, (uint32_t)(101 + sizeof(req) - 1), 0,
-		               DECODE_TCP_ACK, "Patient NHS no 401 023 2137", 27);
-		send_pkt(p, buf, build_ipv4(buf, 0x0a000002, 0xcb00710a, IPPROTO_TCP, l4), 1000420,
-		         &res);
+		send_upload(p, buf, 41000, (uint32_t)(101 + sizeof(req) - 1), DECODE_TCP_ACK,
+		            "Patient NHS no 401 023 2137", 27, 1000420, &res);
 		tap_eq_int(res.action, PIPELINE_INSPECT,
 		           "after the swap the flow is inspected again");
 	}
@@ -132,6 +138,31 @@ main(void)
 	/* The matcher may report a value once its context is complete: by the flow's end at the latest. */
 	tap_eq_int(s.alerts, 1, "one alert: the new policy flags what followed the swap");
 	tap_eq_int(s.last_alert, PHIGUARD_VERDICT_FLAG, "and it is a flag");
+	/* Once flagged with nothing left to decide, the rest of the flow is not scanned. */
+	{
+		static const char req[] = "POST /n HTTP/1.1\r\nHost: records.example.org\r\n"
+		                          "Content-Length: 400\r\n\r\n";
+		char body[300];
+		uint64_t scanned;
+		uint8_t big[400];
+
+		memset(body, ' ', sizeof(body));
+		memcpy(body, "Patient NHS no 401 023 2137, seen today", 39);
+		send_upload(p, big, 41001, 100, DECODE_TCP_SYN, NULL, 0, 2000000, &res);
+		send_upload(p, big, 41001, 101, DECODE_TCP_ACK, req, sizeof(req) - 1, 2000010,
+		            &res);
+		tap_eq_int(res.action, PIPELINE_INSPECT, "second upload: inspected");
+		send_upload(p, big, 41001, (uint32_t)(101 + sizeof(req) - 1), DECODE_TCP_ACK, body,
+		            sizeof(body), 2000020, &res);
+		tap_eq_int(s.alerts, 2, "the labelled NHS number flags it at once");
+		tap_eq_int(res.action, PIPELINE_BYPASS, "final flag: the kernel carries the rest");
+		pipeline_get_counters(p, &c);
+		scanned = c.bytes_scanned;
+		send_upload(p, big, 41001, (uint32_t)(101 + sizeof(req) - 1 + sizeof(body)),
+		            DECODE_TCP_ACK, body, sizeof(body), 2000030, &res);
+		pipeline_get_counters(p, &c);
+		tap_eq_int(c.bytes_scanned, scanned, "and no byte after the flag is scanned");
+	}
 	tap_diag("pipeline state per flow: %zu bytes (plus windows and matcher streams)",
 	         pipeline_flow_memory());
 	pipeline_free(p);

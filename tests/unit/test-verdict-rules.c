@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "tap.h"
 #include "verdict/rules.h"
@@ -62,8 +63,51 @@ main(void)
 	tap_ok(strstr(t, "-o lo -j RETURN") < strstr(t, "NFQUEUE"), "loopback never queued");
 	tap_ok(strstr(t, "--mark 0x800000/0x800000 -j RETURN") < strstr(t, "NFQUEUE"),
 	       "the agent's own traffic never queued");
+	tap_ok(strstr(t, "-p tcp --syn -m length --length 0:60 -j RETURN") != NULL &&
+	               strstr(t, "--syn -m length") < strstr(t, "NFQUEUE"),
+	       "a plain SYN is not queued (IPv4: at most 60 bytes)");
+	tap_ok(strstr(t,
+	              "-m connbytes --connbytes 2:2 --connbytes-dir original --connbytes-mode packets -m length --length 0:52 -j RETURN") !=
+	                       NULL &&
+	               strstr(t, "--connbytes 2:2") < strstr(t, "NFQUEUE"),
+	       "the handshake's bare ACK is not queued");
+	tap_ok(strstr(t, "--syn") > strstr(t, "--reject-with tcp-reset"),
+	       "a blocked flow's SYN is still refused");
 	tap_ok(strstr(t, "COMMIT\n") != NULL, "one transaction");
 	free(t);
+
+	/* Fail-closed prefixes: queued without bypass, handshake included, per family. */
+	c.fail_closed[0] = (struct rules_prefix){ AF_INET, "149.154.160.0/20" };
+	c.fail_closed[1] = (struct rules_prefix){ AF_INET6, "2001:67c:4e8::/48" };
+	c.n_fail_closed = 2;
+	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_ok(strstr(t, "-A PHIGUARD-OUT -d 149.154.160.0/20 -j PHIGUARD-CLOSED\n") != NULL,
+	       "one jump per fail-closed prefix");
+	tap_ok(strstr(t,
+	              "-A PHIGUARD-CLOSED -p tcp -m connmark --mark 0x8000000/0xf000000 -j NFQUEUE --queue-num 4\n") !=
+	                       NULL &&
+	               strstr(t,
+	                      "-A PHIGUARD-CLOSED -p tcp -m connmark --mark 0x9000000/0xf000000 -j NFQUEUE --queue-num 5\n") !=
+	                       NULL &&
+	               strstr(t, "-A PHIGUARD-CLOSED -p udp -j NFQUEUE --queue-num 6\n") != NULL,
+	       "where every queue takes them without --queue-bypass");
+	tap_eq_int(count(t, "--queue-bypass"), 3, "the rest still fails open");
+	tap_ok(strstr(t, "--mode nth") < strstr(t, "-d 149.154.160.0/20") &&
+	               strstr(t, "-d 149.154.160.0/20") < strstr(t, "--syn"),
+	       "after the shard is chosen, before the handshake is let through");
+	tap_eq_int(count(t, "2001:67c:4e8::/48"), 0, "an IPv6 prefix stays out of IPv4 rules");
+	free(t);
+	t = rules_render(&c, RULES_IPV6, 0, 0);
+	tap_eq_int(count(t, "-d 2001:67c:4e8::/48 -j PHIGUARD-CLOSED"), 1,
+	           "and is in the IPv6 rules");
+	free(t);
+	c.fail_open = false;
+	t = rules_render(&c, RULES_IPV4, 0, 0);
+	tap_eq_int(count(t, "149.154.160.0/20"), 0, "everything fails closed: no extra rules");
+	tap_eq_int(count(t, "-A PHIGUARD-CLOSED"), 0, "and PHIGUARD-CLOSED stays empty");
+	free(t);
+	c.fail_open = true;
+	c.n_fail_closed = 0;
 
 	t = rules_render(&c, RULES_IPV4, 1, 1);
 	tap_eq_int(count(t, "OUTPUT"), 0, "installed twice: the jump is not added again");
@@ -82,6 +126,9 @@ main(void)
 	tap_eq_int(count(t, "-p udp -j NFQUEUE"), 0, "no UDP queue");
 	tap_ok(strstr(t, "-m cgroup --path /system.slice/phiguard.service -j RETURN") != NULL,
 	       "our own cgroup exempt");
+	tap_ok(strstr(t, "--syn -m length --length 0:80 -j RETURN") != NULL &&
+	               strstr(t, "--length 0:72 -j RETURN") != NULL,
+	       "IPv6: handshake lengths count the 40-byte header");
 	free(t);
 	return tap_done();
 }
