@@ -4,6 +4,7 @@
 
 /* Helpers shared by the matcher tests: build matchers, collect findings. */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,16 @@
 #include <phiguard/match.h>
 
 #include "tap.h"
+
+/* xorshift64: reproducible pseudo-random numbers for generated inputs. */
+__attribute__((unused)) static uint64_t
+xorshift_next(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
 
 struct found {
 	char detector[64];

@@ -139,10 +139,7 @@ static uint64_t rng = 0x243f6a8885a308d3ULL;
 static uint64_t
 next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift_next(&rng);
 }
 
 static char *
@@ -241,24 +238,31 @@ pair_free(struct pair *p)
 	}
 }
 
+static const struct match_expr *
+expr_named(const struct phiguard_matcher *m, const char *text)
+{
+	for (size_t i = 0; i < m->n_expr; i++)
+		if (strcmp(m->expr[i].text, text) == 0)
+			return &m->expr[i];
+	return NULL;
+}
+
 /* The expression @text goes to the digit database. */
 static bool
 is_digit(const struct phiguard_matcher *m, const char *text)
 {
-	for (size_t i = 0; i < m->n_expr; i++)
-		if (strcmp(m->expr[i].text, text) == 0)
-			return m->expr[i].digit;
-	return false;
+	const struct match_expr *e = expr_named(m, text);
+
+	return e != NULL && e->digit;
 }
 
 /* The expression @text (caseless) is looked up by the word scanner. */
 static bool
 is_word(const struct phiguard_matcher *m, const char *text)
 {
-	for (size_t i = 0; i < m->n_expr; i++)
-		if (strcmp(m->expr[i].text, text) == 0)
-			return m->expr[i].word;
-	return false;
+	const struct match_expr *e = expr_named(m, text);
+
+	return e != NULL && e->word;
 }
 
 static void
@@ -287,6 +291,22 @@ test_table(const struct pair *p)
 	       "words longer than the table's limit stay in Hyperscan");
 }
 
+/* The edge cases, then @count generated texts of up to @max_len bytes. */
+static void
+compare_many(struct pair *p, const char *what, unsigned count, size_t max_len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
+		compare(p, edges[i], (const unsigned char *)edges[i], strlen(edges[i]));
+	for (unsigned i = 0; i < count; i++) {
+		char name[64];
+		char *text = generate(1 + next_rand() % max_len);
+
+		snprintf(name, sizeof(name), "%s, generated text %u", what, i);
+		compare(p, name, (const unsigned char *)text, strlen(text));
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -295,31 +315,12 @@ main(void)
 	if (!tap_ok(pair_new(&custom, pack, false), "test pack, and with one context stream"))
 		return tap_done();
 	test_table(&custom);
-	for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
-		compare(&custom, edges[i], (const unsigned char *)edges[i], strlen(edges[i]));
-	for (unsigned i = 0; i < 200; i++) {
-		char name[32];
-		char *text = generate(1 + next_rand() % 2048);
-
-		snprintf(name, sizeof(name), "pack, generated text %u", i);
-		compare(&custom, name, (const unsigned char *)text, strlen(text));
-		free(text);
-	}
+	compare_many(&custom, "pack", 200, 2048);
 	if (tap_ok(pair_new(&words, pack_words, false),
 	           "words-only pack, and with one context stream")) {
 		tap_ok(words.m[0]->ctx_db == NULL && words.m[1]->ctx_db != NULL,
 		       "words only: no context database");
-		for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
-			compare(&words, edges[i], (const unsigned char *)edges[i],
-			        strlen(edges[i]));
-		for (unsigned i = 0; i < 50; i++) {
-			char name[40];
-			char *text = generate(1 + next_rand() % 2048);
-
-			snprintf(name, sizeof(name), "words-only pack, generated text %u", i);
-			compare(&words, name, (const unsigned char *)text, strlen(text));
-			free(text);
-		}
+		compare_many(&words, "words-only pack", 50, 2048);
 	}
 	if (!tap_ok(pair_new(&builtin, pack, true), "built-in packs, and with one context stream"))
 		goto out;
@@ -332,14 +333,7 @@ main(void)
 		compare(&builtin, samples[i], data, len);
 		free(data);
 	}
-	for (unsigned i = 0; i < 40; i++) {
-		char name[32];
-		char *text = generate(1 + next_rand() % 16384);
-
-		snprintf(name, sizeof(name), "built-in, generated text %u", i);
-		compare(&builtin, name, (const unsigned char *)text, strlen(text));
-		free(text);
-	}
+	compare_many(&builtin, "built-in", 40, 16384);
 out:
 	pair_free(&builtin);
 	pair_free(&words);
