@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -138,16 +139,28 @@ def main():
          % (q1 - q0), agent.status())
 
     if pipeline:
-        r = topo.client_run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "curl", "-sS", "--max-time", "5", "--cacert", topo.ca, "-o",
-                             "/dev/null", "-w", "%{http_code}", "https://web.whatsapp.com/"])
-        ev = agent.wait_event(lambda e: field(e, "tls.client.server_name") == "web.whatsapp.com")
-        t.ok(r.returncode == 0, "a flagged WhatsApp connection still works", r.stderr)
+        # A messaging client keeps its connection open, as this one does for
+        # two seconds. (A client that exits milliseconds after its first
+        # bytes can be gone before /proc is read: its event then names the
+        # user but no process.)
+        held = subprocess.Popen(
+            topo.ns(topo.client, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  "sh", "-c", "sleep 2 | openssl s_client -quiet -no_ign_eof -connect "
+                                  "web.whatsapp.com:443 -servername web.whatsapp.com -CAfile "
+                                  + topo.ca]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ev = agent.wait_event(lambda e: field(e, "tls.client.server_name") == "web.whatsapp.com",
+                              timeout=5)
+        held.wait(timeout=15)
         t.ok(ev is not None and field(ev, "phiguard.verdict") == "flag" and
              field(ev, "phiguard.app") == "whatsapp" and str(field(ev, "user.id")) == "65534" and
              (field(ev, "process.pid") or 0) > 0 and
-             str(field(ev, "process.executable") or "").endswith("curl"),
+             str(field(ev, "process.executable") or "").endswith("openssl"),
              "WhatsApp flagged: event with SNI, app, uid, pid, executable", ev or agent.events())
+        r = topo.client_run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "curl", "-sS", "--max-time", "5", "--cacert", topo.ca, "-o",
+                             "/dev/null", "-w", "%{http_code}", "https://web.whatsapp.com/"])
+        t.ok(r.returncode == 0, "a flagged WhatsApp connection still works", r.stderr)
 
         phi = os.path.join(topo.dir, "phi.txt")
         clean = os.path.join(topo.dir, "clean.txt")
