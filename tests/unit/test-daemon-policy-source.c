@@ -29,19 +29,27 @@ static const char policy_a[] = "version: \"2026.1\"\nrules: []\n";
 static const char policy_b[] = "version: \"2026.2\"\nrules: []\n";
 static const char policy_c[] = "version: \"2026.3\"\nrules: []\n";
 
+/* Set @path's times to @age seconds ago. */
+static void
+backdate(const char *path, time_t age)
+{
+	struct timespec ts[2];
+
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= age;
+	ts[1] = ts[0];
+	utimensat(AT_FDCWD, path, ts, 0);
+}
+
 static void
 write_bytes(const char *path, const void *data, size_t len, time_t age)
 {
-	struct timespec ts[2];
 	FILE *f = fopen(path, "wb");
 
 	if (f == NULL || fwrite(data, 1, len, f) != len)
 		abort();
 	fclose(f);
-	clock_gettime(CLOCK_REALTIME, &ts[0]);
-	ts[0].tv_sec -= age;
-	ts[1] = ts[0];
-	utimensat(AT_FDCWD, path, ts, 0);
+	backdate(path, age);
 }
 
 static void
@@ -60,18 +68,25 @@ sign(EVP_PKEY *key, const char *text, uint8_t sig[64])
 static void
 dropin(const char *name, const char *text, EVP_PKEY *key, time_t age)
 {
-	char path[256], b64[100];
+	char path[256], sig_path[300], b64[100];
 	uint8_t sig[64];
 
+	/*
+	 * Both files are written fresh, then aged: the agent's settle rule (a
+	 * pair is read once both have been quiet for a while) keeps a source
+	 * thread from reading a new policy with the old signature meanwhile.
+	 */
 	snprintf(path, sizeof(path), "%s/%s", dropins, name);
-	write_bytes(path, text, strlen(text), age);
+	snprintf(sig_path, sizeof(sig_path), "%s.sig", path);
+	write_bytes(path, text, strlen(text), 0);
 	if (key != NULL) {
 		sign(key, text, sig);
 		EVP_EncodeBlock((unsigned char *)b64, sig, 64);
 		strcat(b64, "\n");
-		strcat(path, ".sig");
-		write_bytes(path, b64, strlen(b64), age);
+		write_bytes(sig_path, b64, strlen(b64), 0);
+		backdate(sig_path, age);
 	}
+	backdate(path, age);
 }
 
 static void
