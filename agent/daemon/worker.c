@@ -113,24 +113,33 @@ out:
  * then). Same exact socket lookup as for events; the worker's own /proc
  * cache, since the attribution thread's is not shared.
  */
+/* The socket of @key on this host: the client's side when we are the client. */
+static void
+tuple_of(const struct pipeline_flow_key *key, struct sock_tuple *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = key->family;
+	ret->proto = key->ip_proto;
+	memcpy(ret->local, key->outbound ? key->client_addr : key->server_addr, sizeof(ret->local));
+	memcpy(ret->remote, key->outbound ? key->server_addr : key->client_addr,
+	       sizeof(ret->remote));
+	ret->local_port = key->outbound ? key->client_port : key->server_port;
+	ret->remote_port = key->outbound ? key->server_port : key->client_port;
+}
+
 static int
 resolve_process(void *ctx, const struct pipeline_flow_key *key, char *exe, size_t exe_size,
                 int64_t *ret_pid)
 {
 	struct worker *w = ctx;
-	struct sock_tuple t = { 0 };
+	struct sock_tuple t;
 	uint32_t inode, uid;
 	pid_t pid;
 	int r;
 
 	if (w->diag_fd < 0 || w->procs == NULL)
 		return -ENOENT;
-	t.family = key->family;
-	t.proto = key->ip_proto;
-	memcpy(t.local, key->outbound ? key->client_addr : key->server_addr, sizeof(t.local));
-	memcpy(t.remote, key->outbound ? key->server_addr : key->client_addr, sizeof(t.remote));
-	t.local_port = key->outbound ? key->client_port : key->server_port;
-	t.remote_port = key->outbound ? key->server_port : key->client_port;
+	tuple_of(key, &t);
 	r = sockdiag_lookup(w->diag_fd, &t, &inode, &uid);
 	if (r < 0)
 		return r;
@@ -149,35 +158,14 @@ resolve_process(void *ctx, const struct pipeline_flow_key *key, char *exe, size_
  * while it is young.
  */
 static void
-warm_attribution(struct worker *w, const struct nfq_packet *pkt)
+warm_attribution(struct worker *w, const struct pipeline_flow_key *key)
 {
-	const uint8_t *p = pkt->data;
-	struct sock_tuple t = { 0 };
-	size_t l4;
+	struct sock_tuple t;
 	uint32_t inode, uid;
 
-	if (pkt->len < 40)
+	if (key->ip_proto != IPPROTO_TCP || !key->outbound)
 		return;
-	if ((p[0] >> 4) == 4) {
-		l4 = (size_t)(p[0] & 15) * 4;
-		if (p[9] != IPPROTO_TCP || pkt->len < l4 + 20)
-			return;
-		t.family = AF_INET;
-		memcpy(t.local, p + 12, 4);
-		memcpy(t.remote, p + 16, 4);
-	} else if ((p[0] >> 4) == 6) {
-		l4 = 40;
-		if (p[6] != IPPROTO_TCP || pkt->len < l4 + 20)
-			return;
-		t.family = AF_INET6;
-		memcpy(t.local, p + 8, 16);
-		memcpy(t.remote, p + 24, 16);
-	} else {
-		return;
-	}
-	t.proto = IPPROTO_TCP;
-	t.local_port = (uint16_t)(p[l4] << 8 | p[l4 + 1]);
-	t.remote_port = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
+	tuple_of(key, &t);
 	if (sockdiag_lookup(w->diag_fd, &t, &inode, &uid) == 0) {
 		w->attributed++;
 		enricher_warm(w->agent->enricher, inode, uid);
@@ -211,8 +199,8 @@ on_packet(const struct nfq_packet *pkt, void *ctx)
 
 	if (pkt->data)
 		pipeline_packet(w->pipeline, pkt->data, pkt->len, &meta, &res);
-	if (res.first_packet && meta.outbound && w->options.attribute_flows && w->diag_fd >= 0)
-		warm_attribution(w, pkt);
+	if (res.first_packet && w->options.attribute_flows && w->diag_fd >= 0)
+		warm_attribution(w, &res.key);
 	kind = verdict_of(res.action);
 	w->verdicts[kind]++;
 	if (verdict_add(&w->vb, pkt->id, pkt->mark, kind))

@@ -188,6 +188,19 @@ facts_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
 	facts->finding_level = pf->finding_level;
 }
 
+void
+pipeline_flow_key_of(const struct flow *f, bool outbound, struct pipeline_flow_key *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = f->key.family == 6 ? AF_INET6 : AF_INET;
+	ret->ip_proto = f->key.ip_proto;
+	ret->outbound = outbound;
+	memcpy(ret->client_addr, f->client_addr, sizeof(ret->client_addr));
+	memcpy(ret->server_addr, f->server_addr, sizeof(ret->server_addr));
+	ret->client_port = f->client_port;
+	ret->server_port = f->server_port;
+}
+
 /* A process rule needs the owner before the first decision; nothing else waits on /proc. */
 static void
 resolve_process(struct pipeline *p, const struct flow *f, struct pflow *pf)
@@ -199,14 +212,7 @@ resolve_process(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	if (pf->process_tried || p->cfg.resolve_process == NULL || !policy_wants_process(p->policy))
 		return;
 	pf->process_tried = true;
-	memset(&key, 0, sizeof(key));
-	key.family = f->key.family == 6 ? AF_INET6 : AF_INET;
-	key.ip_proto = f->key.ip_proto;
-	key.outbound = pf->outbound;
-	memcpy(key.client_addr, f->client_addr, sizeof(key.client_addr));
-	memcpy(key.server_addr, f->server_addr, sizeof(key.server_addr));
-	key.client_port = f->client_port;
-	key.server_port = f->server_port;
+	pipeline_flow_key_of(f, pf->outbound, &key);
 	if (p->cfg.resolve_process(p->cfg.resolve_ctx, &key, exe, sizeof(exe), &pid) < 0)
 		return;
 	pf->pid = pid;

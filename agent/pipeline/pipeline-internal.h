@@ -125,6 +125,8 @@ void pipeline_decide_now(struct pipeline *p, struct flow *f, struct pflow *pf);
 /* Policy swap: close every stream with the old matcher, take @policy, re-decide flows lazily. */
 void pipeline_stages_set_policy(struct pipeline *p, struct policy *policy);
 void pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf);
+/* @f as the daemon's callbacks see it (addresses in network order). */
+void pipeline_flow_key_of(const struct flow *f, bool outbound, struct pipeline_flow_key *ret);
 
 /* policy_version() of the running policy, "" without one. */
 const char *pipeline_policy_version(const struct pipeline *p);

@@ -160,6 +160,8 @@ pipeline_packet(struct pipeline *p, const uint8_t *l3, size_t len, const struct 
 		p->counters.alloc_failures++;
 		return;
 	}
+	if (ret->first_packet)
+		pipeline_flow_key_of(f, pf->outbound, &ret->key);
 	if (pf->redecide)
 		pipeline_redecide(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK) {

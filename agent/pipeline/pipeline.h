@@ -36,15 +36,6 @@ enum pipeline_action {
 	PIPELINE_BLOCK,      /* drop this packet, reset the connection, block the rest */
 };
 
-struct pipeline_result {
-	enum pipeline_action action;
-	enum phiguard_verdict verdict; /* the flow's verdict so far */
-	bool first_packet;             /* the packet started a flow (the first one seen of it) */
-};
-
-/* Called for every event the pipeline produces; the event is borrowed. */
-typedef void pipeline_event_fn(const struct phiguard_event *event, void *ctx);
-
 /* The flow a process is wanted for; addresses in network order, ports in host order. */
 struct pipeline_flow_key {
 	int family; /* AF_INET or AF_INET6 */
@@ -55,6 +46,16 @@ struct pipeline_flow_key {
 	uint16_t client_port;
 	uint16_t server_port;
 };
+
+struct pipeline_result {
+	enum pipeline_action action;
+	enum phiguard_verdict verdict; /* the flow's verdict so far */
+	bool first_packet;             /* the packet started a flow (the first one seen of it) */
+	struct pipeline_flow_key key;  /* that flow, set only with first_packet */
+};
+
+/* Called for every event the pipeline produces; the event is borrowed. */
+typedef void pipeline_event_fn(const struct phiguard_event *event, void *ctx);
 
 /*
  * Which process owns @key's socket: 0 with @exe (NUL-terminated) and
