@@ -37,6 +37,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Every client and server runs on CPU 0 (see the method notes in README.md).
+PIN = ["taskset", "-c", "0"]
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration", "lib"))
 from netns import Topology, run  # noqa: E402
 
@@ -160,14 +162,14 @@ class Bench:
     # -- measurements
 
     def iperf(self, p):
-        r = self.cli(["taskset", "-c", "0", "iperf3", "-c", self.sip, "-t", str(self.args.secs), "-J"], timeout=60)
+        r = self.cli(PIN + ["iperf3", "-c", self.sip, "-t", str(self.args.secs), "-J"], timeout=60)
         try:
             return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 1e9
         except (ValueError, KeyError):
             return None
 
     def sockperf(self, p):
-        r = self.cli(["taskset", "-c", "0", "sockperf", "ping-pong", "-i", self.sip, "-p", "11112", "--tcp", "-t",
+        r = self.cli(PIN + ["sockperf", "ping-pong", "-i", self.sip, "-p", "11112", "--tcp", "-t",
                       str(self.args.secs), "-m", "64", "--full-rtt"], timeout=60)
         pct = dict(re.findall(r"percentile\s+([\d.]+)\s*=\s*([\d.]+)", r.stdout))
         try:
@@ -178,13 +180,12 @@ class Bench:
     def conns(self, p, n=None, request=False):
         self.port += 1
         serve, connect = ("serve-request", "request") if request else ("serve", "connect")
-        srv = self.topo.spawn(self.s, ["taskset", "-c", "0",
-                                       os.path.join(self.tools, "conn_bench"), serve, self.sip,
-                                       str(self.port)], stdout=subprocess.PIPE)
+        srv = self.topo.spawn(self.s, PIN + [os.path.join(self.tools, "conn_bench"), serve,
+                                             self.sip, str(self.port)], stdout=subprocess.PIPE)
         srv.stdout.readline()
         cpu0 = self.cpu(p)
-        r = self.cli(["taskset", "-c", "0", os.path.join(self.tools, "conn_bench"), connect, self.sip,
-                      str(self.port), str(n or self.args.conns)], timeout=300)
+        r = self.cli(PIN + [os.path.join(self.tools, "conn_bench"), connect, self.sip,
+                            str(self.port), str(n or self.args.conns)], timeout=300)
         cpu1 = self.cpu(p)
         srv.kill()
         srv.wait()
@@ -200,7 +201,7 @@ class Bench:
         return self.conns(p, request=True)
 
     def scan_xfer(self, p):
-        r = self.cli(["taskset", "-c", "0", "/usr/bin/python3", os.path.join(HERE, "xfer.py"), "send", self.sip,
+        r = self.cli(PIN + ["/usr/bin/python3", os.path.join(HERE, "xfer.py"), "send", self.sip,
                       "7700", self.corpus], timeout=300)
         try:
             rec = json.loads(r.stdout)
@@ -248,20 +249,19 @@ class Bench:
         configs = self.args.configs.split(",")
         if "osd" in configs and not shutil.which("opensnitchd"):
             configs.remove("osd")
-        self.topo.spawn(self.s, ["taskset", "-c", "0", "iperf3", "-s", "-B", self.sip])
+        self.topo.spawn(self.s, PIN + ["iperf3", "-s", "-B", self.sip])
         # Client and server share CPU 0 (iperf3 too): left to the scheduler,
         # the round trip is bimodal (14 or 37 µs here, by whether they land
         # together) and the throughput varies by a fifth, which drowns what
         # is being measured.
-        self.topo.spawn(self.s, ["taskset", "-c", "0", "sockperf", "server", "-i", self.sip, "-p", "11112", "--tcp"])
+        self.topo.spawn(self.s, PIN + ["sockperf", "server", "-i", self.sip, "-p", "11112", "--tcp"])
         if "scan" in self.args.only:
             # The bench-match corpus (clinical chat, chat, JSON, HTML, number tables).
             self.corpus = os.path.join(self.topo.dir, "corpus.txt")
             run([os.path.join(self.args.build, "bench", "match", "bench-match"),
                  str(self.args.scan_mib), "1", self.corpus])
-            srv = self.topo.spawn(self.s, ["taskset", "-c", "0", "/usr/bin/python3",
-                                           os.path.join(HERE, "xfer.py"),
-                                           "recv", self.sip, "7700"], stdout=subprocess.PIPE)
+            srv = self.topo.spawn(self.s, PIN + ["/usr/bin/python3", os.path.join(HERE, "xfer.py"),
+                                                 "recv", self.sip, "7700"], stdout=subprocess.PIPE)
             srv.stdout.readline()
         time.sleep(0.5)
         # An empty socket table for the interleaved rounds; the scaling run fills it.
