@@ -157,15 +157,25 @@ tool(enum rules_family family, bool restore)
 	return restore ? "iptables-nft-restore" : "iptables-nft";
 }
 
+/* Our chains; PHIGUARD-OUT first: it refers to DONE and CLOSED. */
+static const char *const our_chains[] = { RULES_CHAIN_OUT, RULES_CHAIN_IN, RULES_CHAIN_DONE,
+	                                  RULES_CHAIN_CLOSED };
+
 /* What of ours is in the filter table now: chain presence and jump counts. */
 struct rules_present {
-	bool chain_out;
-	bool chain_in;
-	bool chain_done;
-	bool chain_closed;
+	bool chain[ARRAY_SIZE(our_chains)];
 	unsigned jumps_out;
 	unsigned jumps_in;
 };
+
+static bool
+anything_present(const struct rules_present *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(our_chains); i++)
+		if (p->chain[i])
+			return true;
+	return p->jumps_out > 0 || p->jumps_in > 0;
+}
 
 static int
 rules_scan(enum rules_family family, struct rules_present *ret)
@@ -183,15 +193,11 @@ rules_scan(enum rules_family family, struct rules_present *ret)
 	if (r != 0)
 		return -EIO;
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strcmp(line, "-N " RULES_CHAIN_OUT) == 0)
-			ret->chain_out = true;
-		else if (strcmp(line, "-N " RULES_CHAIN_IN) == 0)
-			ret->chain_in = true;
-		else if (strcmp(line, "-N " RULES_CHAIN_DONE) == 0)
-			ret->chain_done = true;
-		else if (strcmp(line, "-N " RULES_CHAIN_CLOSED) == 0)
-			ret->chain_closed = true;
-		else if (strcmp(line, "-A OUTPUT -j " RULES_CHAIN_OUT) == 0)
+		if (strncmp(line, "-N ", 3) == 0) {
+			for (size_t i = 0; i < ARRAY_SIZE(our_chains); i++)
+				if (strcmp(line + 3, our_chains[i]) == 0)
+					ret->chain[i] = true;
+		} else if (strcmp(line, "-A OUTPUT -j " RULES_CHAIN_OUT) == 0)
 			ret->jumps_out++;
 		else if (strcmp(line, "-A INPUT -j " RULES_CHAIN_IN) == 0)
 			ret->jumps_in++;
@@ -396,8 +402,7 @@ install_family(const struct rules_config *c, enum rules_family family, bool *ret
 		         family == RULES_IPV6 ? "IPv6" : "IPv4", strerror(-r));
 		return r;
 	}
-	*ret_stale = present.chain_out || present.chain_in || present.chain_done ||
-	             present.jumps_out || present.jumps_in;
+	*ret_stale = anything_present(&present);
 	text = rules_render(c, family, present.jumps_out, present.jumps_in);
 	if (!text)
 		return -ENOMEM;
@@ -432,31 +437,20 @@ remove_family(enum rules_family family, char *err, size_t errlen)
 	r = rules_scan(family, &present);
 	if (r < 0)
 		return r;
-	if (!present.chain_out && !present.chain_in && !present.chain_done &&
-	    !present.chain_closed && !present.jumps_out && !present.jumps_in)
+	if (!anything_present(&present))
 		return 0;
 	sb_printf(&sb, "*filter\n");
 	for (unsigned i = 0; i < present.jumps_out; i++)
 		sb_printf(&sb, "-D OUTPUT -j %s\n", RULES_CHAIN_OUT);
 	for (unsigned i = 0; i < present.jumps_in; i++)
 		sb_printf(&sb, "-D INPUT -j %s\n", RULES_CHAIN_IN);
-	/* Flush all first: PHIGUARD-OUT refers to PHIGUARD-DONE and PHIGUARD-CLOSED. */
-	if (present.chain_out)
-		sb_printf(&sb, "-F %s\n", RULES_CHAIN_OUT);
-	if (present.chain_in)
-		sb_printf(&sb, "-F %s\n", RULES_CHAIN_IN);
-	if (present.chain_done)
-		sb_printf(&sb, "-F %s\n", RULES_CHAIN_DONE);
-	if (present.chain_closed)
-		sb_printf(&sb, "-F %s\n", RULES_CHAIN_CLOSED);
-	if (present.chain_out)
-		sb_printf(&sb, "-X %s\n", RULES_CHAIN_OUT);
-	if (present.chain_in)
-		sb_printf(&sb, "-X %s\n", RULES_CHAIN_IN);
-	if (present.chain_done)
-		sb_printf(&sb, "-X %s\n", RULES_CHAIN_DONE);
-	if (present.chain_closed)
-		sb_printf(&sb, "-X %s\n", RULES_CHAIN_CLOSED);
+	/* Flush all first: PHIGUARD-OUT refers to the others. */
+	for (size_t i = 0; i < ARRAY_SIZE(our_chains); i++)
+		if (present.chain[i])
+			sb_printf(&sb, "-F %s\n", our_chains[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(our_chains); i++)
+		if (present.chain[i])
+			sb_printf(&sb, "-X %s\n", our_chains[i]);
 	sb_printf(&sb, "COMMIT\n");
 	if (sb.oom) {
 		free(sb.s);
