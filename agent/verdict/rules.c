@@ -311,8 +311,9 @@ rules_render(const struct rules_config *c, enum rules_family family, unsigned ju
 	const char *o = RULES_CHAIN_OUT;
 
 	/* A ":CHAIN" line under --noflush creates or flushes the chain in this transaction. */
-	sb_printf(&sb, "*filter\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n:%s - [0:0]\n",
-	          RULES_CHAIN_OUT, RULES_CHAIN_IN, RULES_CHAIN_DONE, RULES_CHAIN_CLOSED);
+	sb_printf(&sb, "*filter\n");
+	for (size_t i = 0; i < ARRAY_SIZE(our_chains); i++)
+		sb_printf(&sb, ":%s - [0:0]\n", our_chains[i]);
 	/*
 	 * The last stop of a packet we gave a verdict: our bits are cleared so
 	 * its mark is what it was when it was queued, and the kernel does not
