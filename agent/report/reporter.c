@@ -2,12 +2,14 @@
 #include "report/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +20,9 @@
 #include "report/ring.h"
 #include "report/spool.h"
 
-#define IDLE_WAIT_MS      10
+/* the longest sleep with nothing to do: how stale `phiguard status` may be */
+#define IDLE_WAIT_MS      1000
+#define STOP_WAIT_MS      10
 #define SYNC_INTERVAL_MS  100
 #define OVERFLOW_EVERY_MS 1000
 #define BACKOFF_FIRST_MS  250
@@ -30,6 +34,13 @@ struct reporter {
 	struct spool *spool; /* owned */
 	pthread_t thread;
 	atomic_bool stop;
+	/*
+	 * The reporter waits on an eventfd, written by the first event pushed
+	 * after it asked (asleep set, arm_wake), not on a timer: an idle agent
+	 * wakes about once a second, not a hundred times.
+	 */
+	int wake_fd;        /* owned */
+	atomic_bool asleep; /* set by the reporter, cleared by the producer that writes wake_fd */
 	atomic_uint_fast64_t emitted;
 	atomic_uint_fast64_t dropped_ring;
 
@@ -249,6 +260,32 @@ drain(struct reporter *r)
 	return n;
 }
 
+static void
+wake_reporter(struct reporter *r)
+{
+	(void)eventfd_write(r->wake_fd, 1);
+}
+
+/*
+ * Before anything that may block (the network, an idle sleep): ask the
+ * next producer to write wake_fd, then look at the ring once more, so an
+ * event pushed before the request is not left waiting. Pairs with the
+ * fence in report_emit. Returns what it drained; a full batch may have left
+ * more, so it wakes itself.
+ */
+static unsigned
+arm_wake(struct reporter *r)
+{
+	unsigned n;
+
+	atomic_store(&r->asleep, true);
+	atomic_thread_fence(memory_order_seq_cst);
+	n = drain(r);
+	if (n == DRAIN_BATCH)
+		wake_reporter(r);
+	return n;
+}
+
 /*
  * While the link waits on a slow or unreachable collector (connect, TLS
  * handshake, a full send buffer), keep taking events off the ring so the
@@ -258,8 +295,9 @@ static void
 reporter_idle(void *arg)
 {
 	struct reporter *r = arg;
+	unsigned n = drain(r);
 
-	if (drain(r) > 0)
+	if (n + arm_wake(r) > 0)
 		publish_status(r);
 }
 
@@ -307,14 +345,14 @@ transport_step(struct reporter *r, int wait_ms)
 
 	if (!r->config.collector.enabled) {
 		if (wait_ms > 0)
-			(void)usleep((useconds_t)wait_ms * 1000);
+			(void)tls_idle_wait(&r->link.idle, wait_ms);
 		return;
 	}
 	if (!link_is_open(&r->link)) {
 		if (now < r->next_connect_ms) {
 			if (wait_ms > 0)
-				(void)usleep((useconds_t)MIN(wait_ms, r->next_connect_ms - now) *
-				             1000);
+				(void)tls_idle_wait(&r->link.idle,
+				                    (int)MIN(wait_ms, r->next_connect_ms - now));
 			return;
 		}
 		r->link_state = REPORT_LINK_CONNECTING;
@@ -378,6 +416,21 @@ publish_status(struct reporter *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* How long the reporter may sleep: until its next timed duty, at most IDLE_WAIT_MS. */
+static int
+idle_wait_ms(const struct reporter *r, int64_t now)
+{
+	int64_t until = now + IDLE_WAIT_MS;
+
+	if (r->config.heartbeat_interval != 0)
+		until = MIN(until, r->next_heartbeat_ms);
+	if (spool_dirty(r->spool))
+		until = MIN(until, r->next_sync_ms);
+	if (r->pending_overflow != 0)
+		until = MIN(until, r->last_overflow_ms + OVERFLOW_EVERY_MS);
+	return until > now ? (int)(until - now) : 0;
+}
+
 static void *
 reporter_main(void *arg)
 {
@@ -414,7 +467,11 @@ reporter_main(void *arg)
 			if (events == 0 || now >= stop_deadline || !r->config.collector.enabled)
 				break;
 		}
-		transport_step(r, n == 0 ? IDLE_WAIT_MS : 0);
+		n += arm_wake(r);
+		/* stopping: the wait ends with the last acknowledgements, or by the deadline */
+		transport_step(r, n > 0                   ? 0
+		                  : atomic_load(&r->stop) ? STOP_WAIT_MS
+		                                          : idle_wait_ms(r, now));
 		publish_status(r);
 	}
 	link_close(&r->link, true);
@@ -466,7 +523,16 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	               (config->stdout_mode == REPORT_STDOUT_AUTO &&
 	                (isatty(STDOUT_FILENO) || !config->collector.enabled));
 	r->backoff_ms = BACKOFF_FIRST_MS;
-	r->link.idle = (struct tls_idle){ .fn = reporter_idle, .arg = r };
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->wake_fd == 0) { /* stdin was closed; 0 means "none" to tls_idle */
+		r->wake_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		(void)close(0);
+	}
+	if (r->wake_fd < 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "reporter eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	r->link.idle = (struct tls_idle){ .fn = reporter_idle, .arg = r, .wake_fd = r->wake_fd };
 	r->link_state = config->collector.enabled ? REPORT_LINK_CONNECTING : REPORT_LINK_NONE;
 	r->sent_cursor = spool_acked(r->spool);
 	pthread_mutex_init(&r->lock, NULL);
@@ -480,6 +546,8 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	}
 	return r;
 fail:
+	if (r->wake_fd > 0)
+		(void)close(r->wake_fd);
 	ring_free(r->ring);
 	spool_close(r->spool);
 	free(r);
@@ -493,6 +561,11 @@ report_emit(struct reporter *r, const struct phiguard_event *event)
 		atomic_fetch_add_explicit(&r->emitted, 1, memory_order_relaxed);
 	else
 		atomic_fetch_add_explicit(&r->dropped_ring, 1, memory_order_relaxed);
+	/* The push before the look at asleep (pairs with arm_wake); one write per request. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&r->asleep, memory_order_relaxed) &&
+	    atomic_exchange(&r->asleep, false))
+		wake_reporter(r);
 }
 
 void
@@ -521,7 +594,9 @@ report_stop(struct reporter *r)
 	if (r == NULL)
 		return;
 	atomic_store(&r->stop, true);
+	wake_reporter(r);
 	(void)pthread_join(r->thread, NULL);
+	(void)close(r->wake_fd);
 	pthread_mutex_destroy(&r->lock);
 	ring_free(r->ring);
 	spool_close(r->spool);

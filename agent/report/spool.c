@@ -637,6 +637,12 @@ spool_usage(const struct spool *sp, uint64_t *ret_events, uint64_t *ret_bytes)
 	*ret_bytes = sp->live_bytes;
 }
 
+bool
+spool_dirty(const struct spool *sp)
+{
+	return sp->dirty && sp->fsync != REPORT_FSYNC_NEVER;
+}
+
 int
 spool_sync(struct spool *sp)
 {

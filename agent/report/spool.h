@@ -86,6 +86,8 @@ int spool_read_next(struct spool *sp, uint64_t after, struct spool_record *ret_r
 int spool_ack(struct spool *sp, uint64_t seq);
 uint64_t spool_acked(const struct spool *sp);
 
+/* Appended or acknowledged since the last sync, and syncing is on. */
+bool spool_dirty(const struct spool *sp);
 /* Flush to stable storage what the fsync policy has left pending. */
 int spool_sync(struct spool *sp);
 

@@ -121,35 +121,84 @@ tls_explain(struct tls_conn *c, int ret, const char *what, char *err, size_t err
 
 #define IDLE_SLICE_MS 20
 
-/* poll() one descriptor until @deadline, calling @idle between short slices. */
+/* @idle's wake descriptor, or -1 (poll() skips it) when it has none. */
 static int
-poll_sliced(int fd, short events, int64_t deadline, const struct tls_idle *idle)
+wake_fd_of(const struct tls_idle *idle)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	return idle != NULL && idle->fn != NULL && idle->wake_fd > 0 ? idle->wake_fd : -1;
+}
+
+/* An eventfd counts writes: one read clears them all. */
+static void
+wake_clear(int fd)
+{
+	uint64_t count;
+
+	(void)!read(fd, &count, sizeof(count));
+}
+
+int
+tls_idle_wait(const struct tls_idle *idle, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = wake_fd_of(idle), .events = POLLIN };
+	int64_t deadline = now_ms() + timeout_ms;
+	int n;
+
+	do
+		n = poll(&pfd, 1, remaining(deadline));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	wake_clear(pfd.fd);
+	return 1;
+}
+
+/*
+ * poll() one descriptor until @deadline, running @idle's work when its wake
+ * descriptor fires (or, without one, between short slices). @end_on_wake: a
+ * wake ends the wait (-ETIMEDOUT, as if the time ran out).
+ */
+static int
+poll_sliced(int fd, short events, int64_t deadline, const struct tls_idle *idle, bool end_on_wake)
+{
+	void (*work)(void *) = idle != NULL ? idle->fn : NULL;
+	struct pollfd pfd[2] = { { .fd = fd, .events = events },
+		                 { .fd = wake_fd_of(idle), .events = POLLIN } };
+	bool sliced = work != NULL && pfd[1].fd < 0;
 
 	for (;;) {
 		int left = remaining(deadline), n;
+		bool woken;
 
-		if (idle != NULL && idle->fn != NULL && left > IDLE_SLICE_MS)
+		if (sliced && left > IDLE_SLICE_MS)
 			left = IDLE_SLICE_MS;
-		n = poll(&pfd, 1, left);
+		pfd[1].revents = 0;
+		n = poll(pfd, 2, left);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (n > 0)
+		if (pfd[0].revents != 0)
 			return 0;
-		if (remaining(deadline) == 0)
+		woken = pfd[1].revents != 0;
+		if (woken)
+			wake_clear(pfd[1].fd);
+		else if (remaining(deadline) == 0)
 			return -ETIMEDOUT;
-		if (idle != NULL && idle->fn != NULL)
-			idle->fn(idle->arg);
+		if (woken || sliced)
+			work(idle->arg);
+		if (woken && end_on_wake)
+			return -ETIMEDOUT;
 	}
 }
 
-/* Wait for what OpenSSL asked for. 0 ready, -ETIMEDOUT, or -errno. */
+/*
+ * Wait for what OpenSSL asked for. 0 ready, -ETIMEDOUT, or -errno. A read
+ * that only waits for the collector's answers ends when there is new work.
+ */
 static int
-tls_wait(struct tls_conn *c, int code, int64_t deadline)
+tls_wait(struct tls_conn *c, int code, int64_t deadline, bool end_on_wake)
 {
 	return poll_sliced(c->fd, code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline,
-	                   &c->idle);
+	                   &c->idle, end_on_wake);
 }
 
 static SSL_CTX *
@@ -225,7 +274,7 @@ tcp_connect(const struct report_collector *col, int64_t deadline, const struct t
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 			soerr = errno;
 		} else {
-			r = poll_sliced(fd, POLLOUT, deadline, idle);
+			r = poll_sliced(fd, POLLOUT, deadline, idle, false);
 			if (r < 0)
 				soerr = -r;
 			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
@@ -305,7 +354,7 @@ tls_connect(const struct report_collector *col, int timeout_ms, const struct tls
 			r = tls_explain(c, ret, "TLS handshake with the collector", err, err_size);
 			goto fail;
 		}
-		r = tls_wait(c, code, deadline);
+		r = tls_wait(c, code, deadline, false);
 		if (r < 0) {
 			(void)snprintf(err, err_size, "TLS handshake with the collector: %s",
 			               strerror(-r));
@@ -340,7 +389,7 @@ tls_write_all(struct tls_conn *c, const void *data, size_t len, int timeout_ms, 
 		code = SSL_get_error(c->ssl, ret);
 		if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE)
 			return tls_explain(c, ret, "send to the collector", err, err_size);
-		r = tls_wait(c, code, deadline);
+		r = tls_wait(c, code, deadline, false);
 		if (r < 0) {
 			(void)snprintf(err, err_size, "send to the collector: %s", strerror(-r));
 			return r;
@@ -365,7 +414,7 @@ tls_read(struct tls_conn *c, void *buf, size_t size, int timeout_ms, char *err, 
 		code = SSL_get_error(c->ssl, ret);
 		if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE)
 			return tls_explain(c, ret, "receive from the collector", err, err_size);
-		r = tls_wait(c, code, deadline);
+		r = tls_wait(c, code, deadline, true);
 		if (r == -ETIMEDOUT)
 			return 0;
 		if (r < 0) {
@@ -392,7 +441,7 @@ tls_close(struct tls_conn *c, bool graceful)
 			if (ret == 0)
 				code = SSL_ERROR_WANT_READ;
 			if ((code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) ||
-			    tls_wait(c, code, deadline) < 0)
+			    tls_wait(c, code, deadline, false) < 0)
 				break;
 		}
 	}

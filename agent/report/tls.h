@@ -19,14 +19,24 @@
 struct tls_conn;
 
 /*
- * Called every few milliseconds while a call waits on the network, so the
- * caller can keep other work going (the reporter keeps draining its ring
- * into the spool while a collector is slow or unreachable).
+ * Work to keep going while a call waits on the network (the reporter keeps
+ * draining its ring into the spool while a collector is slow or
+ * unreachable). With @wake_fd (> 0, an eventfd the producer writes when
+ * there is work) @fn runs when it fires, and a thread with nothing to do
+ * sleeps until it or the network is ready; without, @fn runs every few
+ * milliseconds. A tls_read woken this way returns early, with nothing read.
  */
 struct tls_idle {
 	void (*fn)(void *arg);
 	void *arg;
+	int wake_fd;
 };
+
+/*
+ * Sleep up to @timeout_ms, or until @idle's wake_fd fires (then cleared):
+ * 1 when woken, 0 when the time ran out. @idle may be NULL.
+ */
+int tls_idle_wait(const struct tls_idle *idle, int timeout_ms);
 
 /* 0 or negative errno with @err filled. @idle may be NULL. */
 int tls_connect(const struct report_collector *collector, int timeout_ms,

@@ -279,7 +279,7 @@ https_pump(struct link *link, int timeout_ms, uint64_t *ret_acked)
 			 * request then fails and is sent again after reconnecting.
 			 */
 			if (timeout_ms > 0)
-				(void)usleep((useconds_t)timeout_ms * 1000);
+				(void)tls_idle_wait(&link->idle, timeout_ms);
 			return 0;
 		}
 		r = https_request(link);

@@ -69,6 +69,17 @@ def strict_policy(src):
 TELEGRAM_IP = "149.154.167.91"
 
 
+def wakeups(pid):
+    """Context switches of every thread of @pid so far (each is a wakeup)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            total += sum(int(line.split()[1]) for line in f
+                         if line.startswith(("voluntary_ctxt_switches",
+                                             "nonvoluntary_ctxt_switches")))
+    return total
+
+
 def syn_answer(topo, ip, port=443):
     """'connected', 'refused' (a reset came back) or 'timeout' (the SYN was dropped)."""
     code = ("import socket\n"
@@ -118,6 +129,14 @@ def main():
     t.ok(jumps(topo, "iptables-nft") == 1 and jumps(topo, "ip6tables-nft") == 1,
          "one jump to PHIGUARD-OUT in IPv4 and IPv6 OUTPUT")
     t.ok("-N OTHER-OUT" in snapshot(topo)[0], "other software's chain left alone")
+
+    # A workstation agent with nothing to inspect must not keep the CPU
+    # awake (battery, powertop): count its threads' wakeups over 3 s idle.
+    w0 = wakeups(agent.proc.pid)
+    time.sleep(3)
+    per_second = (wakeups(agent.proc.pid) - w0) / 3
+    t.ok(0 < per_second < 40, "an idle agent wakes %.0f times a second (a timer "
+         "polling every 10 ms would make it over 100)" % per_second)
 
     rc, code, secs = topo.curl("https://teams.microsoft.com/")
     t.ok(rc == 0 and code == "200", "Teams (approved) is allowed", (rc, code, agent.log()))
