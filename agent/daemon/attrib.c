@@ -347,6 +347,14 @@ full_scan(struct proc_cache *c, uint32_t inode, uint32_t uid, pid_t *ret_pid)
 	return r;
 }
 
+int64_t
+proc_cache_scan_wait_ns(const struct proc_cache *c)
+{
+	int64_t left = c->last_full_scan_ns + FULL_SCAN_GAP_NS - now_ns();
+
+	return left > 0 ? left : 0;
+}
+
 int
 proc_cache_pid(struct proc_cache *c, uint32_t inode, uint32_t uid, pid_t *ret_pid)
 {

@@ -51,8 +51,15 @@ struct proc_cache_counters {
 struct proc_cache *proc_cache_new(uint32_t entries);
 void proc_cache_free(struct proc_cache *cache);
 
-/* pid owning socket @inode (uid narrows the scan). 0, or -ENOENT. Scans /proc on a miss. */
+/*
+ * pid owning socket @inode (uid narrows the scan). 0, -ENOENT, or -EAGAIN
+ * when a miss needs a full /proc scan and the last one was too recent (full
+ * scans are at least FULL_SCAN_GAP_NS apart: a burst of new sockets must
+ * not turn into a burst of /proc walks).
+ */
 int proc_cache_pid(struct proc_cache *cache, uint32_t inode, uint32_t uid, pid_t *ret_pid);
+/* Nanoseconds until a full scan is allowed again (0: now). */
+int64_t proc_cache_scan_wait_ns(const struct proc_cache *cache);
 
 /* Executable of @pid, cached briefly (pids are reused). 0 or negative errno. */
 int proc_cache_exe(struct proc_cache *cache, pid_t pid, char *buf, size_t len);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/agent.h"
 
@@ -38,6 +39,28 @@ struct enricher {
 	struct enricher_counters counters;
 };
 
+/*
+ * An event waits out the gap between full /proc scans rather than lose its
+ * process: two connections opened together each get theirs. This thread
+ * sleeps (at most FULL_SCAN_GAP_NS), so the gap still bounds the CPU spent;
+ * a backlog overflows into queue_full, as it would anyway.
+ */
+static int
+find_pid(struct enricher *e, uint32_t inode, uint32_t uid, pid_t *ret_pid)
+{
+	int r = proc_cache_pid(e->cache, inode, uid, ret_pid);
+	int64_t wait_ns;
+
+	if (r != -EAGAIN)
+		return r;
+	wait_ns = proc_cache_scan_wait_ns(e->cache);
+	if (wait_ns > 0)
+		(void)nanosleep(&(struct timespec){ .tv_sec = wait_ns / 1000000000,
+		                                    .tv_nsec = wait_ns % 1000000000 },
+		                NULL);
+	return proc_cache_pid(e->cache, inode, uid, ret_pid);
+}
+
 static void
 enrich_event(struct enricher *e, struct event_item *it)
 {
@@ -47,7 +70,7 @@ enrich_event(struct enricher *e, struct event_item *it)
 
 	if (ev->uid < 0 && it->inode)
 		ev->uid = it->uid;
-	if (ev->pid < 0 && it->inode && proc_cache_pid(e->cache, it->inode, uid, &pid) == 0) {
+	if (ev->pid < 0 && it->inode && find_pid(e, it->inode, uid, &pid) == 0) {
 		ev->pid = pid;
 		e->counters.attributed++;
 	} else if (ev->pid < 0) {

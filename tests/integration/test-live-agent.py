@@ -176,10 +176,46 @@ def main():
              (field(ev, "process.pid") or 0) > 0 and
              str(field(ev, "process.executable") or "").endswith("openssl"),
              "WhatsApp flagged: event with SNI, app, uid, pid, executable", ev or agent.events())
+        def is_whatsapp(e):
+            return field(e, "tls.client.server_name") == "web.whatsapp.com"
+
+        def count_whatsapp():
+            return len([e for e in agent.events() if is_whatsapp(e)])
+
+        seen = count_whatsapp()
         r = topo.client_run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                              "curl", "-sS", "--max-time", "5", "--cacert", topo.ca, "-o",
                              "/dev/null", "-w", "%{http_code}", "https://web.whatsapp.com/"])
         t.ok(r.returncode == 0, "a flagged WhatsApp connection still works", r.stderr)
+
+        # Connections opened together: /proc is walked at most every 50 ms,
+        # and an event waits for the next walk instead of losing its process.
+        deadline = time.time() + 5
+        while count_whatsapp() <= seen and time.time() < deadline:
+            time.sleep(0.05)  # curl's own event first
+        seen = count_whatsapp()
+        together = []
+        for _ in range(4):
+            together.append(subprocess.Popen(
+                topo.ns(topo.client, ["setpriv", "--reuid=65534", "--regid=65534",
+                                      "--clear-groups", "sh", "-c", "sleep 2 | openssl s_client "
+                                      "-quiet -no_ign_eof -connect web.whatsapp.com:443 "
+                                      "-servername web.whatsapp.com -CAfile " + topo.ca]),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            time.sleep(0.02)
+        deadline = time.time() + 8
+        while time.time() < deadline:
+            evs = [e for e in agent.events() if is_whatsapp(e)][seen:]
+            if len(evs) >= 4:
+                break
+            time.sleep(0.1)
+        for p in together:
+            p.wait(timeout=15)
+        pids = set(field(e, "process.pid") for e in evs)
+        t.ok(len(evs) == 4 and None not in pids and len(pids) == 4 and
+             all(str(field(e, "process.executable") or "").endswith("openssl") for e in evs),
+             "four connections opened 20 ms apart: each event names its own process",
+             [(field(e, "source.port"), field(e, "process.pid")) for e in evs])
 
         phi = os.path.join(topo.dir, "phi.txt")
         clean = os.path.join(topo.dir, "clean.txt")
