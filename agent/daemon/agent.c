@@ -236,6 +236,8 @@ request_reload(struct agent *a, const char *why)
 	}
 	a->reload_result = NULL;
 	a->reloading = pthread_create(&a->reload_thread, NULL, reload_main, a) == 0;
+	if (a->reloading)
+		(void)pthread_setname_np(a->reload_thread, "phiguard-reload");
 	if (!a->reloading)
 		log_warnx("policy reload (%s): cannot start a thread, ignoring", why);
 }

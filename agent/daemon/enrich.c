@@ -140,6 +140,7 @@ enricher_new(struct agent *agent, uint32_t cache_entries)
 		goto fail;
 	if (pthread_create(&e->thread, NULL, enricher_main, e) != 0)
 		goto fail;
+	(void)pthread_setname_np(e->thread, "phiguard-attrib");
 	e->started = true;
 	return e;
 fail:

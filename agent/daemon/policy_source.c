@@ -1170,6 +1170,7 @@ policy_source_start(struct policy_source *ps, const struct policy_source_hooks *
 	r = pthread_create(&ps->thread, NULL, policy_thread, ps);
 	if (r != 0)
 		return -r;
+	(void)pthread_setname_np(ps->thread, "phiguard-policy");
 	pthread_mutex_lock(&ps->lock);
 	ps->running = true;
 	pthread_mutex_unlock(&ps->lock);

@@ -390,6 +390,12 @@ worker_start(struct worker *w)
 	r = -pthread_create(&w->thread, NULL, worker_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	w->started = r == 0;
+	if (w->started) {
+		char name[16]; /* what `top -H` and `ps -L` show */
+
+		snprintf(name, sizeof(name), "phiguard-q%u", (unsigned)nfq_queue_num(w->queue));
+		(void)pthread_setname_np(w->thread, name);
+	}
 	return r;
 }
 

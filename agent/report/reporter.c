@@ -539,6 +539,8 @@ report_start(const struct report_config *config, struct phiguard_error *err)
 	r->state = config->initial_state;
 	publish_status(r);
 	ret = pthread_create(&r->thread, NULL, reporter_main, r);
+	if (ret == 0)
+		(void)pthread_setname_np(r->thread, "phiguard-report");
 	if (ret != 0) {
 		(void)snprintf(err->msg, sizeof(err->msg), "reporter thread: %s", strerror(ret));
 		pthread_mutex_destroy(&r->lock);
