@@ -137,6 +137,10 @@ def main():
     per_second = (wakeups(agent.proc.pid) - w0) / 3
     t.ok(0 < per_second < 40, "an idle agent wakes %.0f times a second (a timer "
          "polling every 10 ms would make it over 100)" % per_second)
+    names = sorted(open("/proc/%d/task/%s/comm" % (agent.proc.pid, tid)).read().strip()
+                   for tid in os.listdir("/proc/%d/task" % agent.proc.pid))
+    t.ok({"phiguard-q0", "phiguard-report"} <= set(names),
+         "threads are named for what they do (top -H)", names)
 
     rc, code, secs = topo.curl("https://teams.microsoft.com/")
     t.ok(rc == 0 and code == "200", "Teams (approved) is allowed", (rc, code, agent.log()))
