@@ -295,9 +295,8 @@ static void
 reporter_idle(void *arg)
 {
 	struct reporter *r = arg;
-	unsigned n = drain(r);
 
-	if (n + arm_wake(r) > 0)
+	if (arm_wake(r) > 0)
 		publish_status(r);
 }
 
