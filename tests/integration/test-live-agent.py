@@ -69,6 +69,29 @@ def strict_policy(src):
 TELEGRAM_IP = "149.154.167.91"
 
 
+# Half an HTTP upload, then (on a line from stdin) the other half; prints the status line.
+UPLOAD_IN_HALVES = r"""
+import socket, sys
+s = socket.create_connection(("web.whatsapp.com", 80), timeout=120)
+head = b"POST /send HTTP/1.1\r\nHost: web.whatsapp.com\r\nContent-Length: 16000\r\n"
+s.sendall(head + b"Connection: close\r\n\r\n" + b"a" * 8000)
+print("first", flush=True)
+sys.stdin.readline()
+s.sendall(b"b" * 8000)
+print("second", flush=True)
+answer = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+except OSError as e:
+    answer = ("error " + type(e).__name__).encode()
+print(answer.split(b"\r\n")[0].decode(errors="replace") or "empty", flush=True)
+"""
+
+
 def wakeups(pid):
     """Context switches of every thread of @pid so far (each is a wakeup)."""
     total = 0
@@ -311,6 +334,40 @@ def main():
                      "strict policy, agent running: Telegram's prefix is answered",
                      "strict policy, agent killed: Telegram's prefix dropped"):
             t.skip(name, "no pipeline or strict example")
+
+    if pipeline:
+        # queues.fail_open: false: nothing passes uninspected while the agent
+        # is down, yet an upload under inspection survives a crash and restart:
+        # its packets are dropped, and TCP retransmits them into the new agent.
+        agent2.stop(signal.SIGTERM)
+        closed = "queues:\n  fail_open: false\n"
+        agent4 = Agent(topo, binary, policy=policy, extra_config=closed).start()
+        upload = subprocess.Popen(topo.ns(topo.client, ["/usr/bin/python3", "-c", UPLOAD_IN_HALVES]),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        first = upload.stdout.readline().strip()
+        time.sleep(0.3)
+        agent4.stop(signal.SIGKILL)
+        upload.stdin.write("go\n")
+        upload.stdin.flush()
+        second = upload.stdout.readline().strip()
+        n_before = len(topo.uploads())
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=clean, timeout=2)
+        t.ok(rc != 0 and len(topo.uploads()) == n_before,
+             "fail_open: false, agent killed: a new upload does not get through", (rc, code))
+        agent2 = Agent(topo, binary, policy=policy, extra_config=closed).start()
+        try:
+            status = upload.communicate(timeout=90)[0].strip()
+        except subprocess.TimeoutExpired:
+            upload.kill()
+            status = "no answer"
+        ups = topo.uploads()
+        t.ok(first == "first" and second == "second" and " 200 " in status and
+             b"a" * 8000 + b"b" * 8000 in ups,
+             "fail_open: false: an upload under inspection survives kill -9 and a restart "
+             "(dropped and retransmitted, not reset)", (first, second, status))
+    else:
+        for name in ("fail_open: false: nothing gets through", "an upload survives a restart"):
+            t.skip(name, "no pipeline")
 
     rc = agent2.stop(signal.SIGINT)
     t.ok(rc == 0, "Ctrl-C stops the agent cleanly", agent2.log())
