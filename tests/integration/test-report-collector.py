@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Reporting to a real rsyslog collector over mutual TLS (RELP and RFC 5425).
+"""Reporting to a real rsyslog collector over mutual TLS (RELP and RFC 5425),
+and to syslog-ng running the shipped collector configuration (RFC 5425).
 
 Starts Debian's rsyslog (imrelp with TLS, imtcp with the ossl stream driver)
 on 127.0.0.1 with certificates made here, drives the reporter with
@@ -557,6 +558,118 @@ def test_full_spool(d, pki):
         print('# ' + json.loads(over[0]['msg'])['message'])
 
 
+SYSLOG_NG_ROOT = os.environ.get('PHIGUARD_SYSLOG_NG_ROOT', '/var/cache/phiguard-test/syslog-ng')
+
+
+class SyslogNg:
+    """Debian's syslog-ng (unpacked by scripts/fetch-syslog-ng.sh: it conflicts
+    with rsyslog) running packaging/syslog-ng/phiguard-collector.conf as
+    shipped, with only its paths, address and port replaced."""
+
+    def __init__(self, d, pki):
+        self.d = d
+        self.tls_port = free_port()
+        self.relp_port = None
+        self.out_dir = os.path.join(d, 'log')
+        self.proc = None
+        src = os.environ.get('PHIGUARD_SOURCE_ROOT', os.path.join(os.path.dirname(__file__),
+                                                                   '..', '..'))
+        with open(os.path.join(src, 'packaging', 'syslog-ng', 'phiguard-collector.conf')) as f:
+            conf = f.read()
+        for old, new in (('/etc/phiguard-collector/tls/ca.pem', pki.ca),
+                         ('/etc/phiguard-collector/tls/collector.pem', pki.server[0]),
+                         ('/etc/phiguard-collector/tls/collector.key', pki.server[1]),
+                         ('ip("0.0.0.0") port(6514)',
+                          'ip("127.0.0.1") port(%d)' % self.tls_port),
+                         ('/var/log/phiguard/', self.out_dir + '/')):
+            if old not in conf:
+                raise RuntimeError('phiguard-collector.conf no longer has ' + old)
+            conf = conf.replace(old, new)
+        self.conf = os.path.join(d, 'syslog-ng.conf')
+        with open(self.conf, 'w') as f:
+            f.write(conf)
+
+    def start(self):
+        root = SYSLOG_NG_ROOT
+        env = dict(os.environ, LD_LIBRARY_PATH='%s/usr/lib/x86_64-linux-gnu:%s/usr/lib/syslog-ng'
+                   % (root, root))
+        self.proc = subprocess.Popen(
+            [root + '/usr/sbin/syslog-ng', '-F', '--no-caps', '-f', self.conf,
+             '--module-path', root + '/usr/lib/syslog-ng/3.38',
+             '--persist-file', os.path.join(self.d, 'persist'),
+             '--pidfile', os.path.join(self.d, 'pid'), '--control', os.path.join(self.d, 'ctl')],
+            env=env, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.d, 'syslog-ng.err'), 'a'))
+        deadline = time.time() + 10
+        while time.time() < deadline and self.proc.poll() is None:
+            try:
+                socket.create_connection(('127.0.0.1', self.tls_port), timeout=0.2).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def stop(self):
+        Collector.stop(self)
+
+    def _lines(self):
+        out = []
+        for name in sorted(os.listdir(self.out_dir)) if os.path.isdir(self.out_dir) else []:
+            with open(os.path.join(self.out_dir, name), encoding='utf-8', errors='replace') as f:
+                out += [(name, line.rstrip('\n')) for line in f]
+        return out
+
+    def records(self):
+        out = []
+        for name, line in self._lines():
+            m = RECORD.match(line)
+            if m:
+                out.append({'file': name, 'host': m.group(3), 'msgid': m.group(5),
+                            'id': m.group(6), 'seq': int(m.group(7)), 'msg': m.group(8)})
+        return out
+
+    def raw(self):
+        return '\n'.join(line for _, line in self._lines())
+
+
+def test_syslog_ng(d, pki):
+    if not os.path.exists(SYSLOG_NG_ROOT + '/usr/sbin/syslog-ng'):
+        print('# syslog-ng not unpacked at %s (scripts/fetch-syslog-ng.sh): skipped'
+              % SYSLOG_NG_ROOT)
+        return
+    os.makedirs(os.path.join(d, 'sng'))
+    c = SyslogNg(os.path.join(d, 'sng'), pki)
+    up = c.start()
+    ok(up, 'syslog-ng takes the shipped collector configuration',
+       open(os.path.join(d, 'sng', 'syslog-ng.err')).read())
+    try:
+        cfg, _ = agent_yaml(d, 'sng', c, pki, transport='syslog-tls', fmt='ecs')
+        rc, st = emit(cfg, '--count', 200, '--wait', 20)
+        ok(rc == 0 and st.get('spool_events') == 0, 'syslog-ng: spool drained', st)
+        rogue, _ = agent_yaml(d, 'sng-rogue', c, pki, transport='syslog-tls',
+                              client=pki.rogue_client)
+        before = len(c.records())
+        rc, st = emit(rogue, '--count', 20, '--wait', 3)
+        ok(len(c.records()) == before and st.get('spool_events') == 20,
+           'syslog-ng: an agent with an untrusted certificate is refused, its events kept',
+           st)
+    finally:
+        c.stop()
+    recs = alerts(c.records())
+    check_once_in_order(recs, 200, 'syslog-ng')
+    files = sorted(set(r['file'] for r in recs))
+    ok(files == [recs[0]['host'] + '.log'] if recs else False,
+       'syslog-ng: one file per agent host (%s)' % files)
+    try:
+        body = json.loads(recs[0]['msg'])
+    except (IndexError, ValueError):
+        body = {}
+    ok(body.get('event', {}).get('id') == (recs[0]['id'] if recs else None),
+       'syslog-ng: the ECS document arrives whole (event.id matches the structured data)',
+       recs[:1])
+    ok(PHI_VALUE not in c.raw(), 'syslog-ng: no raw PHI')
+
+
 def main():
     if os.geteuid() != 0:
         skip_all('not root')
@@ -568,7 +681,8 @@ def main():
         only = os.environ.get('REPORT_TEST_ONLY')
         for t in (test_relp_ecs, test_syslog_tls_cef, test_outage, test_kill9, test_heartbeat,
                   test_https_hec, test_silent_collector,
-                  test_untrusted_client, test_rogue_collector, test_full_spool):
+                  test_untrusted_client, test_rogue_collector, test_full_spool,
+                  test_syslog_ng):
             if only and only not in t.__name__:
                 continue
             print('# ' + t.__name__, flush=True)
