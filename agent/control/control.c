@@ -244,6 +244,7 @@ control_lines_to_json(const char *lines, FILE *out)
 	char *save = NULL;
 
 	fputs("{", out);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): copy is freed by _cleanup_ */
 	for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *value = strchr(line, ' ');

@@ -196,7 +196,7 @@ policy_key(struct parser *p, const char *key, yaml_node_t *v, struct agent_confi
 static int
 queue_number(struct parser *p, yaml_node_t *v, const char *key, uint16_t *dst)
 {
-	uint32_t n;
+	uint32_t n = 0;
 	int r = get_uint(p, v, key, 0, 65535, &n);
 
 	if (r == 0)

@@ -63,7 +63,9 @@ flow_table_new(const struct flow_table_config *config, flow_end_fn *on_end, void
 		n <<= 1;
 	ft->n_buckets = n;
 	ft->pool = calloc(config->max_flows, sizeof(*ft->pool));
-	ft->buckets = calloc(n, sizeof(*ft->buckets));
+	ft->buckets = calloc(
+	        n,
+	        sizeof(*ft->buckets)); /* NOLINT(bugprone-sizeof-expression): heads are pointers */
 	if (ft->pool == NULL || ft->buckets == NULL) {
 		free(ft->pool);
 		free(ft->buckets);

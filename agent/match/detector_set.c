@@ -144,6 +144,7 @@ detector_set_put(struct phiguard_detector_set *set, struct detector_def *def,
 		detector_def_free(def);
 		return -E2BIG;
 	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	set->defs = xrealloc(set->defs, set->n + 1, sizeof(*set->defs));
 	set->defs[set->n++] = def;
 	return 0;

@@ -236,7 +236,7 @@ check_key(struct yparse *p, yaml_node_t *knode, const char *const *keys, size_t 
 	const char *k = scalar(p, knode, "key", &r);
 
 	if (k == NULL)
-		return r;
+		return r < 0 ? r : -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(k, keys[i]) == 0) {
 			*ret_key = keys[i];
@@ -281,7 +281,7 @@ static int
 parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct detector_pattern *pat)
 {
 	yaml_node_pair_t *pair;
-	const char *key;
+	const char *key = NULL;
 	int r = 0;
 
 	pat->line = (unsigned)node->start_mark.line + 1;
@@ -356,7 +356,7 @@ static int
 parse_sub_mapping(struct yparse *p, yaml_node_t *node, const char *what, struct detector_def *def)
 {
 	yaml_node_pair_t *pair;
-	const char *key;
+	const char *key = NULL;
 	bool hot = strcmp(what, "hotwords") == 0;
 	int r;
 
@@ -528,7 +528,7 @@ parse_def(yaml_document_t *doc, yaml_node_t *mapping, const char *filename,
 	struct yparse p = { .doc = doc, .file = filename ? filename : "<detectors>", .err = err };
 	struct detector_def *def;
 	yaml_node_pair_t *pair;
-	const char *key;
+	const char *key = NULL;
 	int r = 0;
 
 	if (mapping == NULL || mapping->type != YAML_MAPPING_NODE)
@@ -586,7 +586,7 @@ load_pack_root(struct phiguard_detector_set *set, yaml_document_t *doc, const ch
 	yaml_node_t *root = yaml_document_get_root_node(doc), *list = NULL;
 	yaml_node_pair_t *pair;
 	yaml_node_item_t *it;
-	const char *key;
+	const char *key = NULL;
 	int r;
 
 	if (root == NULL)
@@ -611,8 +611,8 @@ load_pack_root(struct phiguard_detector_set *set, yaml_document_t *doc, const ch
 		if (set->n >= DETECTOR_MAX)
 			return fail(&p, m, "too many detectors");
 		r = parse_def(doc, m, filename, err, &def);
-		if (r < 0)
-			return r;
+		if (r < 0 || def == NULL)
+			return r < 0 ? r : -EINVAL;
 		if (detector_set_find(set, def->name) != NULL) {
 			r = fail(&p, m, "detector '%s' is defined twice in this pack", def->name);
 			detector_def_free(def);

@@ -426,7 +426,7 @@ validate_uk_postcode(const uint8_t *v, size_t len, struct validator_result *r)
 static bool
 uk_nsn(const uint8_t *v, size_t len, char *nsn, size_t cap, size_t *ret_n)
 {
-	char s[48], *trunk;
+	char s[48] = { 0 }, *trunk; /* zeroed: clang-tidy cannot follow the memmove below */
 	size_t n = 0, out = 0, i = 0;
 	unsigned seen = SEP_NONE;
 	int depth = 0;
@@ -696,8 +696,8 @@ date_lex(const uint8_t *v, size_t len, struct date_tok tok[3], size_t *ret_n)
 				bool ok = false;
 
 				for (size_t k = 0; k < 4; k++)
-					ok |= ascii_lower(v[i]) == sfx[k][0] &&
-					      ascii_lower(v[i + 1]) == sfx[k][1];
+					ok |= ascii_lower(v[i]) == (uint8_t)sfx[k][0] &&
+					      ascii_lower(v[i + 1]) == (uint8_t)sfx[k][1];
 				if (!ok || tok[n].digits > 2)
 					return false;
 				i += 2;

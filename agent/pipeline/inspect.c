@@ -454,7 +454,8 @@ client_stream(struct pipeline *p, struct flow *f, struct pflow *pf, const uint8_
 		feed(p, f, pf, data, len);
 		return;
 	}
-	memcpy(pf->prefix + pf->prefix_len, data, n);
+	if (n > 0) /* an empty prefix may not be allocated yet: no memcpy from NULL */
+		memcpy(pf->prefix + pf->prefix_len, data, n);
 	pf->prefix_len += (uint32_t)n;
 	r = classify_stream(pf, pf->prefix, pf->prefix_len);
 	if (r > 0)

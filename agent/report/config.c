@@ -156,8 +156,8 @@ static int
 spool_pair(struct parse *p, struct report_config *c, const char *key, yaml_node_t *v)
 {
 	static const char *const fsyncs[] = { "always", "batch", "never", NULL };
-	uint64_t n;
-	int e, r;
+	uint64_t n = 0;
+	int e = 0, r;
 
 	if (strcmp(key, "directory") == 0)
 		return get_string(p, v, key, c->spool_directory, sizeof(c->spool_directory));
@@ -183,8 +183,8 @@ collector_pair(struct parse *p, struct report_config *c, const char *key, yaml_n
 	static const char *const transports[] = { "relp", "syslog-tls", "https", NULL };
 	static const char *const formats[] = { "ecs", "cef", NULL };
 	struct report_collector *col = &c->collector;
-	uint64_t n;
-	int e, r;
+	uint64_t n = 0;
+	int e = 0, r;
 
 	col->enabled = true;
 	if (strcmp(key, "transport") == 0) {
@@ -231,8 +231,8 @@ report_pair(struct parse *p, struct report_config *c, const char *key, yaml_node
 {
 	static const char *const modes[] = { "auto", "always", "never", NULL };
 	static const char *const formats[] = { "text", "json", NULL };
-	uint64_t n;
-	int e, r;
+	uint64_t n = 0;
+	int e = 0, r;
 
 	if (strcmp(key, "stdout") == 0) {
 		r = get_enum(p, v, key, modes, &e);

@@ -189,7 +189,7 @@ rules_scan(enum rules_family family, struct rules_present *ret)
 		return -ENOMEM;
 	r = run_tool(argv, NULL, out, CMD_OUTPUT_MAX);
 	if (r < 0)
-		return r;
+		return r; /* NOLINT(clang-analyzer-unix.Malloc): out is freed by _cleanup_ */
 	if (r != 0)
 		return -EIO;
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
