@@ -160,14 +160,14 @@ read_token_key(struct agent *a)
 	a->load_options.token_key_len = (size_t)n;
 }
 
+static void rules_follow_policy(struct agent *a, const struct policy *p);
+
 /*
  * Put @p in force (takes our reference). A policy from policy.file or the
  * embedded default (@from_sources false) never replaces one from the policy
  * sources: then @p is dropped and -EBUSY returned. Checked under the lock, as
  * the policy thread installs concurrently.
  */
-static void rules_follow_policy(struct agent *a, const struct policy *p);
-
 static int
 install_policy(struct agent *a, struct policy *p, const char *source, bool from_sources)
 {

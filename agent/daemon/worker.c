@@ -108,11 +108,6 @@ out:
 	free(copy);
 }
 
-/*
- * A process rule: the pipeline asks before the flow's first decision (only
- * then). Same exact socket lookup as for events; the worker's own /proc
- * cache, since the attribution thread's is not shared.
- */
 /* The socket of @key on this host: the client's side when we are the client. */
 static void
 tuple_of(const struct pipeline_flow_key *key, struct sock_tuple *ret)
@@ -127,6 +122,11 @@ tuple_of(const struct pipeline_flow_key *key, struct sock_tuple *ret)
 	ret->remote_port = key->outbound ? key->server_port : key->client_port;
 }
 
+/*
+ * A process rule: the pipeline asks before the flow's first decision (only
+ * then). Same exact socket lookup as for events; the worker's own /proc
+ * cache, since the attribution thread's is not shared.
+ */
 static int
 resolve_process(void *ctx, const struct pipeline_flow_key *key, char *exe, size_t exe_size,
                 int64_t *ret_pid)

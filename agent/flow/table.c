@@ -63,9 +63,8 @@ flow_table_new(const struct flow_table_config *config, flow_end_fn *on_end, void
 		n <<= 1;
 	ft->n_buckets = n;
 	ft->pool = calloc(config->max_flows, sizeof(*ft->pool));
-	ft->buckets = calloc(
-	        n,
-	        sizeof(*ft->buckets)); /* NOLINT(bugprone-sizeof-expression): heads are pointers */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the bucket heads are pointers */
+	ft->buckets = calloc(n, sizeof(*ft->buckets));
 	if (ft->pool == NULL || ft->buckets == NULL) {
 		free(ft->pool);
 		free(ft->buckets);

@@ -119,12 +119,13 @@ void
 match_words_build(struct phiguard_matcher *m)
 {
 	struct match_words *w = &m->words;
-	size_t n_words = 0, n_slots = 16, n_ids = 0;
-	uint8_t word[MATCH_WORD_MAX];
-	size_t *len_of = xcalloc(m->n_expr ? m->n_expr : 1, sizeof(*len_of));
+	size_t n_words = 0, n_slots = 16, n_ids = 0, n = m->n_expr ? m->n_expr : 1;
+	/* each expression's folded word, zero-padded, and its length (0: not a word); owned here */
+	uint8_t(*word)[MATCH_WORD_MAX] = xcalloc(n, sizeof(*word));
+	size_t *len_of = xcalloc(n, sizeof(*len_of));
 
 	for (size_t i = 0; i < m->n_expr; i++) {
-		len_of[i] = expr_word(&m->expr[i], (char *)word);
+		len_of[i] = expr_word(&m->expr[i], (char *)word[i]);
 		n_words += len_of[i] > 0;
 	}
 	if (n_words == 0)
@@ -154,9 +155,7 @@ match_words_build(struct phiguard_matcher *m)
 
 		if (len_of[i] == 0)
 			continue;
-		memset(word, 0, sizeof(word));
-		(void)expr_word(&m->expr[i], (char *)word);
-		word_key(word, key);
+		word_key(word[i], key);
 		e = lookup(w, key);
 		if (e->key[0] != 0)
 			continue; /* taken with the first expression of this word */
@@ -166,11 +165,7 @@ match_words_build(struct phiguard_matcher *m)
 		e->len = (uint8_t)len_of[i];
 		e->ids = (uint32_t)n_ids;
 		for (size_t k = i; k < m->n_expr; k++) {
-			uint8_t other[MATCH_WORD_MAX] = { 0 };
-
-			if (len_of[k] == len_of[i] &&
-			    expr_word(&m->expr[k], (char *)other) == len_of[i] &&
-			    memcmp(other, word, len_of[i]) == 0) {
+			if (len_of[k] == len_of[i] && memcmp(word[k], word[i], len_of[i]) == 0) {
 				w->ids[n_ids++] = (uint32_t)k;
 				e->n_ids++;
 				m->expr[k].word = true;
@@ -178,11 +173,12 @@ match_words_build(struct phiguard_matcher *m)
 		}
 		w->n++;
 		w->lengths |= 1ULL << e->len;
-		w->first[word[0]] = true;
+		w->first[word[i][0]] = true;
 		if (e->len > w->max_len)
 			w->max_len = e->len;
 	}
 out:
+	free(word);
 	free(len_of);
 }
 
@@ -249,7 +245,6 @@ run_found(struct match_state *st, const uint8_t *p, size_t len, size_t avail, ui
 	const struct match_words *w = &st->m->words;
 	size_t l = MIN(len, (size_t)MATCH_WORD_MAX);
 	uint64_t key[2];
-	uint32_t b;
 	bool ok;
 
 	if (avail >= 16) {
@@ -262,9 +257,8 @@ run_found(struct match_state *st, const uint8_t *p, size_t len, size_t avail, ui
 	}
 	key[0] = (key[0] | FOLD64) & w->keep[l][0];
 	key[1] = (key[1] | FOLD64) & w->keep[l][1];
-	b = filter_bit(key);
 	ok = (len <= w->max_len) & ((w->lengths >> l & 1) != 0) & w->first[w->fold[p[0]]] &
-	     ((w->filter[b >> 6] >> (b & 63) & 1) != 0);
+	     maybe_word(w, key);
 	if (ok)
 		push_hits(st, key, to);
 }

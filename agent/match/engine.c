@@ -139,11 +139,13 @@ match_ctx_push(struct match_ctx *c, uint64_t from, uint64_t to, uint32_t expr)
 	c->n++;
 }
 
-/* A Hyperscan context hit of stream @c (of @st); a start past the SOM horizon is the stream's. */
+/*
+ * A Hyperscan hit of context stream @c. A start beyond the SOM horizon is
+ * far outside any window: the stream's start.
+ */
 static void
 ctx_hs_hit(struct match_ctx *c, unsigned int id, unsigned long long from, unsigned long long to)
 {
-	/* A start beyond the SOM horizon is far outside any window: the stream's start. */
 	match_ctx_push(c, from == HS_OFFSET_PAST_HORIZON ? c->base : c->base + from, c->base + to,
 	               id);
 }

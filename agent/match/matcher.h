@@ -207,7 +207,8 @@ struct match_aggregate {
  * ring hits (head, n). base == UINT64_MAX: nothing seen yet.
  */
 struct match_ctx {
-	hs_stream_t *stream; /* borrowed: from the phiguard_stream or the scratch */
+	hs_stream_t
+	        *stream; /* a phiguard_stream's own; borrowed from the scratch in a block scan */
 	uint64_t base, fed;
 	bool ended; /* fed to the end of the data and flushed */
 	/*
@@ -269,8 +270,8 @@ struct phiguard_scratch {
 
 struct phiguard_stream {
 	hs_stream_t *hs;
-	hs_stream_t *ctx[MATCH_CTX_STREAMS]; /* owned: the context streams of st */
-	struct match_state st;               /* last: its per-detector arrays follow it */
+	struct match_state
+	        st; /* owns st.context[].stream; last: its per-detector arrays follow it */
 };
 
 /* compile.c: phiguard_matcher_compile() with MATCH_COMPILE_* @flags. */

@@ -153,8 +153,8 @@ stream_free(struct phiguard_stream *s)
 	if (s->hs != NULL)
 		(void)hs_close_stream(s->hs, NULL, NULL, NULL);
 	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
-		if (s->ctx[k] != NULL)
-			(void)hs_close_stream(s->ctx[k], NULL, NULL, NULL);
+		if (s->st.context[k].stream != NULL)
+			(void)hs_close_stream(s->st.context[k].stream, NULL, NULL, NULL);
 	free(s);
 }
 
@@ -170,12 +170,10 @@ phiguard_stream_open(const struct phiguard_matcher *m, struct phiguard_stream **
 	match_state_init(&s->st, m);
 	s->hs = NULL;
 	ok = m->stream_db == NULL || hs_open_stream(m->stream_db, 0, &s->hs) == HS_SUCCESS;
-	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++) {
-		s->ctx[k] = NULL;
+	for (unsigned k = 0; k < MATCH_CTX_STREAMS; k++)
 		if (ok && match_ctx_db(m, k) != NULL)
-			ok = hs_open_stream(match_ctx_db(m, k), 0, &s->ctx[k]) == HS_SUCCESS;
-		s->st.context[k].stream = s->ctx[k];
-	}
+			ok = hs_open_stream(match_ctx_db(m, k), 0, &s->st.context[k].stream) ==
+			     HS_SUCCESS;
 	if (!ok) {
 		stream_free(s);
 		return -ENOMEM;
