@@ -190,6 +190,9 @@ install_policy(struct agent *a, struct policy *p, const char *source, bool from_
 	pthread_mutex_unlock(&a->policy_lock);
 	/* Workers hold their own references; ours to the old one goes. */
 	policy_unref(old);
+	/* Idle workers would hold the old one until their next packet. */
+	for (unsigned i = 0; i < a->n_workers; i++)
+		worker_wake(a->workers[i]);
 	rules_follow_policy(a, p);
 	policy_unref(p);
 	return 0;

@@ -35,7 +35,7 @@ struct worker {
 	struct nfq_queue *queue;   /* owned */
 	struct nflog_group *nflog; /* owned, may be NULL */
 	struct pipeline *pipeline; /* owned */
-	int wake_fd;               /* eventfd: stop */
+	int wake_fd;               /* eventfd: stop, or a new policy to adopt */
 	int diag_fd;               /* NETLINK_SOCK_DIAG, for attribution */
 	struct proc_cache *procs;  /* owned; process rules only, resolved before deciding */
 	pthread_t thread;
@@ -271,6 +271,23 @@ drain_nflog(struct worker *w)
 			;
 }
 
+/*
+ * How long to sleep when the queue is empty: until the next expiry pass
+ * while flows are held, for ever when none are, so that an idle
+ * workstation gets no wake-ups from us. Nothing else here is timed: a new
+ * policy wakes us (worker_wake), and counters were published just before.
+ */
+static int
+idle_timeout_ms(const struct worker *w)
+{
+	int64_t left;
+
+	if (atomic_load_explicit(&w->stats.flows_active, memory_order_relaxed) == 0)
+		return -1;
+	left = w->last_expire_us + EXPIRE_EVERY_US - agent_now_us();
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -310,11 +327,14 @@ worker_main(void *arg)
 		}
 		nflog_ready = n >= RECV_BATCH;
 		if (n < RECV_BATCH) {
-			if (poll(fds, nfds, 250) < 0 && errno != EINTR)
+			uint64_t wakes;
+
+			publish_stats(w);
+			if (poll(fds, nfds, idle_timeout_ms(w)) < 0 && errno != EINTR)
 				break;
 			nflog_ready = nfds > 2 && (fds[2].revents & POLLIN);
-			if (!(fds[0].revents & POLLIN))
-				publish_stats(w);
+			if (fds[1].revents & POLLIN)
+				(void)!read(w->wake_fd, &wakes, sizeof(wakes));
 		}
 	}
 	pipeline_flush(w->pipeline);
@@ -400,12 +420,18 @@ worker_start(struct worker *w)
 }
 
 void
-worker_stop(struct worker *w)
+worker_wake(struct worker *w)
 {
 	uint64_t one = 1;
 
-	atomic_store(&w->stop, true);
 	(void)!write(w->wake_fd, &one, sizeof(one));
+}
+
+void
+worker_stop(struct worker *w)
+{
+	atomic_store(&w->stop, true);
+	worker_wake(w);
 }
 
 void

@@ -54,6 +54,8 @@ int worker_new(struct agent *agent, const struct worker_options *options, struct
 int worker_start(struct worker *worker);
 /* Ask to stop; worker_join waits. */
 void worker_stop(struct worker *worker);
+/* Look at the policy now: an idle worker sleeps until a packet or this. */
+void worker_wake(struct worker *worker);
 void worker_join(struct worker *worker);
 void worker_free(struct worker *worker);
 
