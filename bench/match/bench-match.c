@@ -7,10 +7,13 @@
  * does). Not a test: run it by hand, see bench/README.md.
  *
  *	bench-match [MiB] [pcre2-MiB] [corpus-out]
+ *	bench-match --file FILE [pcre2-MiB]
  *
  * With corpus-out the generated corpus is also written there (to try other
- * tools on the same bytes).
+ * tools on the same bytes). With --file the corpus is FILE instead (a
+ * sample of a site's own traffic, say), and the per-kind rows are left out.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,11 +145,113 @@ gen_numbers(struct buf *b)
 	    rnd(1000), rnd(100000000));
 }
 
+static const char *const prose_words[] = {
+	"the",      "of",        "and",       "to",       "in",      "a",           "is",
+	"that",     "for",       "it",        "as",       "was",     "with",        "be",
+	"by",       "on",        "not",       "he",       "this",    "are",         "or",
+	"from",     "at",        "which",     "but",      "have",    "an",          "they",
+	"you",      "were",      "their",     "one",      "all",     "we",          "can",
+	"her",      "has",       "there",     "been",     "if",      "more",        "when",
+	"will",     "would",     "who",       "time",     "people",  "year",        "way",
+	"day",      "man",       "thing",     "woman",    "life",    "child",       "world",
+	"school",   "family",    "group",     "country",  "hand",    "part",        "place",
+	"case",     "week",      "company",   "system",   "work",    "number",      "night",
+	"point",    "home",      "water",     "room",     "mother",  "area",        "money",
+	"story",    "month",     "right",     "study",    "book",    "job",         "word",
+	"issue",    "side",      "kind",      "head",     "house",   "service",     "friend",
+	"power",    "hour",      "game",      "line",     "end",     "member",      "car",
+	"city",     "name",      "team",      "minute",   "idea",    "body",        "information",
+	"back",     "parent",    "level",     "office",   "door",    "health",      "person",
+	"art",      "history",   "result",    "change",   "morning", "reason",      "research",
+	"guy",      "moment",    "teacher",   "report",   "meeting", "appointment", "clinic",
+	"doctor",   "nurse",     "ward",      "referral", "letter",  "record",      "review",
+	"plan",     "good",      "new",       "first",    "last",    "long",        "great",
+	"little",   "other",     "old",       "big",      "high",    "small",       "next",
+	"early",    "young",     "few",       "public",   "same",    "able",        "please",
+	"say",      "get",       "make",      "go",       "know",    "take",        "see",
+	"come",     "think",     "look",      "want",     "give",    "use",         "find",
+	"tell",     "ask",       "feel",      "try",      "leave",   "call",        "send",
+	"attached", "regarding", "following", "update",   "patient", "hospital",    "medication",
+};
+
+/* An identifier-like token, as prose carries them now and then. */
+static void
+prose_token(struct buf *b)
+{
+	switch (rnd(10)) {
+	case 0:
+		put(b, "%03u %03u %04u", rnd(1000), rnd(1000), rnd(10000));
+		break;
+	case 1:
+		put(b, "%05u%05u", rnd(100000), rnd(100000));
+		break;
+	case 2:
+		put(b, "%s%u %u%c%c", rnd(2) ? "SW" : "EH", 1 + rnd(20), rnd(10), 'A' + rnd(26),
+		    'A' + rnd(26));
+		break;
+	case 3:
+		put(b, "07%03u %06u", rnd(1000), rnd(1000000));
+		break;
+	case 4:
+		put(b, "%s@example.org", surnames[rnd(10)]);
+		break;
+	case 5:
+		put(b, "%02u/%02u/%u", 1 + rnd(28), 1 + rnd(12), 1930 + rnd(90));
+		break;
+	case 6:
+		put(b, "JG %02u %02u %02u %c", rnd(100), rnd(100), rnd(100), 'A' + rnd(4));
+		break;
+	case 7:
+		put(b, "4%03u %04u %04u %04u", rnd(1000), rnd(10000), rnd(10000), rnd(10000));
+		break;
+	case 8:
+		put(b, "%02u-%02u-%02u", rnd(100), rnd(100), rnd(100));
+		break;
+	default:
+		put(b, "account number %08u", rnd(100000000));
+		break;
+	}
+}
+
+/*
+ * English prose: sentences of 6-20 common words, a plain number in one
+ * sentence of 12 and an identifier-like token in one of 40 (about one
+ * Hyperscan event per kilobyte for a plain set of DLP expressions).
+ */
+static void
+gen_prose(struct buf *b)
+{
+	unsigned n = 6 + rnd(15);
+	int number_at = rnd(12) == 0 ? (int)rnd(n) : -1;
+	int token_at = rnd(40) == 0 ? (int)rnd(n) : -1;
+	const unsigned n_words = sizeof(prose_words) / sizeof(prose_words[0]);
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *w = prose_words[rnd(n_words)];
+
+		if (i == 0)
+			put(b, "%c%s", w[0] - 'a' + 'A', w + 1);
+		else
+			put(b, " %s", w);
+		if ((int)i == number_at)
+			put(b, " %u", rnd(1000000) >> rnd(17));
+		if ((int)i == token_at) {
+			put(b, " ");
+			prose_token(b);
+		}
+	}
+	put(b, "%s", rnd(10) ? ". " : "? ");
+	if (rnd(8) == 0)
+		put(b, "\n");
+}
+
 typedef void gen_fn(struct buf *b);
 
-static gen_fn *const generators[] = { gen_clinical, gen_chat, gen_json, gen_html, gen_numbers };
-static const char *const generator_names[] = { "clinical chat", "ordinary chat", "JSON", "HTML",
-	                                       "numbers" };
+/* The mixed corpus is one fifth of each of the first five; prose is measured on its own. */
+static gen_fn *const generators[] = { gen_clinical, gen_chat,    gen_json,
+	                              gen_html,     gen_numbers, gen_prose };
+static const char *const generator_names[] = { "clinical chat", "ordinary chat", "JSON",
+	                                       "HTML",          "numbers",       "prose" };
 
 /* @only < 0: the mixed corpus (one fifth of each kind); else one kind. */
 static char *
@@ -159,6 +264,44 @@ generate_kind(size_t len, int only)
 	while (b.n < len)
 		generators[only >= 0 ? (unsigned)only : rnd(5)](&b);
 	return b.p;
+}
+
+/* The whole of @path in memory, or NULL (errno set); @ret_len its size. */
+static char *
+read_corpus(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL, *q;
+	size_t cap = 0, n = 0, got = 1;
+	int e = 0;
+
+	if (f == NULL)
+		return NULL;
+	while (got > 0 && e == 0) {
+		if (cap - n < (1u << 20)) {
+			cap = cap ? 2 * cap : 64u << 20;
+			q = realloc(p, cap);
+			if (q == NULL) {
+				e = ENOMEM;
+				break;
+			}
+			p = q;
+		}
+		got = fread(p + n, 1, cap - n, f);
+		n += got;
+		if (ferror(f))
+			e = EIO;
+	}
+	fclose(f);
+	if (e == 0 && n == 0)
+		e = EINVAL; /* nothing to measure */
+	if (e != 0) {
+		free(p);
+		errno = e;
+		return NULL;
+	}
+	*ret_len = n;
+	return p;
 }
 
 static double
@@ -409,8 +552,12 @@ bench_pcre2(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 int
 main(int argc, char **argv)
 {
-	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
-	size_t pcre_mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 4;
+	/* "--file FILE" takes the place of the corpus size; the rest shifts by one. */
+	const char *file = argc > 2 && strcmp(argv[1], "--file") == 0 ? argv[2] : NULL;
+	int shift = file != NULL ? 1 : 0;
+	size_t mib = argc > 1 && file == NULL ? strtoul(argv[1], NULL, 10) : 64;
+	size_t pcre_mib = argc > 2 + shift ? strtoul(argv[2 + shift], NULL, 10) : 4;
+	const char *corpus_out = file == NULL && argc > 3 ? argv[3] : NULL;
 	size_t len = mib << 20;
 	struct phiguard_detector_set *set = phiguard_detector_set_new();
 	struct phiguard_matcher *m = NULL;
@@ -426,17 +573,27 @@ main(int argc, char **argv)
 		        err.msg);
 		return 1;
 	}
-	corpus = generate_kind(len, -1);
-	if (argc > 3) {
-		FILE *out = fopen(argv[3], "wb");
+	if (file != NULL) {
+		corpus = read_corpus(file, &len);
+		if (corpus == NULL) {
+			fprintf(stderr, "bench-match: %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+		printf("corpus: %s, %.1f MiB\n", file, (double)len / (1 << 20));
+	} else {
+		corpus = generate_kind(len, -1);
+		printf("corpus: %zu MiB generated mixed text (clinical chat, chat, JSON, HTML, "
+		       "numbers)\n",
+		       mib);
+	}
+	if (corpus_out != NULL) {
+		FILE *out = fopen(corpus_out, "wb");
 
 		if (out == NULL || fwrite(corpus, 1, len, out) != len || fclose(out) != 0) {
-			perror(argv[3]);
+			perror(corpus_out);
 			return 1;
 		}
 	}
-	printf("corpus: %zu MiB generated mixed text (clinical chat, chat, JSON, HTML, numbers)\n",
-	       mib);
 	printf("matcher: %zu detectors, %zu expressions, databases %zu KiB, stream state %zu B\n",
 	       m->n_det, m->n_expr, phiguard_matcher_database_size(m) / 1024,
 	       phiguard_stream_size(m));
@@ -475,7 +632,7 @@ main(int argc, char **argv)
 	str = bench_stream(m, s, corpus, len, 1 << 20, 1448, &fs);
 	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
 	       "stream, 1 MiB flows, 1448 B writes", str, str / cp, (unsigned long long)fs);
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < 5 && file == NULL; k++) {
 		size_t klen = len / 4;
 		static const double share[] = { 0.10, 0.35, 0.25, 0.25, 0.05 };
 		char *kc = generate_kind(klen, k);
@@ -494,8 +651,19 @@ main(int argc, char **argv)
 	 * HTML and JSON, some clinical chat, few number tables. Reported next
 	 * to the even mix above, never instead of it.
 	 */
-	printf("%-34s %9.0f MB/s  (10%% clinical, 35%% chat, 25%% JSON, 25%% HTML, 5%% numbers)\n",
-	       "block, workstation mix (estimate)", 1.0 / weighted);
+	if (file == NULL) {
+		char *prose = generate_kind(len / 4, 5);
+		double pb;
+
+		printf("%-34s %9.0f MB/s  (10%% clinical, 35%% chat, 25%% JSON, 25%% HTML, 5%% "
+		       "numbers)\n",
+		       "block, workstation mix (estimate)", 1.0 / weighted);
+		/* Prose with few identifiers: the kind of text most cleartext uploads carry. */
+		pb = bench_block(m, s, prose, len / 4, 64 << 10, &fb);
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
+		       "block 64 KiB, prose (not in mix)", pb, pb / cp, (unsigned long long)fb);
+		free(prose);
+	}
 #ifdef HAVE_PCRE2
 	{
 		size_t n = 0;
