@@ -27,6 +27,7 @@ apt-get install -y --no-install-recommends \
 apt-get install -y --no-install-recommends python3-cryptography
 # --- live agent ---
 apt-get install -y --no-install-recommends iperf3 sockperf util-linux  # bench/live (iperf3, sockperf); setpriv for tests
+apt-get install -y --no-install-recommends chromium-headless-shell  # a real browser over QUIC (test-live-browser.py)
 # --- report ---
 # --- fleet ---
 apt-get install -y --no-install-recommends libcurl4-openssl-dev man-db

@@ -11,8 +11,8 @@ root=$(pwd)
 
 if [ "${PHIGUARD_SKIP_DEPS:-0}" != 1 ]; then
 	sh scripts/install-deps.sh || exit 2
-	# the syslog-ng collector test's daemon (unpacked, not installed)
-	sh scripts/fetch-syslog-ng.sh || exit 2
+	# daemons the tests start that are unpacked, not installed
+	sh scripts/fetch-test-daemons.sh || exit 2
 fi
 
 status=0

@@ -562,7 +562,7 @@ SYSLOG_NG_ROOT = os.environ.get('PHIGUARD_SYSLOG_NG_ROOT', '/var/cache/phiguard-
 
 
 class SyslogNg:
-    """Debian's syslog-ng (unpacked by scripts/fetch-syslog-ng.sh: it conflicts
+    """Debian's syslog-ng (unpacked by scripts/fetch-test-daemons.sh: it conflicts
     with rsyslog) running packaging/syslog-ng/phiguard-collector.conf as
     shipped, with only its paths, address and port replaced."""
 
@@ -634,7 +634,7 @@ class SyslogNg:
 
 def test_syslog_ng(d, pki):
     if not os.path.exists(SYSLOG_NG_ROOT + '/usr/sbin/syslog-ng'):
-        print('# syslog-ng not unpacked at %s (scripts/fetch-syslog-ng.sh): skipped'
+        print('# syslog-ng not unpacked at %s (scripts/fetch-test-daemons.sh): skipped'
               % SYSLOG_NG_ROOT)
         return
     os.makedirs(os.path.join(d, 'sng'))

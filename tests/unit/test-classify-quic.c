@@ -79,11 +79,12 @@ check_key_vectors(void)
 }
 
 struct quic_case {
-	const char *capture; /* NULL: the capture made for this test suite */
+	const char *capture; /* NULL: quic-split-clienthello.pcap */
 	const char *sni;
 	const char *alpn;
 	unsigned flows;     /* flows expected to yield this SNI */
 	unsigned datagrams; /* client datagrams needed (0: not checked) */
+	bool ours;          /* @capture is in tests/data/pcap (made for this suite) */
 };
 
 static const struct quic_case quic_cases[] = {
@@ -103,6 +104,13 @@ static const struct quic_case quic_cases[] = {
 	{ NULL, "web.whatsapp.com", "h3", 1, 2 },
 	{ NULL, "chat.signal.org", "h3", 1, 2 },
 	{ NULL, "teams.microsoft.com", "h3", 1, 1 }, /* both packets coalesced */
+	/*
+	 * Chromium 156 to caddy, captured in tests/integration/test-live-browser.py's
+	 * setup: its hello (with a post-quantum key share) spans two Initials and
+	 * its CRYPTO frames arrive out of order (a parser that keeps only
+	 * in-order data fails here and in the live test).
+	 */
+	{ "quic-chromium-156.pcap", "web.whatsapp.com", "h3", 1, 2, true },
 };
 
 static void
@@ -113,9 +121,9 @@ check_case(const struct quic_case *qc)
 	unsigned found = 0;
 	const char *src = getenv("PHIGUARD_SOURCE_ROOT");
 
-	if (qc->capture == NULL) {
-		snprintf(path, sizeof(path), "%s/tests/data/pcap/quic-split-clienthello.pcap",
-		         src ? src : ".");
+	if (qc->capture == NULL || qc->ours) {
+		snprintf(path, sizeof(path), "%s/tests/data/pcap/%s", src ? src : ".",
+		         qc->capture ? qc->capture : "quic-split-clienthello.pcap");
 	} else if (cap_path(path, sizeof(path), qc->capture) == NULL) {
 		tap_ok(true, "# SKIP %s: captures not available", qc->capture);
 		return;
