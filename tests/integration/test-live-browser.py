@@ -6,9 +6,11 @@ the test names to the server itself, as it does with DNS over HTTPS, so
 the agent sees no DNS answer and the QUIC Initial is all it has to go on.
 Checks that a browser's QUIC is not a way around the policy:
  - default policy: WhatsApp Web over QUIC loads and is flagged; the event
-   names the server, the app, QUIC, the user and the browser;
- - strict policy: it is refused at once (the page fails within seconds and
-   the server never gets the request) while Teams over QUIC still loads.
+   names the server, the app, QUIC, the user and the browser; over TCP
+   (HTTP/2) the same;
+ - strict policy: it is refused at once over QUIC and over TCP (the page
+   fails within seconds and the server never gets the request) while Teams
+   over QUIC still loads.
 Needs root, chromium-headless-shell and caddy (unpacked by
 scripts/fetch-test-daemons.sh); exits 77 otherwise."""
 import json
@@ -92,33 +94,33 @@ class Browser:
                          % topo.cert]).stdout.strip()
         self.n = 0
 
-    def command(self, host, *extra):
+    def command(self, host, quic, *extra):
         self.n += 1
         profile = os.path.join(self.home, "profile-%d" % self.n)
+        transport = "--origin-to-force-quic-on=%s:443" % host if quic else "--disable-quic"
         return self.topo.ns(self.topo.client, [
             "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
             "env", "HOME=" + self.home, CHROMIUM, "--no-sandbox", "--disable-gpu",
             "--user-data-dir=" + profile,
-            "--host-resolver-rules=MAP * %s" % self.topo.server_ip,
-            "--origin-to-force-quic-on=%s:443" % host,
+            "--host-resolver-rules=MAP * %s" % self.topo.server_ip, transport,
             "--ignore-certificate-errors-spki-list=" + self.spki] + list(extra) +
             ["https://%s/" % host])
 
-    def load(self, host, timeout_ms=8000):
+    def load(self, host, quic=True, timeout_ms=8000):
         """The page's DOM (or the error), and how long it took."""
         t0 = time.time()
-        r = run(self.command(host, "--timeout=%d" % timeout_ms, "--dump-dom"), check=False,
-                timeout=timeout_ms / 1000 + 30)
+        r = run(self.command(host, quic, "--timeout=%d" % timeout_ms, "--dump-dom"),
+                check=False, timeout=timeout_ms / 1000 + 30)
         return r.returncode, r.stdout + r.stderr[-600:], time.time() - t0
 
     def open(self, host):
-        """A browser that keeps the page open (and its process alive) until killed."""
-        return subprocess.Popen(self.command(host, "--remote-debugging-port=0"),
+        """A browser that keeps the page open over QUIC (and its process alive) until killed."""
+        return subprocess.Popen(self.command(host, True, "--remote-debugging-port=0"),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def quic_event(agent, host, verdict, timeout=5):
-    return agent.wait_event(lambda e: field(e, "network.protocol") == "quic" and
+def browser_event(agent, host, verdict, protocol="quic", timeout=5):
+    return agent.wait_event(lambda e: field(e, "network.protocol") == protocol and
                             field(e, "tls.client.server_name") == host and
                             field(e, "phiguard.verdict") == verdict, timeout=timeout)
 
@@ -146,7 +148,7 @@ def main():
     # Default policy: WhatsApp is flagged, not blocked.
     agent = Agent(topo, binary).start()
     page = browser.open("web.whatsapp.com")
-    ev = quic_event(agent, "web.whatsapp.com", "flag", timeout=15)
+    ev = browser_event(agent, "web.whatsapp.com", "flag", timeout=15)
     deadline = time.time() + 10
     while time.time() < deadline and ("HTTP/3.0", 200) not in server.requests("web.whatsapp.com"):
         time.sleep(0.1)
@@ -163,6 +165,13 @@ def main():
          str(field(ev, "process.executable") or "").endswith("/" + CHROMIUM),
          "the event names the browser's user and executable",
          ev and (field(ev, "user.id"), field(ev, "process.executable")))
+    # The same browser over TCP and TLS: a 1.8 KB ClientHello (post-quantum
+    # key share, GREASE), more than one segment on the wire.
+    rc, out, secs = browser.load("web.whatsapp.com", quic=False)
+    t.ok(rc == 0 and MARKER in out and
+         browser_event(agent, "web.whatsapp.com", "flag", protocol="tls") is not None,
+         "default policy: over TCP (HTTP/2) it loads and is flagged too",
+         (rc, out[-400:], agent.events()[-3:]))
     agent.stop()
 
     # Strict policy: refused at once; Teams still works over QUIC.
@@ -174,8 +183,15 @@ def main():
          "strict policy: WhatsApp Web over QUIC fails at once (%.1f s)" % secs, out[-400:])
     t.ok(len(server.requests("web.whatsapp.com")) == before,
          "the server never gets the request", server.requests("web.whatsapp.com"))
-    t.ok(quic_event(agent, "web.whatsapp.com", "block") is not None,
+    t.ok(browser_event(agent, "web.whatsapp.com", "block") is not None,
          "a block event names WhatsApp's server and QUIC", agent.events()[-4:])
+    before = len(server.requests("web.whatsapp.com"))
+    rc, out, secs = browser.load("web.whatsapp.com", quic=False)
+    t.ok(MARKER not in out and secs < 5 and
+         len(server.requests("web.whatsapp.com")) == before and
+         browser_event(agent, "web.whatsapp.com", "block", protocol="tls") is not None,
+         "strict policy: over TCP it is refused at once too (%.1f s), the server gets nothing"
+         % secs, (out[-400:], server.requests("web.whatsapp.com")))
     rc, out, secs = browser.load("teams.microsoft.com")
     t.ok(rc == 0 and MARKER in out and ("HTTP/3.0", 200) in server.requests("teams.microsoft.com"),
          "strict policy: Teams (approved) loads over HTTP/3", (rc, out[-400:]))
