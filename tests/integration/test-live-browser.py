@@ -9,8 +9,8 @@ Checks that a browser's QUIC is not a way around the policy:
    names the server, the app, QUIC, the user and the browser; over TCP
    (HTTP/2) the same;
  - strict policy: it is refused at once over QUIC and over TCP (the page
-   fails within seconds and the server never gets the request) while Teams
-   over QUIC still loads.
+   fails within seconds and the server never gets the request), over
+   IPv6 too, while Teams over QUIC still loads.
 Needs root, chromium-headless-shell and caddy (unpacked by
 scripts/fetch-test-daemons.sh); exits 77 otherwise."""
 import json
@@ -52,10 +52,10 @@ class Caddy:
             f.write("{\n\tadmin off\n\tauto_https disable_redirects\n"
                     "\tstorage file_system %s/caddy\n"
                     "\tservers {\n\t\tprotocols h1 h2 h3\n\t}\n}\n" % topo.dir)
-            f.write("%s {\n\tbind %s\n\ttls %s %s\n\troot * %s\n\tfile_server\n"
+            f.write("%s {\n\tbind %s %s\n\ttls %s %s\n\troot * %s\n\tfile_server\n"
                     "\tlog {\n\t\toutput file %s\n\t\tformat json\n\t}\n}\n"
-                    % (", ".join("https://" + n for n in names), topo.server_ip, topo.cert,
-                       topo.key, site, self.log))
+                    % (", ".join("https://" + n for n in names), topo.server_ip,
+                       topo.server_ip6, topo.cert, topo.key, site, self.log))
         # Its state (and nothing else) goes under the test's directory.
         env = dict(os.environ, HOME=topo.dir, XDG_DATA_HOME=topo.dir,
                    XDG_CONFIG_HOME=topo.dir)
@@ -94,28 +94,29 @@ class Browser:
                          % topo.cert]).stdout.strip()
         self.n = 0
 
-    def command(self, host, quic, *extra):
+    def command(self, host, quic, ipv6, *extra):
         self.n += 1
         profile = os.path.join(self.home, "profile-%d" % self.n)
         transport = "--origin-to-force-quic-on=%s:443" % host if quic else "--disable-quic"
+        server = "[%s]" % self.topo.server_ip6 if ipv6 else self.topo.server_ip
         return self.topo.ns(self.topo.client, [
             "setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
             "env", "HOME=" + self.home, CHROMIUM, "--no-sandbox", "--disable-gpu",
             "--user-data-dir=" + profile,
-            "--host-resolver-rules=MAP * %s" % self.topo.server_ip, transport,
+            "--host-resolver-rules=MAP * %s" % server, transport,
             "--ignore-certificate-errors-spki-list=" + self.spki] + list(extra) +
             ["https://%s/" % host])
 
-    def load(self, host, quic=True, timeout_ms=8000):
+    def load(self, host, quic=True, ipv6=False, timeout_ms=8000):
         """The page's DOM (or the error), and how long it took."""
         t0 = time.time()
-        r = run(self.command(host, quic, "--timeout=%d" % timeout_ms, "--dump-dom"),
+        r = run(self.command(host, quic, ipv6, "--timeout=%d" % timeout_ms, "--dump-dom"),
                 check=False, timeout=timeout_ms / 1000 + 30)
         return r.returncode, r.stdout + r.stderr[-600:], time.time() - t0
 
     def open(self, host):
         """A browser that keeps the page open over QUIC (and its process alive) until killed."""
-        return subprocess.Popen(self.command(host, True, "--remote-debugging-port=0"),
+        return subprocess.Popen(self.command(host, True, False, "--remote-debugging-port=0"),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -143,6 +144,7 @@ def main():
     topo = Topology("pgb").up()
     topo.make_ca()
     server = Caddy(topo, caddy, ["web.whatsapp.com", "teams.microsoft.com"])
+    topo.wait_ipv6()
     browser = Browser(topo)
 
     # Default policy: WhatsApp is flagged, not blocked.
@@ -192,6 +194,15 @@ def main():
          browser_event(agent, "web.whatsapp.com", "block", protocol="tls") is not None,
          "strict policy: over TCP it is refused at once too (%.1f s), the server gets nothing"
          % secs, (out[-400:], server.requests("web.whatsapp.com")))
+    before = len(server.requests("web.whatsapp.com"))
+    rc, out, secs = browser.load("web.whatsapp.com", ipv6=True)
+    t.ok(MARKER not in out and secs < 5 and
+         len(server.requests("web.whatsapp.com")) == before and
+         agent.wait_event(lambda e: field(e, "network.protocol") == "quic" and
+                          field(e, "destination.ip") == topo.server_ip6 and
+                          field(e, "phiguard.verdict") == "block") is not None,
+         "strict policy: over IPv6 QUIC is refused at once too (%.1f s)" % secs,
+         (out[-400:], agent.events()[-3:]))
     rc, out, secs = browser.load("teams.microsoft.com")
     t.ok(rc == 0 and MARKER in out and ("HTTP/3.0", 200) in server.requests("teams.microsoft.com"),
          "strict policy: Teams (approved) loads over HTTP/3", (rc, out[-400:]))

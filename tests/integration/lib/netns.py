@@ -2,7 +2,8 @@
 """Network namespaces for live-agent tests.
 
 A client namespace (where phiguard runs) and a server namespace joined by a
-veth pair, with addresses in 10.200.0.0/16 only; a test CA and one
+veth pair, with addresses in 10.200.0.0/16 and fd00:200::/32 (unique local)
+only; a test CA and one
 certificate for every test name; dnsmasq resolving the test names to the
 server; HTTPS and HTTP upload servers (servers.py). Names are unique per
 run; everything is removed on exit, on failure and on SIGTERM.
@@ -42,6 +43,8 @@ class Topology:
         octet = 20 + os.getpid() % 200
         self.client_ip = "10.200.%d.1" % octet
         self.server_ip = "10.200.%d.2" % octet
+        self.client_ip6 = "fd00:200:%d::1" % octet
+        self.server_ip6 = "fd00:200:%d::2" % octet
         self.dir = tempfile.mkdtemp(prefix="phiguard-live-")
         self.upload_dir = os.path.join(self.dir, "uploads")
         os.mkdir(self.upload_dir)
@@ -61,6 +64,12 @@ class Topology:
              "peer", "name", self.veth_s, "netns", self.server])
         run(["ip", "-n", self.client, "addr", "add", self.client_ip + "/24", "dev", self.veth_c])
         run(["ip", "-n", self.server, "addr", "add", self.server_ip + "/24", "dev", self.veth_s])
+        # IPv6 too (no duplicate address detection: usable at once); names
+        # resolve to it only for tests that ask (start_dns(ipv6=True)).
+        run(["ip", "-n", self.client, "addr", "add", self.client_ip6 + "/64", "dev", self.veth_c,
+             "nodad"])
+        run(["ip", "-n", self.server, "addr", "add", self.server_ip6 + "/64", "dev", self.veth_s,
+             "nodad"])
         for ns, dev in ((self.client, self.veth_c), (self.server, self.veth_s)):
             run(["ip", "-n", ns, "link", "set", "lo", "up"])
             run(["ip", "-n", ns, "link", "set", dev, "up"])
@@ -120,17 +129,34 @@ class Topology:
         run(["openssl", "x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key,
              "-CAcreateserial", "-out", self.cert, "-days", "2", "-extfile", ext])
 
-    def start_dns(self, names=TEST_NAMES):
+    def wait_ipv6(self, timeout=5):
+        """Until the server's IPv6 address answers (a refused connection).
+
+        For about a second after the link comes up, the first IPv6 packet
+        waits for its neighbour to be found: a test timing its first
+        connection would charge that to the agent."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r = self.client_run(["curl", "-s", "--max-time", "0.2",
+                                 "http://[%s]:9/" % self.server_ip6])
+            if r.returncode == 7:  # connection refused: the neighbour answered
+                return
+        raise RuntimeError("no IPv6 path to %s" % self.server_ip6)
+
+    def start_dns(self, names=TEST_NAMES, ipv6=False):
         cmd = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                "--bind-interfaces", "--listen-address=" + self.server_ip,
                "--pid-file=" + os.path.join(self.dir, "dnsmasq.pid"), "--user=root"]
         cmd += ["--address=/%s/%s" % (n, self.server_ip) for n in names]
+        if ipv6:
+            cmd += ["--address=/%s/%s" % (n, self.server_ip6) for n in names]
         self.spawn(self.server, cmd)
         self.wait_port(self.server, self.server_ip, 53, udp=True)
 
-    def start_servers(self):
+    def start_servers(self, address=None):
+        """HTTPS and HTTP on @address (the server's IPv4 address by default)."""
         p = self.spawn(self.server, ["/usr/bin/python3", os.path.join(HERE, "servers.py"),
-                                     "--address", self.server_ip, "--cert", self.cert,
+                                     "--address", address or self.server_ip, "--cert", self.cert,
                                      "--key", self.key, "--upload-dir", self.upload_dir],
                        stdout=subprocess.PIPE)
         line = p.stdout.readline()

@@ -10,13 +10,17 @@ byte count, so a test can check what reached the server, byte for byte.
 import argparse
 import http.server
 import os
+import socket
 import socketserver
 import ssl
 import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    # A client whose bytes the agent dropped never finishes: let it go.
+    timeout = 10
     upload_dir = "."
+    prefix = "upload"
     counter = 0
     lock = threading.Lock()
 
@@ -40,7 +44,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data += chunk
         with Handler.lock:
             Handler.counter += 1
-            name = os.path.join(Handler.upload_dir, "upload-%04d" % Handler.counter)
+            name = os.path.join(Handler.upload_dir,
+                                "%s-%04d" % (Handler.prefix, Handler.counter))
         with open(name, "wb") as f:
             f.write(data)
         body = ("%d\n" % len(data)).encode()
@@ -65,11 +70,17 @@ def main():
     ap.add_argument("--http-port", type=int, default=80)
     args = ap.parse_args()
     Handler.upload_dir = args.upload_dir
+    if ":" in args.address:
+        # Files of an IPv6 instance sort after an IPv4 one's in the same directory.
+        Server.address_family = socket.AF_INET6
+        Handler.prefix = "upload6"
 
     tls = Server((args.address, args.tls_port), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
-    tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+    # The handshake in each connection's own thread (on its first read): done
+    # in accept(), one connection whose hello never came would stall the rest.
+    tls.socket = ctx.wrap_socket(tls.socket, server_side=True, do_handshake_on_connect=False)
     plain = Server((args.address, args.http_port), Handler)
     threading.Thread(target=plain.serve_forever, daemon=True).start()
     print("ready", flush=True)
