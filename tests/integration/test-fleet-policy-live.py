@@ -13,7 +13,6 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from agent import Agent, field  # noqa: E402
-from netns import TEST_NAMES, Tap, Topology, run  # noqa: E402
+from netns import TEST_NAMES, Tap, Topology, skipped_without, run  # noqa: E402
 
 POLICY_NAME = "policy.example.test"
 
@@ -95,13 +94,8 @@ class FleetAgent(Agent):
 
 
 def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (network namespaces)")
+    if skipped_without(("dnsmasq", "curl", "openssl", "iptables-nft-restore")):
         return 77
-    for tool in ("dnsmasq", "curl", "openssl", "iptables-nft-restore"):
-        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
-            print("1..0 # SKIP %s not installed" % tool)
-            return 77
     binary = os.environ["PHIGUARD"]
     src = os.environ["PHIGUARD_SOURCE_ROOT"]
     default_policy = os.path.join(src, "policy", "default.yaml")

@@ -7,21 +7,16 @@ traffic flowing, flows bypassed, apps flagged or refused, PHI stopped,
 reload, kill -9 and restart. Needs root; exits 77 otherwise."""
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from agent import Agent, field  # noqa: E402
-from netns import Tap, Topology, run  # noqa: E402
+from agent import Agent, field, upload_bypassed  # noqa: E402
+from netns import (CLEAN_BODY, PHI_BODY, Tap, Topology, skipped_without,  # noqa: E402
+                   run)
 
-# 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
-PHI_BODY = (b"Referral for patient John Smith, NHS number 401 023 2137, "
-            b"date of birth 01/02/1960, postcode SW1A 1AA. Diagnosis attached.\n")
-CLEAN_BODY = (b"Quarterly stationery order: 40 boxes of gloves, 12 packs of paper, "
-              b"3 printer cartridges. Deliver to loading bay 2.\n")
 
 
 def jumps(topo, tool):
@@ -36,11 +31,7 @@ def snapshot(topo):
 
 def have_inspection(build):
     """The pipeline inspects only when classify, policy and match are built in."""
-    try:
-        with open(os.path.join(build, "compile_commands.json")) as f:
-            return True
-    except OSError:
-        return False
+    return os.path.exists(os.path.join(build, "compile_commands.json"))
 
 
 def policy_with_version(src, path, version):
@@ -122,13 +113,8 @@ def syn_answer(topo, ip, port=443):
 
 
 def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (network namespaces)")
+    if skipped_without(("dnsmasq", "curl", "openssl", "iptables-nft-restore", "setpriv")):
         return 77
-    for tool in ("dnsmasq", "curl", "openssl", "iptables-nft-restore", "setpriv"):
-        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
-            print("1..0 # SKIP %s not installed" % tool)
-            return 77
     binary = os.environ["PHIGUARD"]
     src = os.environ["PHIGUARD_SOURCE_ROOT"]
     pipeline = have_inspection(os.environ.get("PHIGUARD_BUILD_ROOT", ""))
@@ -176,20 +162,10 @@ def main():
     t.ok(rc == 0 and code == "200", "Teams (approved) is allowed", (rc, code, agent.log()))
 
     # Bypass: a 4 MB upload to an unmonitored destination is carried by the kernel.
-    big = os.path.join(topo.dir, "big.bin")
-    with open(big, "wb") as f:
-        f.write(os.urandom(4 << 20))
-    time.sleep(0.4)
-    q0 = agent.queued_packets()
-    n_uploads = len(topo.uploads())
-    rc, code, secs = topo.curl("https://files.example.test/", data=big, timeout=10)
-    time.sleep(0.4)
-    q1 = agent.queued_packets()
-    ups = topo.uploads()
-    t.ok(rc == 0 and code == "200" and len(ups) == n_uploads + 1 and ups[-1] == open(big, "rb").read(),
-         "4 MB upload to an unmonitored destination arrives byte-exact", (rc, code))
-    t.ok(q1 - q0 <= 12, "after classification the agent no longer sees the flow (%d packets queued)"
-         % (q1 - q0), agent.status())
+    arrived, queued = upload_bypassed(topo, agent, "https://files.example.test/")
+    t.ok(arrived, "4 MB upload to an unmonitored destination arrives byte-exact")
+    t.ok(queued <= 12, "after classification the agent no longer sees the flow (%d packets queued)"
+         % queued, agent.status())
 
     if pipeline:
         # A messaging client keeps its connection open, as this one does for

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from agent import Agent, field  # noqa: E402
-from netns import Tap, Topology, run  # noqa: E402
+from netns import Tap, Topology, skipped_without, run  # noqa: E402
 
 CHROMIUM = "chromium-headless-shell"
 CADDY_PATHS = (os.environ.get("PHIGUARD_CADDY", ""),
@@ -127,16 +127,9 @@ def browser_event(agent, host, verdict, protocol="quic", timeout=5):
 
 
 def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (network namespaces)")
-        return 77
     caddy = find_caddy()
-    for tool in ("dnsmasq", "openssl", "iptables-nft-restore", "setpriv", CHROMIUM):
-        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
-            print("1..0 # SKIP %s not installed" % tool)
-            return 77
-    if caddy is None:
-        print("1..0 # SKIP caddy not unpacked (scripts/fetch-test-daemons.sh)")
+    if skipped_without(("dnsmasq", "openssl", "iptables-nft-restore", "setpriv", CHROMIUM),
+                       None if caddy else "caddy not unpacked (scripts/fetch-test-daemons.sh)"):
         return 77
     binary = os.environ["PHIGUARD"]
     src = os.environ["PHIGUARD_SOURCE_ROOT"]

@@ -14,19 +14,12 @@ carried over IPv4, as on a dual-stack LAN). Real curl:
    while Teams works.
 Needs root; exits 77 otherwise."""
 import os
-import shutil
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from agent import Agent, field  # noqa: E402
-from netns import Tap, Topology  # noqa: E402
+from agent import Agent, field, upload_bypassed  # noqa: E402
+from netns import CLEAN_BODY, PHI_BODY, Tap, Topology, skipped_without  # noqa: E402
 
-# 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
-PHI_BODY = (b"Referral for patient John Smith, NHS number 401 023 2137, "
-            b"date of birth 01/02/1960, postcode SW1A 1AA. Diagnosis attached.\n")
-CLEAN_BODY = (b"Quarterly stationery order: 40 boxes of gloves, 12 packs of paper, "
-              b"3 printer cartridges. Deliver to loading bay 2.\n")
 
 
 def curl6(topo, url, data=None, timeout=5):
@@ -34,13 +27,8 @@ def curl6(topo, url, data=None, timeout=5):
 
 
 def main():
-    if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (network namespaces)")
+    if skipped_without(("dnsmasq", "curl", "openssl", "ip6tables-nft-restore")):
         return 77
-    for tool in ("dnsmasq", "curl", "openssl", "ip6tables-nft-restore"):
-        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
-            print("1..0 # SKIP %s not installed" % tool)
-            return 77
     binary = os.environ["PHIGUARD"]
     src = os.environ["PHIGUARD_SOURCE_ROOT"]
     t = Tap()
@@ -75,21 +63,12 @@ def main():
     t.ok(rc == 0 and code == "200" and ups and ups[-1] == CLEAN_BODY,
          "the same POST without PHI arrives byte-exact over IPv6", (rc, code))
 
-    big = os.path.join(topo.dir, "big.bin")
-    with open(big, "wb") as f:
-        f.write(os.urandom(4 << 20))
-    time.sleep(0.4)
-    q0 = agent.queued_packets()
-    n_uploads = len(topo.uploads())
-    rc, code, secs = curl6(topo, "https://files.example.test/", data=big, timeout=10)
-    time.sleep(0.4)
-    q1 = agent.queued_packets()
-    ups = topo.uploads()
-    t.ok(rc == 0 and code == "200" and len(ups) == n_uploads + 1 and
-         ups[-1] == open(big, "rb").read(),
-         "4 MB upload over IPv6 to an unmonitored destination arrives byte-exact", (rc, code))
-    t.ok(1 <= q1 - q0 <= 12, "the agent classifies the IPv6 flow, then no longer sees it "
-         "(%d packets queued)" % (q1 - q0), agent.status())
+    # Resolved in curl: the lookup's own packets would count as the flow's.
+    arrived, queued = upload_bypassed(topo, agent, "https://files.example.test/", extra=(
+        "--resolve", "files.example.test:443:[%s]" % topo.server_ip6))
+    t.ok(arrived, "4 MB upload over IPv6 to an unmonitored destination arrives byte-exact")
+    t.ok(1 <= queued <= 12, "the agent classifies the IPv6 flow, then no longer sees it "
+         "(%d packets queued)" % queued, agent.status())
     agent.stop()
 
     strict = os.path.join(src, "policy", "examples", "strict.yaml")

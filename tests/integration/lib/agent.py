@@ -99,6 +99,26 @@ class Agent:
         return None
 
 
+def upload_bypassed(topo, agent, url, extra=(), size=4 << 20):
+    """POST @size random bytes to @url through @agent.
+
+    Returns (arrived, queued): whether the server stored exactly those bytes,
+    and how many packets the agent's queues took meanwhile."""
+    big = os.path.join(topo.dir, "big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(size))
+    time.sleep(0.4)  # counters of earlier traffic settle
+    q0 = agent.queued_packets()
+    n_uploads = len(topo.uploads())
+    rc, code, secs = topo.curl(url, data=big, timeout=10, extra=extra)
+    time.sleep(0.4)
+    q1 = agent.queued_packets()
+    ups = topo.uploads()
+    arrived = (rc == 0 and code == "200" and len(ups) == n_uploads + 1 and
+               ups[-1] == open(big, "rb").read())
+    return arrived, q1 - q0
+
+
 def field(ev, dotted):
     """An ECS field, whether the event is flat ("a.b": v) or nested ({"a": {"b": v}})."""
     if dotted in ev:

@@ -29,6 +29,28 @@ TEST_NAMES = [
 ]
 
 
+# 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
+PHI_BODY = (b"Referral for patient John Smith, NHS number 401 023 2137, "
+            b"date of birth 01/02/1960, postcode SW1A 1AA. Diagnosis attached.\n")
+CLEAN_BODY = (b"Quarterly stationery order: 40 boxes of gloves, 12 packs of paper, "
+              b"3 printer cartridges. Deliver to loading bay 2.\n")
+
+
+def skipped_without(tools=(), missing=None):
+    """True, after printing TAP's skip plan, when a live test cannot run here:
+    not root, one of @tools not installed, or @missing (a reason) given."""
+    why = None
+    if os.geteuid() != 0:
+        why = "needs root (network namespaces)"
+    for tool in tools:
+        if not why and not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
+            why = "%s not installed" % tool
+    why = why or missing
+    if why:
+        print("1..0 # SKIP " + why)
+    return bool(why)
+
+
 def run(cmd, check=True, timeout=30, **kw):
     return subprocess.run(cmd, check=check, timeout=timeout, capture_output=True, text=True, **kw)
 
