@@ -53,6 +53,24 @@ struct http_request_info {
 enum classify_status classify_http_request(const uint8_t *data, size_t len,
                                            struct http_request_info *ret);
 
+/*
+ * The first line a mail client sends (EHLO, HELO or LHLO with its name):
+ * CLASSIFY_DONE once the whole line is there.
+ */
+enum classify_status classify_smtp_greeting(const uint8_t *data, size_t len);
+
+enum classify_smtp_command {
+	CLASSIFY_SMTP_OTHER,
+	CLASSIFY_SMTP_STARTTLS, /* what follows is TLS */
+	CLASSIFY_SMTP_MAIL,     /* a mail transaction starts, in the clear */
+	CLASSIFY_SMTP_DATA,     /* the message follows, up to <CRLF>.<CRLF> */
+	CLASSIFY_SMTP_BDAT,     /* a chunk of the message follows, by length (RFC 3030) */
+	CLASSIFY_SMTP_RSET,     /* the transaction is abandoned */
+};
+
+/* One client command line (without its LF). */
+enum classify_smtp_command classify_smtp_command(const uint8_t *line, size_t len);
+
 /* One address learned from a DNS response: @name is the name the client asked for. */
 typedef void classify_dns_answer_fn(const char *name, int family, const uint8_t *addr, uint32_t ttl,
                                     void *ctx);

@@ -275,22 +275,78 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 	p->counters.flows_bypassed++;
 }
 
+/* Bytes of the current message through the matcher; the verdict follows what it finds. */
 static void
-feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
-	uint32_t before;
+	uint32_t before = findings_total(pf);
 
-	if (pf->stream == NULL || len == 0 || pf->verdict == PHIGUARD_VERDICT_BLOCK)
-		return;
-	before = findings_total(pf);
 	if (phiguard_stream_feed(pf->stream, p->scratch, data, len, on_finding, pf) < 0)
 		p->counters.match_errors++;
 	pf->scanned += len;
 	p->counters.bytes_scanned += len;
 	if (findings_total(pf) != before)
 		evaluate(p, f, pf);
-	if (pf->final && pf->inspect && pf->verdict != PHIGUARD_VERDICT_BLOCK)
-		inspect_stop(p, pf);
+}
+
+/* Every value still waiting is decided with the bytes seen: the stream ends or its message does. */
+static void
+decide_pending(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	uint32_t before = findings_total(pf);
+
+	if (phiguard_stream_close(pf->stream, p->scratch, on_finding, pf) < 0)
+		p->counters.match_errors++;
+	pf->stream = NULL;
+	if (findings_total(pf) != before)
+		evaluate(p, f, pf);
+}
+
+/*
+ * The message is whole: the server acts on it once this packet is let go,
+ * so its last values are decided now. The next message gets a new stream.
+ */
+static void
+message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	const struct phiguard_matcher *m = policy_matcher(p->policy);
+
+	decide_pending(p, f, pf);
+	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
+		return;
+	if (pf->final || phiguard_stream_open(m, &pf->stream) < 0) {
+		if (!pf->final)
+			p->counters.match_errors++;
+		pf->stream = NULL;
+		pf->inspect = false;
+		p->counters.flows_bypassed++;
+	}
+}
+
+static void
+feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+{
+	while (len > 0 && pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK) {
+		size_t n;
+		enum message_cut cut = message_cut(&pf->msg, data, len, &n);
+
+		if (n > 0)
+			scan(p, f, pf, data, n);
+		data += n;
+		len -= n;
+		if (pf->stream == NULL || pf->verdict == PHIGUARD_VERDICT_BLOCK)
+			return;
+		if (cut == MESSAGE_TURNS_TLS) {
+			/* Ciphertext from here: nothing to scan; the verdict so far stands. */
+			pf->cleartext = false;
+			inspect_stop(p, pf);
+			return;
+		}
+		if (cut == MESSAGE_ENDS)
+			message_ended(p, f, pf);
+		else if (pf->final && pf->inspect)
+			inspect_stop(p, pf);
+	}
 }
 
 static void
@@ -385,7 +441,7 @@ classify_stream(struct pflow *pf, const uint8_t *data, size_t len)
 {
 	struct tls_hello_info hello;
 	struct http_request_info http;
-	enum classify_status tls, req;
+	enum classify_status tls, req, smtp;
 
 	memset(&hello, 0, sizeof(hello));
 	tls = classify_tls_client_hello(data, len, &hello);
@@ -403,9 +459,20 @@ classify_stream(struct pflow *pf, const uint8_t *data, size_t len)
 		copy_str(pf->protocol, sizeof(pf->protocol), "http");
 		copy_str(pf->domain, sizeof(pf->domain), http.host);
 		pf->cleartext = true;
+		message_start_http(&pf->msg, &http);
 		return 1;
 	}
-	return tls == CLASSIFY_NEED_MORE || req == CLASSIFY_NEED_MORE ? 0 : -1;
+	/* The greeting names the client, not the server: the domain stays DNS's. */
+	smtp = classify_smtp_greeting(data, len);
+	if (smtp == CLASSIFY_DONE) {
+		copy_str(pf->protocol, sizeof(pf->protocol), "smtp");
+		pf->cleartext = true;
+		message_start_smtp(&pf->msg);
+		return 1;
+	}
+	return tls == CLASSIFY_NEED_MORE || req == CLASSIFY_NEED_MORE || smtp == CLASSIFY_NEED_MORE
+	               ? 0
+	               : -1;
 }
 
 /* Room for @need bytes of prefix, growing by doubling: most flows say what they are in one segment. */
@@ -567,16 +634,8 @@ pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const
 void
 pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf)
 {
-	uint32_t before;
-
-	if (pf->stream == NULL)
-		return;
-	before = findings_total(pf);
-	if (phiguard_stream_close(pf->stream, p->scratch, on_finding, pf) < 0)
-		p->counters.match_errors++;
-	pf->stream = NULL;
-	if (findings_total(pf) != before)
-		evaluate(p, f, pf);
+	if (pf->stream != NULL)
+		decide_pending(p, f, pf);
 }
 
 void
@@ -588,6 +647,9 @@ pipeline_redecide(struct pipeline *p, struct flow *f, struct pflow *pf)
 	pf->redecide = false;
 	if (pf->state != PFLOW_DECIDED)
 		return;
+	/* Bytes the kernel carried past us: where messages end is no longer known. */
+	if (!pf->inspect)
+		pf->msg.framing = MESSAGE_UNKNOWN;
 	/* Detector indexes belong to the old matcher: counts start again. */
 	findings_reset(pf);
 	pf->inspect = false;

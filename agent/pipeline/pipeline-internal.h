@@ -9,6 +9,7 @@
 #include <phiguard/match.h>
 
 #include "flow/flow.h"
+#include "pipeline/message.h"
 #include "pipeline/pipeline.h"
 
 /* The flow slot the pipeline keeps its per-flow state in. */
@@ -56,7 +57,7 @@ struct pflow {
 	bool has_uid;
 	uint32_t uid;
 	uint32_t gid;
-	char protocol[16]; /* "tls", "quic", "http", "dns", "" */
+	char protocol[16]; /* "tls", "quic", "http", "dns", "smtp", "" */
 	char domain[256];  /* SNI, Host, or DNS-learned */
 	char sni[256];
 	char fingerprint[32];
@@ -68,6 +69,8 @@ struct pflow {
 	bool process_tried; /* resolve_process called (once per flow) */
 	int64_t pid;        /* -1 unknown */
 	char *exe;          /* owned; NULL unless resolved */
+
+	struct message_state msg; /* where the client's current message ends */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */

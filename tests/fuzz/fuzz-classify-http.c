@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* HTTP/1.x request heads, and the wire fingerprints over the same bytes. */
+/* HTTP/1.x request heads, SMTP greetings and commands, and the wire fingerprints over the same bytes. */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    info.content_length < -1)
 			__builtin_trap();
 	}
+	(void)classify_smtp_greeting(data, size);
+	(void)classify_smtp_command(data, size);
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		(void)classify_fingerprint(data, size, IPPROTO_TCP, ports[i]);
 		(void)classify_fingerprint(data, size, IPPROTO_UDP, ports[i]);

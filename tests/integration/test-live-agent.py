@@ -242,9 +242,19 @@ def main():
         ups = topo.uploads()
         t.ok(rc == 0 and code == "200" and ups and ups[-1] == CLEAN_BODY,
              "the same POST without PHI arrives byte-exact", (rc, code))
+        # An API call whose body ends with the identifier: no byte follows it
+        # to settle the match, yet the server must not get the request.
+        api = os.path.join(topo.dir, "api.json")
+        open(api, "wb").write(b'{"patient":{"nhs":"4010232137"}}')
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=api,
+                                   extra=("-H", "Content-Type: application/json"))
+        t.ok(rc != 0 and not any(b"4010232137" in u for u in topo.uploads()),
+             "a JSON POST ending in an NHS number is blocked; the server never gets it",
+             (rc, code, agent.events()[-2:]))
     else:
         for name in ("a flagged WhatsApp connection still works", "WhatsApp flagged event",
-                     "POST with PHI blocked", "POST without PHI arrives"):
+                     "POST with PHI blocked", "POST without PHI arrives",
+                     "JSON POST ending in PHI blocked"):
             t.skip(name, "no inspecting pipeline in this build")
 
     # Reload: a broken policy is refused, the old one stays; a good one is taken.

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where a client's HTTP request or SMTP message ends: see message.h. */
+#include "pipeline/message.h"
+
+#include <string.h>
+
+#include "base/macro.h"
+
+/* "<CR><LF>.<CR><LF>": the end of a mail's data (RFC 5321 4.1.1.4). */
+#define SMTP_END_OF_DATA 0x0d0a2e0d0aULL
+#define SMTP_END_MASK    0xffffffffffULL
+
+/* A request's length, head and body, when its head gives it (RFC 9112 6.3). */
+static bool
+http_request_length(const struct http_request_info *req, uint64_t *ret)
+{
+	if (req->chunked)
+		return false; /* chunks are not followed: the matcher decides as bytes come */
+	/* Without Content-Length a request has no body. */
+	*ret = (uint64_t)req->header_len + (uint64_t)MAX(req->content_length, (int64_t)0);
+	return *ret > 0;
+}
+
+void
+message_start_http(struct message_state *ms, const struct http_request_info *req)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->framing = http_request_length(req, &ms->left) ? MESSAGE_HTTP : MESSAGE_UNKNOWN;
+}
+
+void
+message_start_smtp(struct message_state *ms)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->framing = MESSAGE_SMTP;
+	ms->smtp_phase = SMTP_COMMANDS;
+}
+
+static enum message_cut
+http_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+{
+	struct http_request_info req;
+
+	if (ms->next_is_head) {
+		/* Keep-alive: the next request's head, when it is all in this segment. */
+		memset(&req, 0, sizeof(req));
+		if (classify_http_request(data, len, &req) != CLASSIFY_DONE ||
+		    !http_request_length(&req, &ms->left)) {
+			ms->framing = MESSAGE_UNKNOWN;
+			*ret_n = len;
+			return MESSAGE_GOES_ON;
+		}
+		ms->next_is_head = false;
+	}
+	if (len < ms->left) {
+		ms->left -= len;
+		*ret_n = len;
+		return MESSAGE_GOES_ON;
+	}
+	*ret_n = (size_t)ms->left;
+	ms->left = 0;
+	ms->next_is_head = true;
+	return MESSAGE_ENDS;
+}
+
+/* One complete command line (its LF just seen). */
+static enum message_cut
+smtp_command(struct message_state *ms)
+{
+	enum classify_smtp_command cmd = CLASSIFY_SMTP_OTHER;
+
+	/* A line longer than the buffer is none of the commands that matter. */
+	if (ms->line_len <= sizeof(ms->line))
+		cmd = classify_smtp_command(ms->line, ms->line_len);
+	ms->line_len = 0;
+	switch (cmd) {
+	case CLASSIFY_SMTP_STARTTLS:
+		/* Not allowed inside a transaction (RFC 3207 4): only before MAIL. */
+		if (ms->smtp_phase == SMTP_COMMANDS)
+			return MESSAGE_TURNS_TLS;
+		break;
+	case CLASSIFY_SMTP_MAIL:
+		ms->smtp_phase = SMTP_MAIL;
+		break;
+	case CLASSIFY_SMTP_DATA:
+		ms->smtp_phase = SMTP_DATA;
+		ms->tail = 0x0d0a; /* the command's own CRLF opens the end marker */
+		break;
+	case CLASSIFY_SMTP_BDAT:
+		ms->framing = MESSAGE_UNKNOWN; /* binary chunks by length: not followed */
+		break;
+	case CLASSIFY_SMTP_RSET:
+		ms->smtp_phase = SMTP_COMMANDS;
+		break;
+	case CLASSIFY_SMTP_OTHER:
+		break;
+	}
+	return MESSAGE_GOES_ON;
+}
+
+static enum message_cut
+smtp_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+{
+	enum message_cut cut = MESSAGE_GOES_ON;
+	size_t i;
+
+	for (i = 0; i < len && cut == MESSAGE_GOES_ON && ms->framing == MESSAGE_SMTP; i++) {
+		uint8_t c = data[i];
+
+		if (ms->smtp_phase == SMTP_DATA) {
+			ms->tail = (ms->tail << 8) | c;
+			if ((ms->tail & SMTP_END_MASK) == SMTP_END_OF_DATA) {
+				ms->smtp_phase = SMTP_COMMANDS;
+				cut = MESSAGE_ENDS;
+			}
+			continue;
+		}
+		if (c == '\n') {
+			cut = smtp_command(ms);
+			continue;
+		}
+		if (ms->line_len < sizeof(ms->line))
+			ms->line[ms->line_len] = c;
+		if (ms->line_len < UINT8_MAX)
+			ms->line_len++;
+	}
+	*ret_n = cut == MESSAGE_GOES_ON ? len : i;
+	return cut;
+}
+
+enum message_cut
+message_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+{
+	switch (ms->framing) {
+	case MESSAGE_HTTP:
+		return http_cut(ms, data, len, ret_n);
+	case MESSAGE_SMTP:
+		return smtp_cut(ms, data, len, ret_n);
+	default:
+		*ret_n = len;
+		return MESSAGE_GOES_ON;
+	}
+}

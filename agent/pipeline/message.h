@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PHIGUARD_PIPELINE_MESSAGE_H
+#define PHIGUARD_PIPELINE_MESSAGE_H
+
+/*
+ * Where a client's message ends in its byte stream: an HTTP request after
+ * its head and Content-Length bytes, a mail at SMTP's "<CRLF>.<CRLF>". A
+ * server acts on a message only once it is whole, so a value in its last
+ * bytes is decided there, before the packet that completes it is let go
+ * (the matcher would otherwise wait for bytes that never come).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
+
+enum message_framing {
+	MESSAGE_UNKNOWN, /* no framing known: the matcher decides as bytes come */
+	MESSAGE_HTTP,
+	MESSAGE_SMTP,
+};
+
+enum smtp_phase {
+	SMTP_COMMANDS, /* command lines, STARTTLS still possible before MAIL */
+	SMTP_MAIL,     /* a transaction started: command lines */
+	SMTP_DATA,     /* the message itself, up to <CRLF>.<CRLF> */
+};
+
+struct message_state {
+	uint8_t framing; /* enum message_framing */
+	uint8_t smtp_phase;
+	uint8_t line_len;  /* SMTP: bytes of the current command line (saturates) */
+	uint8_t line[10];  /* its start: enough for "STARTTLS\r", "MAIL ", "DATA\r" */
+	uint64_t tail;     /* SMTP DATA: the last bytes, for the end marker */
+	uint64_t left;     /* HTTP: bytes left in this request; 0 when not known */
+	bool next_is_head; /* HTTP: the next byte starts a request head */
+};
+
+/* At the decision, from the first request's head. */
+void message_start_http(struct message_state *ms, const struct http_request_info *req);
+/* At the decision, after the client's greeting. */
+void message_start_smtp(struct message_state *ms);
+
+enum message_cut {
+	MESSAGE_GOES_ON,  /* all @len bytes belong to the current message */
+	MESSAGE_ENDS,     /* the message ends after the bytes counted */
+	MESSAGE_TURNS_TLS /* SMTP STARTTLS: what follows the bytes counted is TLS */
+};
+
+/* How many of @len bytes belong to the current message, and what comes after them. */
+enum message_cut message_cut(struct message_state *ms, const uint8_t *data, size_t len,
+                             size_t *ret_n);
+
+#endif

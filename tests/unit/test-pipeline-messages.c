@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Messages through the pipeline. A server acts on an HTTP request or a
+ * mail once it is whole, so a value in its last bytes must be decided
+ * before the packet that completes it is let go: a JSON body that ends
+ * right after an NHS number is blocked on that packet. A session that
+ * opens with EHLO is SMTP (a `protocol: smtp` rule can fire); its message
+ * ends at <CRLF>.<CRLF>; a STARTTLS before the first MAIL ends the scan
+ * (what follows is ciphertext), a "STARTTLS" line inside a message does not.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/decode.h"
+#include "pipeline/pipeline.h"
+#include "policy/policy.h"
+#include "tap.h"
+#include "test-decode-build.h"
+
+static const char policy_text[] = "version: messages-test-1\n"
+                                  "settings: {evidence: redacted, default_action: allow}\n"
+                                  "rules:\n"
+                                  "  - name: block-phi-in-mail\n"
+                                  "    when:\n"
+                                  "      protocol: smtp\n"
+                                  "      findings: {detector: nhs_number, min_confidence: high}\n"
+                                  "    action: block\n"
+                                  "  - name: block-phi-over-http\n"
+                                  "    when:\n"
+                                  "      protocol: http\n"
+                                  "      findings: {detector: nhs_number, min_confidence: high}\n"
+                                  "    action: block\n";
+
+/* Patient data a message might carry: a labelled NHS number (a published test vector). */
+static const char phi_line[] = "Patient NHS no 401 023 2137\r\n";
+
+struct session {
+	struct pipeline *p;
+	uint16_t sport, dport;
+	uint32_t seq;
+	int64_t ts;
+	struct pipeline_result res;
+};
+
+/* The client's next segment to 203.0.113.25 (NULL: the SYN). */
+static enum pipeline_action
+say(struct session *s, const char *text)
+{
+	struct pkt_meta meta = { .outbound = true };
+	uint8_t buf[1024];
+	size_t len = text ? strlen(text) : 0, l4;
+	uint8_t flags = text ? DECODE_TCP_ACK | DECODE_TCP_PSH : DECODE_TCP_SYN;
+
+	meta.ts_us = s->ts += 1000;
+	l4 = build_tcp(buf + 20, s->sport, s->dport, s->seq, 0, flags, text, len);
+	pipeline_packet(s->p, buf, build_ipv4(buf, 0x0a000002, 0xcb007119, IPPROTO_TCP, l4), &meta,
+	                &s->res);
+	s->seq += text ? (uint32_t)len : 1;
+	return s->res.action;
+}
+
+static uint64_t
+scanned(struct pipeline *p)
+{
+	struct pipeline_counters c;
+
+	pipeline_get_counters(p, &c);
+	return c.bytes_scanned;
+}
+
+static void
+http_messages(struct pipeline *p)
+{
+	static const char json[] = "{\"patient\":{\"nhs\":\"4010232137\"}}";
+	static const char clean[] = "{\"order\":{\"gloves\":40}}";
+	char req[512];
+	struct session s = { .p = p, .sport = 43001, .dport = 80, .seq = 100, .ts = 1000000 };
+
+	snprintf(req, sizeof(req),
+	         "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nContent-Type: "
+	         "application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	         strlen(json), json);
+	say(&s, NULL);
+	tap_eq_int(say(&s, req), PIPELINE_BLOCK,
+	           "HTTP: a JSON body ending in an NHS number is blocked on the packet that "
+	           "completes it");
+
+	/* Keep-alive: the first request is clean, the second completes in two segments. */
+	s = (struct session){ .p = p, .sport = 43002, .dport = 80, .seq = 100, .ts = 2000000 };
+	snprintf(
+	        req, sizeof(req),
+	        "POST /api/orders HTTP/1.1\r\nHost: notes.example\r\nContent-Length: %zu\r\n\r\n%s",
+	        strlen(clean), clean);
+	say(&s, NULL);
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP: a clean request passes, still inspected");
+	snprintf(req, sizeof(req),
+	         "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nContent-Length: %zu\r\n\r\n",
+	         strlen(json));
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP: the next request's head passes");
+	tap_eq_int(say(&s, json), PIPELINE_BLOCK,
+	           "HTTP: its body, ending in an NHS number, is blocked");
+
+	/* A head is a whole message: an identifier in its last header. */
+	s = (struct session){ .p = p, .sport = 43003, .dport = 80, .seq = 100, .ts = 3000000 };
+	say(&s, NULL);
+	tap_eq_int(say(&s, "GET /lookup HTTP/1.1\r\nHost: notes.example\r\n"
+	                   "X-Subject: NHS no 4010232137\r\n\r\n"),
+	           PIPELINE_BLOCK, "HTTP: a GET whose head ends in an NHS number is blocked");
+}
+
+static void
+smtp_messages(struct pipeline *p)
+{
+	uint64_t before;
+	struct session s = { .p = p, .sport = 42001, .dport = 25, .seq = 100, .ts = 5000000 };
+
+	say(&s, NULL);
+	tap_eq_int(say(&s, "EH"), PIPELINE_ACCEPT, "SMTP: half a greeting: not decided yet");
+	tap_eq_int(say(&s, "LO ws042.trust.nhs.uk\r\n"), PIPELINE_INSPECT,
+	           "SMTP: EHLO: cleartext mail, inspected for the smtp rule");
+	say(&s, "MAIL FROM:<ward7@trust.nhs.uk>\r\nRCPT TO:<someone@mail.example>\r\nDATA\r\n");
+	say(&s, "Subject: bed 4\r\n\r\n");
+	say(&s, phi_line);
+	tap_eq_int(say(&s, ".\r\n"), PIPELINE_BLOCK,
+	           "SMTP: the end of a message with an NHS number in it is blocked (the server "
+	           "never accepts the mail)");
+
+	s = (struct session){ .p = p, .sport = 42002, .dport = 25, .seq = 100, .ts = 6000000 };
+	say(&s, NULL);
+	say(&s, "EHLO ws042\r\n");
+	tap_eq_int(say(&s, "STARTTLS\r\n"), PIPELINE_BYPASS,
+	           "SMTP: STARTTLS before MAIL: no longer scanned, the kernel carries it");
+	before = scanned(p);
+	say(&s, phi_line);
+	tap_eq_int(scanned(p), before, "SMTP: nothing after STARTTLS is scanned");
+	tap_ok(s.res.action != PIPELINE_BLOCK, "SMTP: nor blocked on bytes that would be TLS");
+
+	s = (struct session){ .p = p, .sport = 42003, .dport = 25, .seq = 100, .ts = 7000000 };
+	say(&s, NULL);
+	say(&s, "EHLO ws042\r\nMAIL FROM:<a@trust.nhs.uk>\r\n");
+	say(&s, "RCPT TO:<b@mail.example>\r\nDATA\r\n");
+	tap_eq_int(say(&s, "STARTTLS\r\n"), PIPELINE_INSPECT,
+	           "SMTP: a STARTTLS line inside a message is text: still scanned");
+	tap_eq_int(say(&s, "Subject: x\r\n\r\nclean text\r\n.\r\n"), PIPELINE_INSPECT,
+	           "SMTP: a clean message ends and passes");
+	say(&s, "MAIL FROM:<a@trust.nhs.uk>\r\nRCPT TO:<b@mail.example>\r\nDATA\r\n");
+	tap_eq_int(say(&s, "Subject: y\r\n\r\nPatient NHS no 401 023 2137\r\n.\r\n"),
+	           PIPELINE_BLOCK,
+	           "SMTP: the second mail of the session, with an NHS number, is blocked");
+
+	s = (struct session){ .p = p, .sport = 42004, .dport = 25, .seq = 100, .ts = 8000000 };
+	say(&s, NULL);
+	tap_ok(say(&s, "220 not a client greeting\r\n") != PIPELINE_INSPECT,
+	       "bytes that are not a greeting are not SMTP (no rule wants their content)");
+}
+
+int
+main(void)
+{
+	struct policy *policy = NULL;
+	struct phiguard_error err;
+	struct pipeline_config cfg;
+	struct pipeline *p;
+
+	tap_eq_int(policy_load_buffer(policy_text, strlen(policy_text), "messages-test.yaml",
+	                              &policy, &err),
+	           0, "policy with protocol: smtp and http rules loads");
+	pipeline_config_defaults(&cfg);
+	p = pipeline_new(&cfg, policy, NULL, NULL);
+	tap_ok(p != NULL, "pipeline created");
+	http_messages(p);
+	smtp_messages(p);
+	pipeline_free(p);
+	policy_unref(policy);
+	return tap_done();
+}
