@@ -195,11 +195,13 @@ class Topology:
             time.sleep(0.05)
         raise RuntimeError("nothing listens on %s:%d" % (ip, port))
 
-    def uploads(self):
+    def uploads(self, kind=""):
+        """What reached the servers, in order: POST bodies and mails (@kind: "post", "mail")."""
         out = []
         for name in sorted(os.listdir(self.upload_dir)):
-            with open(os.path.join(self.upload_dir, name), "rb") as f:
-                out.append(f.read())
+            if name.endswith(kind):
+                with open(os.path.join(self.upload_dir, name), "rb") as f:
+                    out.append(f.read())
         return out
 
     def curl(self, url, data=None, timeout=5, extra=()):

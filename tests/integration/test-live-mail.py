@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Mail through `phiguard run`: real curl as the mail client, an SMTP server
+(with STARTTLS) in the server namespace, and a policy that blocks an NHS
+number in mail. Checks what the sender and the recipient would notice:
+ - a mail whose last line carries an NHS number is refused, and the server
+   never accepts it (its end of data never arrives);
+ - the same mail without it is delivered byte-exact;
+ - a mail sent after STARTTLS is delivered (encrypted: the agent stops
+   reading and lets it through) and nothing in it is scanned.
+Needs root; exits 77 otherwise."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from agent import Agent, field  # noqa: E402
+from netns import Tap, Topology, skipped_without  # noqa: E402
+
+POLICY = """version: "mail-test-1"
+settings: {evidence: redacted, default_action: allow}
+rules:
+  - name: block-nhs-number-in-mail
+    when:
+      protocol: smtp
+      findings: {detector: nhs_number, min_confidence: high}
+    action: block
+"""
+
+# 401 023 2137 is a published NHS number test vector (valid check digit), not a patient.
+PHI_MAIL = (b"From: ward7@trust.example\r\nTo: someone@mail.test\r\nSubject: bed 4\r\n\r\n"
+            b"Discharged today, please update the GP. NHS no 401 023 2137\r\n")
+CLEAN_MAIL = (b"From: ward7@trust.example\r\nTo: someone@mail.test\r\nSubject: rota\r\n\r\n"
+              b"Swapping Thursday's late for Friday's early, ok?\r\n")
+
+
+def send(topo, body, starttls=False):
+    path = os.path.join(topo.dir, "mail.txt")
+    with open(path, "wb") as f:
+        f.write(body)
+    extra = ["--mail-from", "ward7@trust.example", "--mail-rcpt", "someone@mail.test",
+             "--upload-file", path]
+    if starttls:
+        extra.append("--ssl-reqd")
+    rc, code, secs = topo.curl("smtp://files.example.test/ws042", extra=extra)
+    return rc
+
+
+def scanned(agent):
+    return sum(v for k, v in agent.status().items() if k.endswith(".bytes_scanned"))
+
+
+def main():
+    if skipped_without(("dnsmasq", "curl", "openssl", "iptables-nft-restore")):
+        return 77
+    binary = os.environ["PHIGUARD"]
+    t = Tap()
+    topo = Topology("pgm").up()
+    topo.make_ca()
+    topo.start_dns()
+    topo.start_servers()
+    policy = os.path.join(topo.dir, "mail-policy.yaml")
+    with open(policy, "w") as f:
+        f.write(POLICY)
+    agent = Agent(topo, binary, policy=policy).start()
+
+    rc = send(topo, PHI_MAIL)
+    ev = agent.wait_event(lambda e: field(e, "phiguard.verdict") == "block")
+    t.ok(rc != 0 and not any(b"2137" in m for m in topo.uploads("mail")),
+         "a mail ending in an NHS number is refused; the server never accepts it",
+         (rc, topo.uploads("mail")))
+    t.ok(ev is not None and field(ev, "network.protocol") == "smtp" and
+         field(ev, "rule.name") == "block-nhs-number-in-mail",
+         "the block event names SMTP and the rule", agent.events()[-2:])
+
+    rc = send(topo, CLEAN_MAIL)
+    mails = topo.uploads("mail")
+    t.ok(rc == 0 and mails and mails[-1] == CLEAN_MAIL,
+         "the same mail without it is delivered byte-exact", (rc, mails[-1:]))
+
+    before = scanned(agent)
+    rc = send(topo, PHI_MAIL, starttls=True)
+    mails = topo.uploads("mail")
+    after = scanned(agent)
+    t.ok(rc == 0 and mails and mails[-1] == PHI_MAIL,
+         "after STARTTLS the mail is encrypted and delivered (the agent does not break it)",
+         (rc, agent.log()[-1000:]))
+    t.ok(after - before < 64, "and the agent scanned only the commands before STARTTLS "
+         "(%d bytes)" % (after - before))
+    agent.stop()
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
