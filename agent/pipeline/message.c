@@ -10,22 +10,28 @@
 #define SMTP_END_OF_DATA 0x0d0a2e0d0aULL
 #define SMTP_END_MASK    0xffffffffffULL
 
-/* A request's length, head and body, when its head gives it (RFC 9112 6.3). */
+/* Where a request whose head is @req ends (RFC 9112 6.3); false when it cannot be known. */
 static bool
-http_request_length(const struct http_request_info *req, uint64_t *ret)
+http_request_framing(struct message_state *ms, const struct http_request_info *req)
 {
-	if (req->chunked)
-		return false; /* chunks are not followed: the matcher decides as bytes come */
+	if (req->header_len == 0)
+		return false;
+	ms->left = req->header_len;
+	if (req->chunked) {
+		ms->http_phase = HTTP_CHUNKED_HEAD;
+		return true;
+	}
 	/* Without Content-Length a request has no body. */
-	*ret = (uint64_t)req->header_len + (uint64_t)MAX(req->content_length, (int64_t)0);
-	return *ret > 0;
+	ms->http_phase = HTTP_COUNTED;
+	ms->left += (uint64_t)MAX(req->content_length, (int64_t)0);
+	return true;
 }
 
 void
 message_start_http(struct message_state *ms, const struct http_request_info *req)
 {
 	memset(ms, 0, sizeof(*ms));
-	ms->framing = http_request_length(req, &ms->left) ? MESSAGE_HTTP : MESSAGE_UNKNOWN;
+	ms->framing = http_request_framing(ms, req) ? MESSAGE_HTTP : MESSAGE_UNKNOWN;
 }
 
 void
@@ -36,29 +42,107 @@ message_start_smtp(struct message_state *ms)
 	ms->smtp_phase = SMTP_COMMANDS;
 }
 
+static int
+hex_digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (uint8_t)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A chunked body (RFC 9112 7.1) from @data[@i]: the index past the request's end, or @len. */
+static size_t
+http_chunks(struct message_state *ms, const uint8_t *data, size_t i, size_t len, bool *ret_end)
+{
+	while (i < len && ms->framing == MESSAGE_HTTP) {
+		uint8_t c = data[i];
+		size_t n;
+		int d;
+
+		switch (ms->http_phase) {
+		case HTTP_CHUNK_SIZE:
+			d = hex_digit(c);
+			if (d < 0) {
+				/* The rest of the size line (extensions, CR) ends at its LF. */
+				ms->http_phase = HTTP_CHUNK_EXT;
+				continue;
+			}
+			if (ms->left >> 56 != 0)
+				ms->framing = MESSAGE_UNKNOWN; /* a size past 2^60: not followed */
+			ms->left = ms->left << 4 | (uint64_t)d;
+			break;
+		case HTTP_CHUNK_EXT:
+			if (c == '\n') {
+				ms->http_phase = ms->left > 0 ? HTTP_CHUNK_DATA : HTTP_TRAILER;
+				ms->line_len = 0;
+			}
+			break;
+		case HTTP_CHUNK_DATA:
+			n = (size_t)MIN((uint64_t)(len - i), ms->left);
+			ms->left -= n;
+			if (ms->left == 0)
+				ms->http_phase = HTTP_CHUNK_END;
+			i += n;
+			continue;
+		case HTTP_CHUNK_END:
+			if (c == '\n') {
+				ms->http_phase = HTTP_CHUNK_SIZE;
+				ms->left = 0;
+			}
+			break;
+		case HTTP_TRAILER:
+			if (c == '\n' && ms->line_len == 0) {
+				*ret_end = true;
+				return i + 1;
+			}
+			if (c == '\n')
+				ms->line_len = 0;
+			else if (c != '\r' && ms->line_len < UINT8_MAX)
+				ms->line_len++;
+			break;
+		default:
+			ms->framing = MESSAGE_UNKNOWN;
+			break;
+		}
+		i++;
+	}
+	return len;
+}
+
 static enum message_cut
 http_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
 {
 	struct http_request_info req;
+	bool end = false;
+	size_t n = 0;
 
 	if (ms->next_is_head) {
 		/* Keep-alive: the next request's head, when it is all in this segment. */
 		memset(&req, 0, sizeof(req));
 		if (classify_http_request(data, len, &req) != CLASSIFY_DONE ||
-		    !http_request_length(&req, &ms->left)) {
+		    !http_request_framing(ms, &req)) {
 			ms->framing = MESSAGE_UNKNOWN;
 			*ret_n = len;
 			return MESSAGE_GOES_ON;
 		}
 		ms->next_is_head = false;
 	}
-	if (len < ms->left) {
-		ms->left -= len;
-		*ret_n = len;
-		return MESSAGE_GOES_ON;
+	if (ms->http_phase == HTTP_COUNTED || ms->http_phase == HTTP_CHUNKED_HEAD) {
+		n = (size_t)MIN((uint64_t)len, ms->left);
+		ms->left -= n;
+		if (ms->left > 0) {
+			*ret_n = len;
+			return MESSAGE_GOES_ON;
+		}
+		end = ms->http_phase == HTTP_COUNTED;
+		ms->http_phase = HTTP_CHUNK_SIZE; /* left is 0: the first size starts there */
 	}
-	*ret_n = (size_t)ms->left;
-	ms->left = 0;
+	if (!end)
+		n = http_chunks(ms, data, n, len, &end);
+	*ret_n = n;
+	if (!end)
+		return MESSAGE_GOES_ON;
 	ms->next_is_head = true;
 	return MESSAGE_ENDS;
 }

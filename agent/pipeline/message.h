@@ -4,10 +4,11 @@
 
 /*
  * Where a client's message ends in its byte stream: an HTTP request after
- * its head and Content-Length bytes, a mail at SMTP's "<CRLF>.<CRLF>". A
- * server acts on a message only once it is whole, so a value in its last
- * bytes is decided there, before the packet that completes it is let go
- * (the matcher would otherwise wait for bytes that never come).
+ * its head and Content-Length bytes or its last chunk, a mail at SMTP's
+ * "<CRLF>.<CRLF>". A server acts on a message only once it is whole, so a
+ * value in its last bytes is decided there, before the packet that
+ * completes it is let go (the matcher would otherwise wait for bytes that
+ * never come).
  */
 
 #include <stdbool.h>
@@ -28,13 +29,24 @@ enum smtp_phase {
 	SMTP_DATA,     /* the message itself, up to <CRLF>.<CRLF> */
 };
 
+enum http_phase {
+	HTTP_COUNTED,      /* head and Content-Length body: @left bytes to go */
+	HTTP_CHUNKED_HEAD, /* head of a chunked request: @left bytes to go */
+	HTTP_CHUNK_SIZE,   /* a chunk's size in hex */
+	HTTP_CHUNK_EXT,    /* the rest of its size line */
+	HTTP_CHUNK_DATA,   /* @left bytes of data to go */
+	HTTP_CHUNK_END,    /* the CRLF after them */
+	HTTP_TRAILER,      /* trailer lines, up to an empty one */
+};
+
 struct message_state {
 	uint8_t framing; /* enum message_framing */
+	uint8_t http_phase;
 	uint8_t smtp_phase;
-	uint8_t line_len;  /* SMTP: bytes of the current command line (saturates) */
+	uint8_t line_len;  /* bytes of the current SMTP command or HTTP trailer line (saturates) */
 	uint8_t line[10];  /* its start: enough for "STARTTLS\r", "MAIL ", "DATA\r" */
 	uint64_t tail;     /* SMTP DATA: the last bytes, for the end marker */
-	uint64_t left;     /* HTTP: bytes left in this request; 0 when not known */
+	uint64_t left;     /* HTTP: bytes left in this part of the request */
 	bool next_is_head; /* HTTP: the next byte starts a request head */
 };
 

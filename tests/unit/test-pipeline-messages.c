@@ -101,6 +101,29 @@ http_messages(struct pipeline *p)
 	tap_eq_int(say(&s, json), PIPELINE_BLOCK,
 	           "HTTP: its body, ending in an NHS number, is blocked");
 
+	/* Chunked: the request ends with its last chunk and trailer. */
+	s = (struct session){ .p = p, .sport = 43004, .dport = 80, .seq = 100, .ts = 4000000 };
+	say(&s, NULL);
+	snprintf(req, sizeof(req),
+	         "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nTransfer-Encoding: "
+	         "chunked\r\n\r\n%zx;note=x\r\n%s\r\n",
+	         strlen(json), json);
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP chunked: a chunk ending in an NHS number");
+	tap_eq_int(say(&s, "0\r\nX-Trailer: 1\r\n\r\n"), PIPELINE_BLOCK,
+	           "HTTP chunked: blocked with the last chunk, which completes the request");
+	s = (struct session){ .p = p, .sport = 43005, .dport = 80, .seq = 100, .ts = 4500000 };
+	say(&s, NULL);
+	snprintf(req, sizeof(req),
+	         "POST /api/orders HTTP/1.1\r\nHost: notes.example\r\nTransfer-Encoding: "
+	         "chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+	         strlen(clean), clean);
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP chunked: a clean request passes");
+	snprintf(req, sizeof(req),
+	         "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nContent-Length: %zu\r\n\r\n%s",
+	         strlen(json), json);
+	tap_eq_int(say(&s, req), PIPELINE_BLOCK,
+	           "HTTP: after it, a counted request ending in an NHS number is blocked");
+
 	/* A head is a whole message: an identifier in its last header. */
 	s = (struct session){ .p = p, .sport = 43003, .dport = 80, .seq = 100, .ts = 3000000 };
 	say(&s, NULL);
