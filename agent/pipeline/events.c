@@ -100,11 +100,22 @@ void
 pipeline_emit_alert(struct pipeline *p, const struct flow *f, const struct pflow *pf)
 {
 	struct phiguard_event ev;
+	size_t n;
 
 	event_fill(p, f, pf, &ev);
 	ev.kind = PHIGUARD_EVENT_ALERT;
+	/*
+	 * A block decided once the flow's last bytes had left stopped nothing:
+	 * the SOC must not read it as contained.
+	 */
+	if (pf->ending && ev.verdict == PHIGUARD_VERDICT_BLOCK)
+		ev.verdict = PHIGUARD_VERDICT_FLAG;
 	snprintf(ev.action, sizeof(ev.action), "%s", pf->n_findings > 0 ? "upload" : "connection");
 	describe(&ev, pf->n_findings > 0 ? "upload" : "connection");
+	n = strlen(ev.reason);
+	if (pf->ending && pf->verdict == PHIGUARD_VERDICT_BLOCK && n < sizeof(ev.reason))
+		(void)snprintf(ev.reason + n, sizeof(ev.reason) - n,
+		               "; not blocked: decided after the flow's last bytes had left");
 	p->counters.events++;
 	if (p->emit != NULL)
 		p->emit(&ev, p->emit_ctx);

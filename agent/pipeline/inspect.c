@@ -244,10 +244,10 @@ evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	pf->verdict = d.verdict;
 	copy_str(pf->rule_name, sizeof(pf->rule_name), d.rule_name);
 	pf->severity = d.severity;
-	if (d.verdict == PHIGUARD_VERDICT_BLOCK)
+	if (d.verdict == PHIGUARD_VERDICT_BLOCK && !pf->ending)
 		p->counters.flows_blocked++;
-	else if (d.verdict == PHIGUARD_VERDICT_FLAG)
-		p->counters.flows_flagged++;
+	else if (d.verdict != PHIGUARD_VERDICT_ALLOW)
+		p->counters.flows_flagged++; /* a block decided too late is reported as a flag */
 	if (pf->verdict > pf->emitted) {
 		pipeline_emit_alert(p, f, pf);
 		pf->emitted = pf->verdict;
@@ -634,6 +634,8 @@ pipeline_client_data(struct pipeline *p, struct flow *f, struct pflow *pf, const
 void
 pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf)
 {
+	/* What is decided now cannot stop a byte: a block is only reported. */
+	pf->ending = true;
 	if (pf->stream != NULL)
 		decide_pending(p, f, pf);
 }

@@ -91,6 +91,7 @@ struct pflow {
 	char rule_name[64];
 	uint8_t severity;
 	bool final;
+	bool ending; /* the flow's last bytes have left: a block now is too late to enforce */
 };
 
 struct pipeline {

@@ -7,6 +7,8 @@
  * opens with EHLO is SMTP (a `protocol: smtp` rule can fire); its message
  * ends at <CRLF>.<CRLF>; a STARTTLS before the first MAIL ends the scan
  * (what follows is ciphertext), a "STARTTLS" line inside a message does not.
+ * Without framing, a block decided only as the flow ends is reported as
+ * the flag it was.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -58,6 +60,24 @@ say(struct session *s, const char *text)
 	                &s->res);
 	s->seq += text ? (uint32_t)len : 1;
 	return s->res.action;
+}
+
+struct alerts {
+	unsigned n;
+	enum phiguard_verdict last;
+	char reason[128];
+};
+
+static void
+on_event(const struct phiguard_event *ev, void *ctx)
+{
+	struct alerts *a = ctx;
+
+	if (ev->kind != PHIGUARD_EVENT_ALERT)
+		return;
+	a->n++;
+	a->last = ev->verdict;
+	snprintf(a->reason, sizeof(a->reason), "%s", ev->reason);
 }
 
 static uint64_t
@@ -195,6 +215,40 @@ main(void)
 	http_messages(p);
 	smtp_messages(p);
 	pipeline_free(p);
+
+	/*
+	 * No framing: a value in a stream's last bytes is decided when the flow
+	 * ends, after they left. The alert must not claim a block.
+	 */
+	{
+		static const char unframed[] =
+		        "version: unframed-test-1\n"
+		        "settings: {evidence: redacted, default_action: allow}\n"
+		        "rules:\n"
+		        "  - name: block-nhs-number\n"
+		        "    when: {findings: {detector: nhs_number, min_confidence: high}}\n"
+		        "    action: block\n";
+		struct alerts a = { 0 };
+		struct policy *raw = NULL;
+		struct session s = { .sport = 44001, .dport = 9000, .seq = 100, .ts = 9000000 };
+
+		tap_eq_int(
+		        policy_load_buffer(unframed, strlen(unframed), "unframed.yaml", &raw, &err),
+		        0, "unframed: policy loads");
+		s.p = p = pipeline_new(&cfg, raw, on_event, &a);
+		say(&s, NULL);
+		tap_eq_int(
+		        say(&s, "custom protocol: NHS no 401 023 2137"), PIPELINE_INSPECT,
+		        "unframed: the packet ending in the value passes (nothing says it ends)");
+		pipeline_flush(p);
+		tap_ok(a.n == 1 && a.last == PHIGUARD_VERDICT_FLAG &&
+		               strstr(a.reason, "not blocked") != NULL,
+		       "unframed: decided as the flow ends, reported as a flag that was not blocked "
+		       "('%s')",
+		       a.reason);
+		pipeline_free(p);
+		policy_unref(raw);
+	}
 	policy_unref(policy);
 	return tap_done();
 }
