@@ -60,7 +60,11 @@ event_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
 		if (id != NULL)
 			snprintf(ev->user_name, sizeof(ev->user_name), "%s", id->user);
 	}
-	ev->verdict = pf->verdict;
+	/*
+	 * A block decided once the flow's last bytes had left stopped nothing:
+	 * the SOC must not read it as contained.
+	 */
+	ev->verdict = pf->late_block ? PHIGUARD_VERDICT_FLAG : pf->verdict;
 	snprintf(ev->app, sizeof(ev->app), "%s", pf->app);
 	snprintf(ev->category, sizeof(ev->category), "%s", pf->category);
 	snprintf(ev->policy_version, sizeof(ev->policy_version), "%s", pipeline_policy_version(p));
@@ -71,7 +75,7 @@ event_fill(struct pipeline *p, const struct flow *f, const struct pflow *pf,
 
 /* The reason and message name detectors and destinations, never matched content. */
 static void
-describe(struct phiguard_event *ev, const char *what)
+describe(struct phiguard_event *ev, const char *what, bool late_block)
 {
 	const char *dest =
 	        ev->destination_domain[0] != '\0' ? ev->destination_domain : ev->destination_ip;
@@ -88,6 +92,12 @@ describe(struct phiguard_event *ev, const char *what)
 	(void)snprintf(ev->reason, sizeof(ev->reason), "%s%s%s%s%s",
 	               ev->rule_name[0] != '\0' ? "rule " : "no rule matched", ev->rule_name,
 	               found[0] != '\0' ? ": " : "", found, "");
+	if (late_block) {
+		size_t end = strlen(ev->reason);
+
+		(void)snprintf(ev->reason + end, sizeof(ev->reason) - end,
+		               "; not blocked: decided after the flow's last bytes had left");
+	}
 	/* Truncation of a long name is fine in a one-line message. */
 	(void)snprintf(ev->message, sizeof(ev->message), "%s %s %s to %.180s:%u%s%s%s%s",
 	               phiguard_verdict_name(ev->verdict), what,
@@ -100,22 +110,11 @@ void
 pipeline_emit_alert(struct pipeline *p, const struct flow *f, const struct pflow *pf)
 {
 	struct phiguard_event ev;
-	size_t n;
 
 	event_fill(p, f, pf, &ev);
 	ev.kind = PHIGUARD_EVENT_ALERT;
-	/*
-	 * A block decided once the flow's last bytes had left stopped nothing:
-	 * the SOC must not read it as contained.
-	 */
-	if (pf->ending && ev.verdict == PHIGUARD_VERDICT_BLOCK)
-		ev.verdict = PHIGUARD_VERDICT_FLAG;
 	snprintf(ev.action, sizeof(ev.action), "%s", pf->n_findings > 0 ? "upload" : "connection");
-	describe(&ev, pf->n_findings > 0 ? "upload" : "connection");
-	n = strlen(ev.reason);
-	if (pf->ending && pf->verdict == PHIGUARD_VERDICT_BLOCK && n < sizeof(ev.reason))
-		(void)snprintf(ev.reason + n, sizeof(ev.reason) - n,
-		               "; not blocked: decided after the flow's last bytes had left");
+	describe(&ev, pf->n_findings > 0 ? "upload" : "connection", pf->late_block);
 	p->counters.events++;
 	if (p->emit != NULL)
 		p->emit(&ev, p->emit_ctx);
@@ -129,7 +128,7 @@ pipeline_emit_flow_record(struct pipeline *p, const struct flow *f, const struct
 	event_fill(p, f, pf, &ev);
 	ev.kind = PHIGUARD_EVENT_FLOW;
 	snprintf(ev.action, sizeof(ev.action), "flow-end");
-	describe(&ev, "flow");
+	describe(&ev, "flow", pf->late_block);
 	if (p->emit != NULL)
 		p->emit(&ev, p->emit_ctx);
 }

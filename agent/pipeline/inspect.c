@@ -244,10 +244,11 @@ evaluate(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	pf->verdict = d.verdict;
 	copy_str(pf->rule_name, sizeof(pf->rule_name), d.rule_name);
 	pf->severity = d.severity;
-	if (d.verdict == PHIGUARD_VERDICT_BLOCK && !pf->ending)
+	pf->late_block = d.verdict == PHIGUARD_VERDICT_BLOCK && pf->ending;
+	if (d.verdict == PHIGUARD_VERDICT_BLOCK && !pf->late_block)
 		p->counters.flows_blocked++;
 	else if (d.verdict != PHIGUARD_VERDICT_ALLOW)
-		p->counters.flows_flagged++; /* a block decided too late is reported as a flag */
+		p->counters.flows_flagged++;
 	if (pf->verdict > pf->emitted) {
 		pipeline_emit_alert(p, f, pf);
 		pf->emitted = pf->verdict;

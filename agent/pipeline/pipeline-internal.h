@@ -91,7 +91,8 @@ struct pflow {
 	char rule_name[64];
 	uint8_t severity;
 	bool final;
-	bool ending; /* the flow's last bytes have left: a block now is too late to enforce */
+	bool ending;     /* the flow's last bytes have left: a block now is too late to enforce */
+	bool late_block; /* the policy's block came only then: reported as the flag it was */
 };
 
 struct pipeline {
