@@ -76,6 +76,41 @@ main(void)
 	tap_eq_int(found_count(&fl, "dicom") + found_count(&fl, "hl7v2"), 0,
 	           "signatures without their patient parts are not records");
 	found_clear(&fl);
+	/*
+	 * API payloads label identifiers with field names, not words: each of
+	 * these is a label (high); a field that names something else is not.
+	 */
+	{
+		static const struct {
+			const char *text, *detector;
+			enum phiguard_confidence want;
+		} fields[] = {
+			{ "{\"nhs_number\":\"4010232137\"}", "nhs_number",
+			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "{\"nhsNumber\": \"401 023 2137\"}", "nhs_number",
+			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "nhs-no=4010232137&ward=7", "nhs_number", PHIGUARD_CONFIDENCE_HIGH },
+			{ "<patient_id>4010232137</patient_id>", "nhs_number",
+			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "{\"chi_number\":\"0607230002\"}", "chi_number",
+			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "{\"order_id\":\"4010232137\"}", "nhs_number", PHIGUARD_CONFIDENCE_NONE },
+			{ "{\"nhs_numbers_seen\":4010232137}", "nhs_number",
+			  PHIGUARD_CONFIDENCE_NONE },
+		};
+
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			enum phiguard_confidence got = PHIGUARD_CONFIDENCE_NONE;
+
+			scan_block(m, s, fields[i].text, strlen(fields[i].text), &fl);
+			for (size_t k = 0; k < fl.n; k++)
+				if (strcmp(fl.items[k].detector, fields[i].detector) == 0)
+					got = fl.items[k].confidence;
+			tap_eq_int(got, fields[i].want, "field name as a label: %s",
+			           fields[i].text);
+			found_clear(&fl);
+		}
+	}
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);
 	return tap_done();
