@@ -3,8 +3,12 @@
 #include "pipeline/message.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "base/macro.h"
+
+/* A split head longer than this is not followed (one in one segment is parsed whole). */
+#define HTTP_HEAD_FOLLOWED_MAX 16384
 
 /* "<CR><LF>.<CR><LF>": the end of a mail's data (RFC 5321 4.1.1.4). */
 #define SMTP_END_OF_DATA 0x0d0a2e0d0aULL
@@ -110,27 +114,111 @@ http_chunks(struct message_state *ms, const uint8_t *data, size_t i, size_t len,
 	return len;
 }
 
+/* One complete head line (its LF just seen): the two headers that frame a body. */
+static void
+http_head_line(struct message_state *ms)
+{
+	char line[sizeof(ms->head_line) + 1];
+	size_t n = ms->line_len;
+	const char *v;
+
+	if (n > sizeof(ms->head_line))
+		return; /* longer than any header that matters here */
+	memcpy(line, ms->head_line, n);
+	line[n] = '\0';
+	if (strncasecmp(line, "content-length:", 15) == 0) {
+		ms->head_length = 0;
+		for (v = line + 15; *v == ' ' || *v == '\t'; v++)
+			;
+		for (; *v >= '0' && *v <= '9' && ms->head_length < UINT64_MAX / 10; v++)
+			ms->head_length = ms->head_length * 10 + (uint64_t)(*v - '0');
+	} else if (strncasecmp(line, "transfer-encoding:", 18) == 0) {
+		ms->head_chunked = strcasestr(line + 18, "chunked") != NULL;
+	}
+}
+
+/* A head from @data[@i], line by line: the index past its end, or @len. */
+static size_t
+http_head_lines(struct message_state *ms, const uint8_t *data, size_t i, size_t len)
+{
+	while (i < len && ms->framing == MESSAGE_HTTP) {
+		uint8_t c = data[i++];
+		bool empty;
+
+		if (++ms->head_bytes > HTTP_HEAD_FOLLOWED_MAX) {
+			ms->framing = MESSAGE_UNKNOWN;
+			break;
+		}
+		if (c != '\n') {
+			if (ms->line_len < sizeof(ms->head_line))
+				ms->head_line[ms->line_len] = c;
+			if (ms->line_len < UINT8_MAX)
+				ms->line_len++;
+			continue;
+		}
+		empty = ms->line_len == 0 || (ms->line_len == 1 && ms->head_line[0] == '\r');
+		if (!empty) {
+			http_head_line(ms);
+			ms->line_len = 0;
+			continue;
+		}
+		/* The blank line: the body, if any, follows. */
+		ms->line_len = 0;
+		ms->http_phase = ms->head_chunked ? HTTP_CHUNK_SIZE : HTTP_COUNTED;
+		ms->left = ms->head_chunked ? 0 : ms->head_length;
+		return i;
+	}
+	return len;
+}
+
+static void
+http_next_head(struct message_state *ms, const uint8_t *data, size_t len)
+{
+	struct http_request_info req;
+
+	memset(&req, 0, sizeof(req));
+	switch (classify_http_request(data, len, &req)) {
+	case CLASSIFY_DONE:
+		if (!http_request_framing(ms, &req))
+			ms->framing = MESSAGE_UNKNOWN;
+		break;
+	case CLASSIFY_NEED_MORE:
+		/* The head goes on in the next segment: follow it line by line. */
+		ms->http_phase = HTTP_HEAD_LINES;
+		ms->head_chunked = false;
+		ms->head_bytes = 0;
+		ms->head_length = 0;
+		ms->line_len = 0;
+		break;
+	default:
+		ms->framing =
+		        MESSAGE_UNKNOWN; /* not a request: the connection is something else now */
+		break;
+	}
+	ms->next_is_head = false;
+}
+
 static enum message_cut
 http_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
 {
-	struct http_request_info req;
 	bool end = false;
-	size_t n = 0;
+	size_t i = 0, n;
 
-	if (ms->next_is_head) {
-		/* Keep-alive: the next request's head, when it is all in this segment. */
-		memset(&req, 0, sizeof(req));
-		if (classify_http_request(data, len, &req) != CLASSIFY_DONE ||
-		    !http_request_framing(ms, &req)) {
-			ms->framing = MESSAGE_UNKNOWN;
-			*ret_n = len;
-			return MESSAGE_GOES_ON;
-		}
-		ms->next_is_head = false;
+	if (ms->next_is_head)
+		http_next_head(ms, data, len);
+	if (ms->framing == MESSAGE_HTTP && ms->http_phase == HTTP_HEAD_LINES) {
+		i = http_head_lines(ms, data, 0, len);
+		/* A head without a body is the whole request. */
+		end = ms->http_phase == HTTP_COUNTED && ms->left == 0;
 	}
-	if (ms->http_phase == HTTP_COUNTED || ms->http_phase == HTTP_CHUNKED_HEAD) {
-		n = (size_t)MIN((uint64_t)len, ms->left);
+	if (ms->framing != MESSAGE_HTTP || ms->http_phase == HTTP_HEAD_LINES) {
+		*ret_n = len;
+		return MESSAGE_GOES_ON;
+	}
+	if (!end && (ms->http_phase == HTTP_COUNTED || ms->http_phase == HTTP_CHUNKED_HEAD)) {
+		n = (size_t)MIN((uint64_t)(len - i), ms->left);
 		ms->left -= n;
+		i += n;
 		if (ms->left > 0) {
 			*ret_n = len;
 			return MESSAGE_GOES_ON;
@@ -139,8 +227,8 @@ http_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_
 		ms->http_phase = HTTP_CHUNK_SIZE; /* left is 0: the first size starts there */
 	}
 	if (!end)
-		n = http_chunks(ms, data, n, len, &end);
-	*ret_n = n;
+		i = http_chunks(ms, data, i, len, &end);
+	*ret_n = end ? i : len;
 	if (!end)
 		return MESSAGE_GOES_ON;
 	ms->next_is_head = true;

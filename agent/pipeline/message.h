@@ -30,6 +30,7 @@ enum smtp_phase {
 };
 
 enum http_phase {
+	HTTP_HEAD_LINES,   /* a keep-alive head split across segments, followed line by line */
 	HTTP_COUNTED,      /* head and Content-Length body: @left bytes to go */
 	HTTP_CHUNKED_HEAD, /* head of a chunked request: @left bytes to go */
 	HTTP_CHUNK_SIZE,   /* a chunk's size in hex */
@@ -48,6 +49,11 @@ struct message_state {
 	uint64_t tail;     /* SMTP DATA: the last bytes, for the end marker */
 	uint64_t left;     /* HTTP: bytes left in this part of the request */
 	bool next_is_head; /* HTTP: the next byte starts a request head */
+	/* HTTP_HEAD_LINES: what the head said so far, and the current line's start. */
+	bool head_chunked;
+	uint16_t head_bytes;
+	uint64_t head_length; /* Content-Length, 0 when absent */
+	uint8_t head_line[48];
 };
 
 /* At the decision, from the first request's head. */

@@ -144,6 +144,28 @@ http_messages(struct pipeline *p)
 	tap_eq_int(say(&s, req), PIPELINE_BLOCK,
 	           "HTTP: after it, a counted request ending in an NHS number is blocked");
 
+	/* Keep-alive with the next head split across segments: followed line by line. */
+	s = (struct session){ .p = p, .sport = 43006, .dport = 80, .seq = 100, .ts = 4700000 };
+	say(&s, NULL);
+	snprintf(
+	        req, sizeof(req),
+	        "POST /api/orders HTTP/1.1\r\nHost: notes.example\r\nContent-Length: %zu\r\n\r\n%s",
+	        strlen(clean), clean);
+	say(&s, req);
+	tap_eq_int(say(&s, "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nCont"),
+	           PIPELINE_INSPECT, "HTTP: half of the next head");
+	snprintf(req, sizeof(req), "ent-length:  %zu\r\nX-A: b\r\n\r\n", strlen(json));
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP: the rest of it");
+	tap_eq_int(say(&s, json), PIPELINE_BLOCK,
+	           "HTTP: its body, ending in an NHS number, is blocked (split head followed)");
+	s = (struct session){ .p = p, .sport = 43007, .dport = 80, .seq = 100, .ts = 4800000 };
+	say(&s, NULL);
+	say(&s, "GET / HTTP/1.1\r\nHost: notes.example\r\n\r\n");
+	say(&s, "POST /api/notes HTTP/1.1\r\nHost: notes.example\r\nTransfer-");
+	snprintf(req, sizeof(req), "Encoding: chunked\r\n\r\n%zx\r\n%s\r\n", strlen(json), json);
+	tap_eq_int(say(&s, req), PIPELINE_INSPECT, "HTTP: a split chunked head and its chunk");
+	tap_eq_int(say(&s, "0\r\n\r\n"), PIPELINE_BLOCK, "HTTP: blocked with its last chunk");
+
 	/* A head is a whole message: an identifier in its last header. */
 	s = (struct session){ .p = p, .sport = 43003, .dport = 80, .seq = 100, .ts = 3000000 };
 	say(&s, NULL);
