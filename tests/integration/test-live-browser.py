@@ -16,6 +16,7 @@ scripts/fetch-test-daemons.sh); exits 77 otherwise."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -115,9 +116,21 @@ class Browser:
         return r.returncode, r.stdout + r.stderr[-600:], time.time() - t0
 
     def open(self, host):
-        """A browser that keeps the page open over QUIC (and its process alive) until killed."""
-        return subprocess.Popen(self.command(host, True, False, "--remote-debugging-port=0"),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        """A browser that keeps the page open over QUIC (and its processes alive): close() it."""
+        page = subprocess.Popen(self.command(host, True, False, "--remote-debugging-port=0"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        self.topo.procs.append(page)  # killed with the namespaces if the test stops early
+        return page
+
+    @staticmethod
+    def close(page):
+        """The browser and every process it started (zygotes, GPU, network service)."""
+        try:
+            os.killpg(page.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        page.wait(timeout=10)
 
 
 def browser_event(agent, host, verdict, protocol="quic", timeout=5):
@@ -147,8 +160,7 @@ def main():
     deadline = time.time() + 10
     while time.time() < deadline and ("HTTP/3.0", 200) not in server.requests("web.whatsapp.com"):
         time.sleep(0.1)
-    page.kill()
-    page.wait(timeout=10)
+    browser.close(page)
     t.ok(("HTTP/3.0", 200) in server.requests("web.whatsapp.com"),
          "default policy: Chromium loads WhatsApp Web over HTTP/3 (flagged, not blocked)",
          (server.requests("web.whatsapp.com"), agent.log()))

@@ -104,7 +104,14 @@ class Topology:
     def cleanup(self):
         for p in reversed(self.procs):
             if p.poll() is None:
-                p.kill()
+                try:
+                    # A process that leads its own group (a browser) goes with its children.
+                    if os.getpgid(p.pid) == p.pid:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    else:
+                        p.kill()
+                except ProcessLookupError:
+                    pass
                 try:
                     p.wait(timeout=5)
                 except subprocess.TimeoutExpired:
