@@ -77,8 +77,9 @@ main(void)
 	           "signatures without their patient parts are not records");
 	found_clear(&fl);
 	/*
-	 * API payloads label identifiers with field names, not words: each of
-	 * these is a label (high); a field that names something else is not.
+	 * API payloads label identifiers and birth dates with field names, not
+	 * words: each of these is a label (high); a field that names something
+	 * else is not.
 	 */
 	{
 		static const struct {
@@ -94,6 +95,11 @@ main(void)
 			  PHIGUARD_CONFIDENCE_HIGH },
 			{ "{\"chi_number\":\"0607230002\"}", "chi_number",
 			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "{\"dateOfBirth\":\"1960-02-01\"}", "date_of_birth",
+			  PHIGUARD_CONFIDENCE_HIGH },
+			{ "birth_date=01/02/1960", "date_of_birth", PHIGUARD_CONFIDENCE_HIGH },
+			{ "{\"createdDate\":\"1960-02-01\"}", "date_of_birth",
+			  PHIGUARD_CONFIDENCE_NONE },
 			{ "{\"order_id\":\"4010232137\"}", "nhs_number", PHIGUARD_CONFIDENCE_NONE },
 			{ "{\"nhs_numbers_seen\":4010232137}", "nhs_number",
 			  PHIGUARD_CONFIDENCE_NONE },
