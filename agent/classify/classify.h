@@ -50,8 +50,17 @@ struct http_request_info {
 	size_t header_len; /* bytes up to and including the blank line */
 };
 
+/* A request head longer than this is not parsed. */
+#define CLASSIFY_HTTP_HEAD_MAX 16384
+
 enum classify_status classify_http_request(const uint8_t *data, size_t len,
                                            struct http_request_info *ret);
+/*
+ * One header line of a request head (@len bytes, without its line end):
+ * Host, Content-Length (-1 when not a number) and Transfer-Encoding into
+ * @ret, the last of each winning; other lines leave @ret as it is.
+ */
+void classify_http_header(const uint8_t *line, size_t len, struct http_request_info *ret);
 
 /*
  * The first line a mail client sends (EHLO, HELO or LHLO with its name):

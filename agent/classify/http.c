@@ -8,8 +8,6 @@
 #include "base/macro.h"
 #include "classify/classify-internal.h"
 
-#define HTTP_HEAD_MAX 16384 /* a longer request head is not parsed */
-
 static const char *const http_methods[] = {
 	"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",
 };
@@ -117,12 +115,33 @@ http_has_token(const uint8_t *b, const uint8_t *e, const char *token)
 	return false;
 }
 
+void
+classify_http_header(const uint8_t *line, size_t len, struct http_request_info *ret)
+{
+	const uint8_t *colon = memchr(line, ':', len), *vb, *ve;
+	size_t name;
+
+	if (colon == NULL)
+		return;
+	name = (size_t)(colon - line);
+	vb = colon + 1;
+	ve = line + len;
+	http_trim(&vb, &ve);
+	if (http_header_is(line, name, "host"))
+		http_set_host(ret, vb, ve);
+	else if (http_header_is(line, name, "content-length") &&
+	         !http_parse_length(vb, ve, &ret->content_length))
+		ret->content_length = -1;
+	else if (http_header_is(line, name, "transfer-encoding"))
+		ret->chunked = http_has_token(vb, ve, "chunked");
+}
+
 enum classify_status
 classify_http_request(const uint8_t *data, size_t len, struct http_request_info *ret)
 {
 	const uint8_t *end, *line, *eol, *sp1, *sp2, *head_end;
-	size_t mlen, scan = MIN(len, (size_t)HTTP_HEAD_MAX);
-	bool partial, have_length = false;
+	size_t mlen, scan = MIN(len, (size_t)CLASSIFY_HTTP_HEAD_MAX);
+	bool partial;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->content_length = -1;
@@ -142,7 +161,7 @@ classify_http_request(const uint8_t *data, size_t len, struct http_request_info 
 		line = eol + 1;
 	}
 	if (head_end == NULL)
-		return len >= HTTP_HEAD_MAX ? CLASSIFY_NOT_THIS : CLASSIFY_NEED_MORE;
+		return len >= CLASSIFY_HTTP_HEAD_MAX ? CLASSIFY_NOT_THIS : CLASSIFY_NEED_MORE;
 	end = head_end;
 	ret->header_len = (size_t)(head_end - data);
 	memcpy(ret->method, data, mlen);
@@ -158,26 +177,11 @@ classify_http_request(const uint8_t *data, size_t len, struct http_request_info 
 		http_set_host(ret, sp1 + 1, sp2);
 
 	for (line = (const uint8_t *)memchr(data, '\n', (size_t)(end - data)) + 1; line < end;) {
-		const uint8_t *colon, *vb, *ve;
-
 		eol = http_find_crlf(line, end);
 		if (eol == NULL || eol == line)
 			break;
-		colon = memchr(line, ':', (size_t)(eol - line));
-		if (colon != NULL) {
-			vb = colon + 1;
-			ve = eol;
-			http_trim(&vb, &ve);
-			if (http_header_is(line, (size_t)(colon - line), "host"))
-				http_set_host(ret, vb, ve);
-			else if (http_header_is(line, (size_t)(colon - line), "content-length"))
-				have_length = http_parse_length(vb, ve, &ret->content_length);
-			else if (http_header_is(line, (size_t)(colon - line), "transfer-encoding"))
-				ret->chunked = http_has_token(vb, ve, "chunked");
-		}
+		classify_http_header(line, (size_t)(eol - line), ret);
 		line = (const uint8_t *)memchr(eol, '\n', (size_t)(end - eol)) + 1;
 	}
-	if (!have_length)
-		ret->content_length = -1;
 	return CLASSIFY_DONE;
 }

@@ -2,6 +2,9 @@
 /* SMTP and LMTP, client side (RFC 5321, RFC 2033): the greeting and the commands that matter. */
 #include "classify/classify.h"
 
+#include <string.h>
+#include <strings.h>
+
 #include "base/macro.h"
 
 /* RFC 5321 4.5.3.1.4: a command line is at most 512 bytes, CRLF included. */
@@ -9,21 +12,14 @@
 
 static const char *const smtp_greetings[] = { "EHLO ", "HELO ", "LHLO " };
 
-static uint8_t
-smtp_lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-/* @n bytes of @p against the start of @word, ignoring ASCII case. */
+/*
+ * @n bytes of @p against the start of @word, ignoring ASCII case (a NUL in
+ * @p differs from every letter of @word).
+ */
 static bool
 smtp_prefix(const uint8_t *p, size_t n, const char *word)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (word[i] == '\0' || smtp_lower(p[i]) != smtp_lower((uint8_t)word[i]))
-			return false;
-	}
-	return true;
+	return n <= strlen(word) && strncasecmp((const char *)p, word, n) == 0;
 }
 
 enum classify_status

@@ -3,12 +3,8 @@
 #include "pipeline/message.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "base/macro.h"
-
-/* A split head longer than this is not followed (one in one segment is parsed whole). */
-#define HTTP_HEAD_FOLLOWED_MAX 16384
 
 /* "<CR><LF>.<CR><LF>": the end of a mail's data (RFC 5321 4.1.1.4). */
 #define SMTP_END_OF_DATA 0x0d0a2e0d0aULL
@@ -114,27 +110,23 @@ http_chunks(struct message_state *ms, const uint8_t *data, size_t i, size_t len,
 	return len;
 }
 
-/* One complete head line (its LF just seen): the two headers that frame a body. */
+/* One complete head line (its LF just seen): the headers that frame a body. */
 static void
 http_head_line(struct message_state *ms)
 {
-	char line[sizeof(ms->head_line) + 1];
+	struct http_request_info h;
 	size_t n = ms->line_len;
-	const char *v;
 
 	if (n > sizeof(ms->head_line))
 		return; /* longer than any header that matters here */
-	memcpy(line, ms->head_line, n);
-	line[n] = '\0';
-	if (strncasecmp(line, "content-length:", 15) == 0) {
-		ms->head_length = 0;
-		for (v = line + 15; *v == ' ' || *v == '\t'; v++)
-			;
-		for (; *v >= '0' && *v <= '9' && ms->head_length < UINT64_MAX / 10; v++)
-			ms->head_length = ms->head_length * 10 + (uint64_t)(*v - '0');
-	} else if (strncasecmp(line, "transfer-encoding:", 18) == 0) {
-		ms->head_chunked = strcasestr(line + 18, "chunked") != NULL;
-	}
+	if (n > 0 && ms->head_line[n - 1] == '\r')
+		n--;
+	memset(&h, 0, sizeof(h));
+	h.content_length = ms->head_length;
+	h.chunked = ms->head_chunked;
+	classify_http_header(ms->head_line, n, &h);
+	ms->head_length = h.content_length;
+	ms->head_chunked = h.chunked;
 }
 
 /* A head from @data[@i], line by line: the index past its end, or @len. */
@@ -145,7 +137,7 @@ http_head_lines(struct message_state *ms, const uint8_t *data, size_t i, size_t 
 		uint8_t c = data[i++];
 		bool empty;
 
-		if (++ms->head_bytes > HTTP_HEAD_FOLLOWED_MAX) {
+		if (++ms->head_bytes > CLASSIFY_HTTP_HEAD_MAX) {
 			ms->framing = MESSAGE_UNKNOWN;
 			break;
 		}
@@ -165,7 +157,8 @@ http_head_lines(struct message_state *ms, const uint8_t *data, size_t i, size_t 
 		/* The blank line: the body, if any, follows. */
 		ms->line_len = 0;
 		ms->http_phase = ms->head_chunked ? HTTP_CHUNK_SIZE : HTTP_COUNTED;
-		ms->left = ms->head_chunked ? 0 : ms->head_length;
+		/* Without Content-Length a request has no body. */
+		ms->left = ms->head_chunked ? 0 : (uint64_t)MAX(ms->head_length, (int64_t)0);
 		return i;
 	}
 	return len;
@@ -187,7 +180,7 @@ http_next_head(struct message_state *ms, const uint8_t *data, size_t len)
 		ms->http_phase = HTTP_HEAD_LINES;
 		ms->head_chunked = false;
 		ms->head_bytes = 0;
-		ms->head_length = 0;
+		ms->head_length = -1;
 		ms->line_len = 0;
 		break;
 	default:

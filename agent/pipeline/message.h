@@ -52,7 +52,7 @@ struct message_state {
 	/* HTTP_HEAD_LINES: what the head said so far, and the current line's start. */
 	bool head_chunked;
 	uint16_t head_bytes;
-	uint64_t head_length; /* Content-Length, 0 when absent */
+	int64_t head_length; /* Content-Length, -1 when absent */
 	uint8_t head_line[48];
 };
 
