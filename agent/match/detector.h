@@ -12,6 +12,8 @@
 
 #include <phiguard/match.h>
 
+struct validator;
+
 /* Limits on user-controlled sizes (a pack is data, possibly hostile). */
 #define DETECTOR_MAX              256 /* detectors in one set */
 #define DETECTOR_NAME_MAX         63
@@ -64,6 +66,8 @@ struct detector_pattern {
 	struct byte_class extend_left;
 	struct byte_class extend_right;
 	bool hotword_required; /* this pattern counts only with hotword context */
+	/* This pattern's own validator (a static table entry), NULL: the detector's */
+	const struct validator *validator;
 	unsigned line, column; /* 1-based position of the pattern in the pack */
 };
 

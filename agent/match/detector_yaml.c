@@ -32,7 +32,7 @@ static const char *const detector_keys[] = {
 	"redact",   "enabled",          "window_before", "window_after",   "same_line",
 };
 static const char *const pattern_keys[] = {
-	"regex", "width", "extend_left", "extend_right", "hotword_required",
+	"regex", "width", "extend_left", "extend_right", "hotword_required", "validator",
 };
 static const char *const hotword_keys[] = { "strong", "weak", "negative" };
 static const char *const structural_keys[] = { "patterns", "window" };
@@ -317,6 +317,14 @@ parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct dete
 		} else if (strcmp(key, "extend_right") == 0) {
 			r = parse_class(p, v, "extend_right", &pat->extend_right);
 			pat->has_extend_right = true;
+		} else if (strcmp(key, "validator") == 0) {
+			const char *s = scalar(p, v, "validator", &r);
+
+			if (s == NULL)
+				return r;
+			pat->validator = validator_lookup(s);
+			if (pat->validator == NULL)
+				return fail(p, v, "unknown validator '%.64s'", s);
 		} else {
 			r = parse_bool(p, v, "hotword_required", &pat->hotword_required);
 		}

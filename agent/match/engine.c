@@ -443,12 +443,12 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit, boo
 
 /* The validator's verdict on a value's bytes (@buf[@len] is NUL). */
 static bool
-value_check(const struct match_detector *d, const uint8_t *buf, size_t len,
+value_check(const struct validator *validator, const uint8_t *buf, size_t len,
             struct validator_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	if (d->validator != NULL) {
-		if (!d->validator->fn(buf, len, res))
+	if (validator != NULL) {
+		if (!validator->fn(buf, len, res))
 			return false;
 	} else {
 		res->normalised_len = MIN(len, sizeof(res->normalised) - 1);
@@ -485,7 +485,8 @@ value_shape(struct match_state *st, struct match_cand *c)
 	}
 	buf[len] = '\0';
 	match_redact(d->def->redact, buf, len, c->sample, sizeof(c->sample));
-	if (m->token_key != NULL && st->scratch->mac != NULL && value_check(d, buf, len, &res))
+	if (m->token_key != NULL && st->scratch->mac != NULL &&
+	    value_check(c->validator, buf, len, &res))
 		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, d->def->name,
 		                  res.normalised, res.normalised_len, c->token);
 }
@@ -667,6 +668,9 @@ accept(struct match_state *st, const struct match_raw *raw)
 	const struct match_target *t = &m->expr[raw->expr].targets[raw->target];
 	const struct match_detector *d = &m->det[t->detector];
 	const struct detector_def *def = d->def;
+	/* A pattern may name its own validator (a surname in a labelled field). */
+	const struct validator *validator =
+	        t->pattern->validator ? t->pattern->validator : d->validator;
 	struct validator_result res;
 	struct match_cand *c;
 	uint64_t from, to;
@@ -680,7 +684,7 @@ accept(struct match_state *st, const struct match_raw *raw)
 		return;
 	if (!value_bytes(st, from, to))
 		return;
-	if (!value_check(d, st->value, st->value_len, &res))
+	if (!value_check(validator, st->value, st->value_len, &res))
 		return;
 	if (!resolve_overlap(st, t->detector, from, to,
 	                     def->hotword_required || t->pattern->hotword_required, &aggregate))
@@ -699,6 +703,7 @@ accept(struct match_state *st, const struct match_raw *raw)
 	c->from = from;
 	c->to = to;
 	c->detector = t->detector;
+	c->validator = validator;
 	c->hotword_required = def->hotword_required || t->pattern->hotword_required;
 	c->aggregate = aggregate;
 	c->cap = res.cap;

@@ -178,6 +178,7 @@ struct match_raw {
 struct match_cand {
 	uint64_t from, to;
 	uint16_t detector;
+	const struct validator *validator; /* the value's: its pattern's or its detector's */
 	bool hotword_required;
 	bool early;    /* the bytes before it give its final level, early_level */
 	bool labelled; /* a strong hotword of its own before it */

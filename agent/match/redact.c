@@ -117,8 +117,15 @@ redact_name(const uint8_t *v, size_t len, struct out *o)
 	bool word_start = true;
 
 	for (size_t i = 0; i < len; i++) {
-		if (is_alpha(v[i])) {
-			put(o, word_start ? (char)v[i] : '*');
+		/*
+		 * A UTF-8 letter is one letter of the word, not a break in it (a
+		 * break showed the letter after it: "Siobh??n"); its continuation
+		 * bytes add nothing, and as an initial it shows as '?'.
+		 */
+		if (v[i] >= 0x80 && v[i] < 0xC0 && i > 0 && v[i - 1] >= 0x80)
+			continue;
+		if (is_alpha(v[i]) || v[i] >= 0x80) {
+			put(o, !word_start ? '*' : is_alpha(v[i]) ? (char)v[i] : '?');
 			word_start = false;
 		} else {
 			put(o, shape_of(v[i]));

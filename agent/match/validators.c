@@ -1180,6 +1180,52 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 	return true;
 }
 
+/*
+ * A surname on its own, where a field's label says it is one ("lastName":
+ * "Smith", "Surname: O'BRIEN"): one to four words of name bytes joined by
+ * single spaces ("Ó Súilleabháin", "van der Berg"), the last capitalised
+ * (an ASCII capital or a UTF-8 letter, as in the full-name check) and not
+ * a stop word, the whole not a placeholder that forms and API examples
+ * fill in.
+ */
+static bool
+validate_surname(const uint8_t *v, size_t len, struct validator_result *r)
+{
+	static const char *const placeholders[] = {
+		"anon",    "anonymous", "example",   "lastname",  "na",       "name",   "nil",
+		"none",    "not given", "not known", "null",      "redacted", "sample", "string",
+		"surname", "test",      "unknown",   "undefined", "withheld", "xxx",
+	};
+	char low[16], norm[48];
+	size_t start = 0, words = 0;
+
+	result_init(r);
+	if (len == 0 || len >= sizeof(norm))
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && v[i] != ' ')
+			continue;
+		if (!name_surname_ok(v + start, i - start) || ++words > 4)
+			return false;
+		if (i < len)
+			start = i + 1;
+	}
+	if (name_is_stop_word(v + start, len - start) || (v[start] >= 'a' && v[start] <= 'z'))
+		return false;
+	if (len < sizeof(low)) {
+		for (size_t i = 0; i < len; i++)
+			low[i] = (char)ascii_lower(v[i]);
+		low[len] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
+			if (strcmp(low, placeholders[i]) == 0)
+				return false;
+	}
+	for (size_t i = 0; i < len; i++)
+		norm[i] = (char)ascii_upper(v[i]);
+	result_store(r, norm, len);
+	return true;
+}
+
 /* ---- checksum identifiers outside the clinical set (HR/finance, US prescribers) ---- */
 
 static bool
@@ -1239,6 +1285,7 @@ static const struct validator validators[] = {
 	{ "nhs_number", validate_nhs_number },
 	{ "nino", validate_nino },
 	{ "person_name", validate_person_name },
+	{ "surname", validate_surname },
 	{ "uk_phone", validate_uk_phone },
 	{ "uk_postcode", validate_uk_postcode },
 	{ "uk_utr", validate_uk_utr },

@@ -69,6 +69,9 @@ static const struct bad_case bad_cases[] = {
 	  "detectors:\n  - name: x\n    patterns: ['\\b{gazetteer}']\n", 2, 5, "gazetteer" },
 	{ "bad boundary", "detectors:\n  - name: x\n    patterns: ['a']\n    boundary: word\n", 4,
 	  15, "unknown boundary" },
+	{ "unknown pattern validator",
+	  "detectors:\n  - name: x\n    patterns:\n      - {regex: 'abc', validator: surnam}\n", 4,
+	  35, "unknown validator 'surnam'" },
 };
 
 static void

@@ -32,6 +32,13 @@ static const struct {
 	{ DETECTOR_REDACT_EMAIL, ".x@host", "****@***" },
 	{ DETECTOR_REDACT_NAME, "Mrs Eileen Forsyth", "M** E***** F******" },
 	{ DETECTOR_REDACT_NAME, "Anne-Marie Smith", "A***-M**** S****" },
+	/* a UTF-8 letter is a letter: nothing after it shows ("Siobh??n" did) */
+	{ DETECTOR_REDACT_NAME, "Siobh\xc3\xa1n O'Neill", "S****** O'N****" },
+	{ DETECTOR_REDACT_NAME, "\xc3\x93 S\xc3\xbailleabh\xc3\xa1in", "? S***********" },
+	{ DETECTOR_REDACT_NAME,
+	  "\xc5\xbb"
+	  "aneta",
+	  "?*****" },
 	{ DETECTOR_REDACT_RECORD, "hl7v2", "[hl7v2]" },
 };
 

@@ -103,6 +103,38 @@ main(void)
 			{ "{\"order_id\":\"4010232137\"}", "nhs_number", PHIGUARD_CONFIDENCE_NONE },
 			{ "{\"nhs_numbers_seen\":4010232137}", "nhs_number",
 			  PHIGUARD_CONFIDENCE_NONE },
+			/*
+			 * A surname in a field labelled as one: found (low),
+			 * raised by what a record carries next to it (an NHS
+			 * number's shape, a birth-date label, "patient").
+			 */
+			{ "{\"firstName\":\"Jane\",\"lastName\":\"Smith\",\"nhsNumber\":\"4010232137\"}",
+			  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "forename=Jane&surname=Smith&nhs_number=4010232137", "person_name",
+			  PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "<patient><surname>O'Brien</surname><dob>1960-02-01</dob></patient>",
+			  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "Content-Disposition: form-data; name=\"family_name\"\r\n\r\n"
+			  "van der Berg\r\n--b\r\nname=\"dob\"",
+			  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "Surname: SMITH   Forename: Jane   DOB: 01/02/1960", "person_name",
+			  PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "{\"patient_surname\": \"\xc3\x93 S\xc3\xbailleabh\xc3\xa1in\"}",
+			  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+			{ "{\"lastName\":\"Smith\"}", "person_name", PHIGUARD_CONFIDENCE_LOW },
+			/* placeholders, lower case, other fields: no name */
+			{ "{\"lastName\":\"Test\",\"dob\":\"x\"}", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
+			{ "{\"surname\":\"string\",\"patient\":1}", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
+			{ "{\"last_name\":\"Not Known\",\"patient\":1}", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
+			{ "surname: please fill in (patient)", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
+			{ "{\"family\":\"Roboto\",\"patient\":1}", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
+			{ "{\"hostname\":\"Smith\",\"patient\":1}", "person_name",
+			  PHIGUARD_CONFIDENCE_NONE },
 		};
 
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
