@@ -12,7 +12,7 @@ apt-get install -y --no-install-recommends \
 	build-essential meson ninja-build pkg-config git ca-certificates \
 	clang lld llvm libclang-rt-14-dev clang-format clang-tidy cppcheck \
 	libvectorscan-dev libyaml-dev libssl-dev libnetfilter-queue-dev libmnl-dev \
-	libpcap-dev libpcre2-dev libsystemd-dev libcap-ng-dev \
+	libpcap-dev zlib1g-dev libpcre2-dev libsystemd-dev libcap-ng-dev \
 	iproute2 iptables nftables conntrack curl openssl dnsmasq-base tcpdump \
 	rsyslog rsyslog-openssl rsyslog-relp \
 	python3 python3-scapy \

@@ -42,12 +42,21 @@ void classify_quic_state_free(struct quic_state *state);
 enum classify_status classify_quic_initial(struct quic_state *state, const uint8_t *udp_payload,
                                            size_t len, struct tls_hello_info *ret);
 
+/* A request body's Content-Encoding (RFC 9110 8.4). */
+enum http_content_coding {
+	HTTP_CODING_IDENTITY = 0, /* absent, or "identity" */
+	HTTP_CODING_GZIP,         /* "gzip", "x-gzip" */
+	HTTP_CODING_DEFLATE,      /* "deflate": zlib format (RFC 1950) */
+	HTTP_CODING_OTHER,        /* br, zstd, a list of codings: not decoded */
+};
+
 struct http_request_info {
 	char method[16];
 	char host[256];         /* lower case, port removed */
 	int64_t content_length; /* -1 when absent */
 	bool chunked;
-	size_t header_len; /* bytes up to and including the blank line */
+	uint8_t content_coding; /* enum http_content_coding */
+	size_t header_len;      /* bytes up to and including the blank line */
 };
 
 /* A request head longer than this is not parsed. */
@@ -57,8 +66,9 @@ enum classify_status classify_http_request(const uint8_t *data, size_t len,
                                            struct http_request_info *ret);
 /*
  * One header line of a request head (@len bytes, without its line end):
- * Host, Content-Length (-1 when not a number) and Transfer-Encoding into
- * @ret, the last of each winning; other lines leave @ret as it is.
+ * Host, Content-Length (-1 when not a number), Transfer-Encoding and
+ * Content-Encoding into @ret, the last of each winning; other lines leave
+ * @ret as it is.
  */
 void classify_http_header(const uint8_t *line, size_t len, struct http_request_info *ret);
 

@@ -115,6 +115,28 @@ http_has_token(const uint8_t *b, const uint8_t *e, const char *token)
 	return false;
 }
 
+/* One coding is decoded; several ("gzip, br") or an unknown one are not. */
+static uint8_t
+http_content_coding(const uint8_t *b, const uint8_t *e)
+{
+	static const struct {
+		const char *name;
+		enum http_content_coding coding;
+	} codings[] = {
+		{ "identity", HTTP_CODING_IDENTITY },
+		{ "gzip", HTTP_CODING_GZIP },
+		{ "x-gzip", HTTP_CODING_GZIP },
+		{ "deflate", HTTP_CODING_DEFLATE },
+	};
+
+	if (b == e)
+		return HTTP_CODING_IDENTITY;
+	for (size_t i = 0; i < ARRAY_SIZE(codings); i++)
+		if (http_header_is(b, (size_t)(e - b), codings[i].name))
+			return (uint8_t)codings[i].coding;
+	return HTTP_CODING_OTHER;
+}
+
 void
 classify_http_header(const uint8_t *line, size_t len, struct http_request_info *ret)
 {
@@ -134,6 +156,8 @@ classify_http_header(const uint8_t *line, size_t len, struct http_request_info *
 		ret->content_length = -1;
 	else if (http_header_is(line, name, "transfer-encoding"))
 		ret->chunked = http_has_token(vb, ve, "chunked");
+	else if (http_header_is(line, name, "content-encoding"))
+		ret->content_coding = http_content_coding(vb, ve);
 }
 
 enum classify_status

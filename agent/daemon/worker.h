@@ -36,6 +36,8 @@ struct worker_stats {
 	atomic_uint_fast64_t events;
 	atomic_uint_fast64_t attributed;
 	atomic_uint_fast64_t bytes_scanned;
+	atomic_uint_fast64_t bodies_decoded;
+	atomic_uint_fast64_t bodies_not_decoded;
 };
 
 struct worker_options {

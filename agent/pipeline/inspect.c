@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "classify/classify.h"
+#include "pipeline/inflate.h"
 #include "policy/policy.h"
 
 static void
@@ -42,6 +43,7 @@ pflow_free(void *state)
 	if (pf == NULL)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
+	body_inflate_free(pf->inflate);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -272,6 +274,8 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 {
 	(void)phiguard_stream_close(pf->stream, p->scratch, discard_finding, NULL);
 	pf->stream = NULL;
+	body_inflate_free(pf->inflate);
+	pf->inflate = NULL;
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
@@ -288,6 +292,62 @@ scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 	p->counters.bytes_scanned += len;
 	if (findings_total(pf) != before)
 		evaluate(p, f, pf);
+}
+
+struct inflated {
+	struct pipeline *p;
+	const struct flow *f;
+	struct pflow *pf;
+};
+
+static bool
+on_inflated(const uint8_t *data, size_t len, void *ctx)
+{
+	struct inflated *x = ctx;
+
+	scan(x->p, x->f, x->pf, data, len);
+	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+}
+
+/* The rest of this body is read as sent. */
+static void
+body_not_decoded(struct pipeline *p, struct pflow *pf)
+{
+	body_inflate_free(pf->inflate);
+	pf->inflate = NULL;
+	pf->body_raw = true;
+	p->counters.bodies_not_decoded++;
+}
+
+/*
+ * Body bytes in a Content-Encoding: the matcher reads them decoded, as the
+ * server's application will. A body that cannot be decoded (another coding
+ * such as br, corrupt data, past the bounds, too many at once) is counted
+ * and read as sent: many servers hand a request body to the application
+ * without decoding it, so a label alone must not hide plain text.
+ */
+static void
+scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
+           size_t len)
+{
+	struct inflated x = { p, f, pf };
+	enum body_inflate_status st;
+
+	if (!pf->body_raw && pf->inflate == NULL) {
+		if (p->inflate_live < PIPELINE_INFLATE_MAX)
+			pf->inflate = body_inflate_new(pf->msg.coding, &p->inflate_live);
+		if (pf->inflate == NULL)
+			body_not_decoded(p, pf);
+		else
+			p->counters.bodies_decoded++;
+	}
+	if (pf->inflate != NULL) {
+		st = body_inflate_feed(pf->inflate, data, len, on_inflated, &x);
+		if (st == BODY_INFLATE_OK || st == BODY_INFLATE_STOP)
+			return;
+		body_not_decoded(p, pf);
+	}
+	scan(p, f, pf, data, len);
 }
 
 /* Every value still waiting is decided with the bytes seen: the stream ends or its message does. */
@@ -312,6 +372,9 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 {
 	const struct phiguard_matcher *m = policy_matcher(p->policy);
 
+	body_inflate_free(pf->inflate);
+	pf->inflate = NULL;
+	pf->body_raw = false;
 	decide_pending(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
 		return;
@@ -329,9 +392,12 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 {
 	while (len > 0 && pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK) {
 		size_t n;
-		enum message_cut cut = message_cut(&pf->msg, data, len, &n);
+		bool body;
+		enum message_cut cut = message_next(&pf->msg, data, len, &n, &body);
 
-		if (n > 0)
+		if (n > 0 && body && pf->msg.coding != HTTP_CODING_IDENTITY)
+			scan_coded(p, f, pf, data, n);
+		else if (n > 0)
 			scan(p, f, pf, data, n);
 		data += n;
 		len -= n;

@@ -17,6 +17,8 @@ http_request_framing(struct message_state *ms, const struct http_request_info *r
 	if (req->header_len == 0)
 		return false;
 	ms->left = req->header_len;
+	ms->head_left = req->header_len;
+	ms->coding = req->content_coding;
 	if (req->chunked) {
 		ms->http_phase = HTTP_CHUNKED_HEAD;
 		return true;
@@ -51,13 +53,16 @@ hex_digit(uint8_t c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* A chunked body (RFC 9112 7.1) from @data[@i]: the index past the request's end, or @len. */
+/*
+ * A chunked body's framing (RFC 9112 7.1) from @data[@i]: the index where
+ * chunk data starts, past the request's end, or @len.
+ */
 static size_t
-http_chunks(struct message_state *ms, const uint8_t *data, size_t i, size_t len, bool *ret_end)
+http_chunk_framing(struct message_state *ms, const uint8_t *data, size_t i, size_t len,
+                   bool *ret_end)
 {
 	while (i < len && ms->framing == MESSAGE_HTTP) {
 		uint8_t c = data[i];
-		size_t n;
 		int d;
 
 		switch (ms->http_phase) {
@@ -79,12 +84,7 @@ http_chunks(struct message_state *ms, const uint8_t *data, size_t i, size_t len,
 			}
 			break;
 		case HTTP_CHUNK_DATA:
-			n = (size_t)MIN((uint64_t)(len - i), ms->left);
-			ms->left -= n;
-			if (ms->left == 0)
-				ms->http_phase = HTTP_CHUNK_END;
-			i += n;
-			continue;
+			return i;
 		case HTTP_CHUNK_END:
 			if (c == '\n') {
 				ms->http_phase = HTTP_CHUNK_SIZE;
@@ -124,9 +124,11 @@ http_head_line(struct message_state *ms)
 	memset(&h, 0, sizeof(h));
 	h.content_length = ms->head_length;
 	h.chunked = ms->head_chunked;
+	h.content_coding = ms->head_coding;
 	classify_http_header(ms->head_line, n, &h);
 	ms->head_length = h.content_length;
 	ms->head_chunked = h.chunked;
+	ms->head_coding = h.content_coding;
 }
 
 /* A head from @data[@i], line by line: the index past its end, or @len. */
@@ -159,6 +161,8 @@ http_head_lines(struct message_state *ms, const uint8_t *data, size_t i, size_t 
 		ms->http_phase = ms->head_chunked ? HTTP_CHUNK_SIZE : HTTP_COUNTED;
 		/* Without Content-Length a request has no body. */
 		ms->left = ms->head_chunked ? 0 : (uint64_t)MAX(ms->head_length, (int64_t)0);
+		ms->head_left = 0;
+		ms->coding = ms->head_coding;
 		return i;
 	}
 	return len;
@@ -179,6 +183,7 @@ http_next_head(struct message_state *ms, const uint8_t *data, size_t len)
 		/* The head goes on in the next segment: follow it line by line. */
 		ms->http_phase = HTTP_HEAD_LINES;
 		ms->head_chunked = false;
+		ms->head_coding = HTTP_CODING_IDENTITY;
 		ms->head_bytes = 0;
 		ms->head_length = -1;
 		ms->line_len = 0;
@@ -191,37 +196,65 @@ http_next_head(struct message_state *ms, const uint8_t *data, size_t len)
 	ms->next_is_head = false;
 }
 
+/* @n bytes of a counted part: the head, then the body. */
+static size_t
+http_counted(struct message_state *ms, size_t len, bool *ret_body)
+{
+	size_t n;
+
+	if (ms->head_left > 0) {
+		n = (size_t)MIN((uint64_t)len, ms->head_left);
+		ms->head_left -= n;
+	} else {
+		n = (size_t)MIN((uint64_t)len, ms->left);
+		*ret_body = true;
+	}
+	ms->left -= n;
+	return n;
+}
+
 static enum message_cut
-http_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+http_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n, bool *ret_body)
 {
 	bool end = false;
-	size_t i = 0, n;
+	size_t n;
 
 	if (ms->next_is_head)
 		http_next_head(ms, data, len);
-	if (ms->framing == MESSAGE_HTTP && ms->http_phase == HTTP_HEAD_LINES) {
-		i = http_head_lines(ms, data, 0, len);
-		/* A head without a body is the whole request. */
-		end = ms->http_phase == HTTP_COUNTED && ms->left == 0;
-	}
-	if (ms->framing != MESSAGE_HTTP || ms->http_phase == HTTP_HEAD_LINES) {
+	if (ms->framing != MESSAGE_HTTP) {
 		*ret_n = len;
 		return MESSAGE_GOES_ON;
 	}
-	if (!end && (ms->http_phase == HTTP_COUNTED || ms->http_phase == HTTP_CHUNKED_HEAD)) {
-		n = (size_t)MIN((uint64_t)(len - i), ms->left);
+	switch (ms->http_phase) {
+	case HTTP_HEAD_LINES:
+		n = http_head_lines(ms, data, 0, len);
+		/* A head without a body is the whole request. */
+		end = ms->framing == MESSAGE_HTTP && ms->http_phase == HTTP_COUNTED &&
+		      ms->left == 0;
+		break;
+	case HTTP_COUNTED:
+		n = http_counted(ms, len, ret_body);
+		end = ms->left == 0;
+		break;
+	case HTTP_CHUNKED_HEAD:
+		n = (size_t)MIN((uint64_t)len, ms->left);
 		ms->left -= n;
-		i += n;
-		if (ms->left > 0) {
-			*ret_n = len;
-			return MESSAGE_GOES_ON;
-		}
-		end = ms->http_phase == HTTP_COUNTED;
-		ms->http_phase = HTTP_CHUNK_SIZE; /* left is 0: the first size starts there */
+		if (ms->left == 0)
+			ms->http_phase =
+			        HTTP_CHUNK_SIZE; /* left is 0: the first size starts there */
+		break;
+	case HTTP_CHUNK_DATA:
+		n = (size_t)MIN((uint64_t)len, ms->left);
+		ms->left -= n;
+		if (ms->left == 0)
+			ms->http_phase = HTTP_CHUNK_END;
+		*ret_body = true;
+		break;
+	default:
+		n = http_chunk_framing(ms, data, 0, len, &end);
+		break;
 	}
-	if (!end)
-		i = http_chunks(ms, data, i, len, &end);
-	*ret_n = end ? i : len;
+	*ret_n = n;
 	if (!end)
 		return MESSAGE_GOES_ON;
 	ms->next_is_head = true;
@@ -294,15 +327,32 @@ smtp_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_
 }
 
 enum message_cut
-message_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+message_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n,
+             bool *ret_body)
 {
+	*ret_body = false;
 	switch (ms->framing) {
 	case MESSAGE_HTTP:
-		return http_cut(ms, data, len, ret_n);
+		return http_next(ms, data, len, ret_n, ret_body);
 	case MESSAGE_SMTP:
 		return smtp_cut(ms, data, len, ret_n);
 	default:
 		*ret_n = len;
 		return MESSAGE_GOES_ON;
 	}
+}
+
+enum message_cut
+message_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+{
+	enum message_cut cut = MESSAGE_GOES_ON;
+	size_t done = 0, n;
+	bool body;
+
+	while (done < len && cut == MESSAGE_GOES_ON) {
+		cut = message_next(ms, data + done, len - done, &n, &body);
+		done += n;
+	}
+	*ret_n = done;
+	return cut;
 }

@@ -44,13 +44,16 @@ struct message_state {
 	uint8_t framing; /* enum message_framing */
 	uint8_t http_phase;
 	uint8_t smtp_phase;
-	uint8_t line_len;  /* bytes of the current SMTP command or HTTP trailer line (saturates) */
-	uint8_t line[10];  /* its start: enough for "STARTTLS\r", "MAIL ", "DATA\r" */
-	uint64_t tail;     /* SMTP DATA: the last bytes, for the end marker */
-	uint64_t left;     /* HTTP: bytes left in this part of the request */
-	bool next_is_head; /* HTTP: the next byte starts a request head */
+	uint8_t coding;     /* HTTP: the current request body's enum http_content_coding */
+	uint8_t line_len;   /* bytes of the current SMTP command or HTTP trailer line (saturates) */
+	uint8_t line[10];   /* its start: enough for "STARTTLS\r", "MAIL ", "DATA\r" */
+	uint64_t tail;      /* SMTP DATA: the last bytes, for the end marker */
+	uint64_t left;      /* HTTP: bytes left in this part of the request */
+	uint64_t head_left; /* HTTP_COUNTED: bytes of the head before its body */
+	bool next_is_head;  /* HTTP: the next byte starts a request head */
 	/* HTTP_HEAD_LINES: what the head said so far, and the current line's start. */
 	bool head_chunked;
+	uint8_t head_coding;
 	uint16_t head_bytes;
 	int64_t head_length; /* Content-Length, -1 when absent */
 	uint8_t head_line[48];
@@ -70,5 +73,12 @@ enum message_cut {
 /* How many of @len bytes belong to the current message, and what comes after them. */
 enum message_cut message_cut(struct message_state *ms, const uint8_t *data, size_t len,
                              size_t *ret_n);
+/*
+ * The same in pieces of one kind: @ret_n bytes (at least one when @len is
+ * not 0) that are all an HTTP request's body data (*@ret_body, in the
+ * coding ms->coding) or all something else (a head, chunk framing, mail).
+ */
+enum message_cut message_next(struct message_state *ms, const uint8_t *data, size_t len,
+                              size_t *ret_n, bool *ret_body);
 
 #endif

@@ -22,6 +22,8 @@
 /* A STUN flow without an app yet is held this many datagrams (both directions) or this long. */
 #define PIPELINE_STUN_HOLD_MAX 6
 #define PIPELINE_STUN_HOLD_US  (2LL * 1000000)
+/* Compressed request bodies decoded at once per pipeline (about 56 KiB each). */
+#define PIPELINE_INFLATE_MAX 64
 
 enum pflow_state {
 	PFLOW_CLASSIFYING = 0, /* waiting for the first client bytes to say what it is */
@@ -30,6 +32,7 @@ enum pflow_state {
 
 struct quic_state;
 struct phiguard_stream;
+struct body_inflate;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
 #define PIPELINE_IDENT_ENTRIES    32
@@ -70,7 +73,9 @@ struct pflow {
 	int64_t pid;        /* -1 unknown */
 	char *exe;          /* owned; NULL unless resolved */
 
-	struct message_state msg; /* where the client's current message ends */
+	struct message_state msg;     /* where the client's current message ends */
+	struct body_inflate *inflate; /* owned; while a compressed body is decoded */
+	bool body_raw;                /* this message's body cannot be decoded: read as sent */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
@@ -107,6 +112,7 @@ struct pipeline {
 	struct pipeline_counters counters;
 	struct pipeline_ident *ident; /* [PIPELINE_IDENT_ENTRIES], owned */
 	uint32_t ident_next;
+	uint32_t inflate_live; /* body decoders held by flows (PIPELINE_INFLATE_MAX) */
 
 	/* set for the duration of one delivery callback */
 	struct flow *cur_flow;

@@ -127,6 +127,9 @@ struct pipeline_counters {
 	uint64_t tcp_reasm_drops;     /* bytes not held: no memory */
 	uint64_t events;              /* alerts emitted */
 	uint64_t match_errors;        /* matcher calls that failed (flow passed uninspected) */
+	uint64_t bodies_decoded;      /* gzip/deflate request bodies whose decoding began */
+	uint64_t bodies_not_decoded;  /* coded bodies (the rest) read as sent: another coding,
+	                                 corrupt, past the bounds, or too many at once */
 };
 
 void pipeline_get_counters(const struct pipeline *pipeline, struct pipeline_counters *ret);

@@ -2,19 +2,76 @@
 /*
  * Where a client's HTTP request or mail ends (agent/pipeline/message.c),
  * fed in pieces: the first byte picks the protocol and the piece size.
+ * A second pass takes the same bytes as the pipeline does, in pieces of
+ * one kind, and decodes body data in a Content-Encoding
+ * (agent/pipeline/inflate.c) within its bounds.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "pipeline/inflate.h"
 #include "pipeline/message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool
+count_out(const uint8_t *data, size_t len, void *ctx)
+{
+	uint64_t *total = ctx;
+
+	if (len == 0 || data == NULL)
+		__builtin_trap();
+	*total += len;
+	return true;
+}
+
+/* The pipeline's way: pieces of one kind; coded body data decoded, within bounds. */
+static void
+pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
+{
+	struct body_inflate *bi = NULL;
+	uint32_t live = 0;
+	uint64_t in = 0, out = 0;
+	size_t at = 0;
+
+	while (at < size) {
+		size_t len = size - at < piece ? size - at : piece, n = 0;
+		bool body = false;
+		enum message_cut cut = message_next(ms, data + at, len, &n, &body);
+
+		if (n > len || (cut == MESSAGE_GOES_ON && n == 0))
+			__builtin_trap();
+		if (body && ms->coding != HTTP_CODING_IDENTITY) {
+			if (bi == NULL)
+				bi = body_inflate_new(ms->coding, &live);
+			in += n;
+			if (bi != NULL && body_inflate_feed(bi, data + at, n, count_out, &out) !=
+			                          BODY_INFLATE_OK) {
+				body_inflate_free(bi);
+				bi = NULL;
+			}
+			if (out > BODY_INFLATE_FREE + BODY_INFLATE_RATIO * in)
+				__builtin_trap();
+		}
+		at += n > 0 ? n : len;
+		if (cut == MESSAGE_ENDS) {
+			body_inflate_free(bi);
+			bi = NULL;
+			in = out = 0;
+		}
+		if (cut == MESSAGE_TURNS_TLS)
+			break;
+	}
+	body_inflate_free(bi);
+	if (live != 0)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct message_state ms;
+	struct message_state ms, start;
 	struct http_request_info req;
 	size_t piece, at = 0;
 
@@ -31,6 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		message_start_smtp(&ms);
 	}
+	start = ms;
+	pieces(&start, data, size, piece);
 	while (at < size) {
 		size_t len = size - at < piece ? size - at : piece, n = 0;
 		enum message_cut cut = message_cut(&ms, data + at, len, &n);

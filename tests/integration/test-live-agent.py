@@ -5,6 +5,7 @@ server namespace runs dnsmasq, HTTPS and HTTP upload servers. Real curl.
 Checks what a user or an administrator would notice: rules in and out,
 traffic flowing, flows bypassed, apps flagged or refused, PHI stopped,
 reload, kill -9 and restart. Needs root; exits 77 otherwise."""
+import gzip
 import os
 import re
 import signal
@@ -251,10 +252,30 @@ def main():
         t.ok(rc != 0 and not any(b"4010232137" in u for u in topo.uploads()),
              "a JSON POST ending in an NHS number is blocked; the server never gets it",
              (rc, code, agent.events()[-2:]))
+        # The same referral gzip-compressed, as an API client may send it:
+        # the agent reads it decoded; the server gets nothing. Clean, it
+        # arrives byte-exact, still compressed.
+        phi_gz, clean_gz = phi + ".gz", clean + ".gz"
+        open(phi_gz, "wb").write(gzip.compress(PHI_BODY))
+        open(clean_gz, "wb").write(gzip.compress(CLEAN_BODY))
+        gz = ("-H", "Content-Encoding: gzip")
+        n_up = len(topo.uploads())
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=phi_gz, extra=gz)
+        t.ok(rc != 0 and len(topo.uploads()) == n_up,
+             "a gzip-compressed POST with an NHS number is blocked; the server never gets it",
+             (rc, code, agent.events()[-2:]))
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send", data=clean_gz, extra=gz)
+        ups = topo.uploads()
+        t.ok(rc == 0 and code == "200" and ups and ups[-1] == open(clean_gz, "rb").read(),
+             "the same compressed POST without PHI arrives byte-exact", (rc, code))
+        st = agent.status()
+        decoded = sum(v for k, v in st.items() if k.endswith(".bodies_decoded"))
+        t.ok(decoded >= 2, "status counts the decoded bodies (%s)" % decoded)
     else:
         for name in ("a flagged WhatsApp connection still works", "WhatsApp flagged event",
                      "POST with PHI blocked", "POST without PHI arrives",
-                     "JSON POST ending in PHI blocked"):
+                     "JSON POST ending in PHI blocked", "gzip POST with PHI blocked",
+                     "gzip POST without PHI arrives", "decoded bodies counted"):
             t.skip(name, "no inspecting pipeline in this build")
 
     # Reload: a broken policy is refused, the old one stays; a good one is taken.
