@@ -740,8 +740,11 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 	        "\n%s.sockets_found %" PRIu64 "\n%s.bytes_scanned %" PRIu64 "\n",
 	        p, LOAD(s->flows_active), p, LOAD(s->flows_total), p, LOAD(s->events), p,
 	        LOAD(s->attributed), p, LOAD(s->bytes_scanned));
-	fprintf(out, "%s.bodies_decoded %" PRIu64 "\n%s.bodies_not_decoded %" PRIu64 "\n", p,
-	        LOAD(s->bodies_decoded), p, LOAD(s->bodies_not_decoded));
+	fprintf(out,
+	        "%s.bodies_decoded %" PRIu64 "\n%s.bodies_not_decoded %" PRIu64
+	        "\n%s.mail_parts_decoded %" PRIu64 "\n",
+	        p, LOAD(s->bodies_decoded), p, LOAD(s->bodies_not_decoded), p,
+	        LOAD(s->mail_parts_decoded));
 	kernel_queue_stats(out, o->queue, p);
 }
 

@@ -15,6 +15,7 @@
 
 #include "classify/classify.h"
 #include "pipeline/inflate.h"
+#include "pipeline/mime.h"
 #include "policy/policy.h"
 
 static void
@@ -44,6 +45,7 @@ pflow_free(void *state)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
 	body_inflate_free(pf->inflate);
+	mime_decoder_free(pf->mime);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -276,6 +278,8 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 	pf->stream = NULL;
 	body_inflate_free(pf->inflate);
 	pf->inflate = NULL;
+	mime_decoder_free(pf->mime);
+	pf->mime = NULL;
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
@@ -294,16 +298,16 @@ scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		evaluate(p, f, pf);
 }
 
-struct inflated {
+struct decoded {
 	struct pipeline *p;
 	const struct flow *f;
 	struct pflow *pf;
 };
 
 static bool
-on_inflated(const uint8_t *data, size_t len, void *ctx)
+on_decoded(const uint8_t *data, size_t len, void *ctx)
 {
-	struct inflated *x = ctx;
+	struct decoded *x = ctx;
 
 	scan(x->p, x->f, x->pf, data, len);
 	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
@@ -330,7 +334,7 @@ static void
 scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
            size_t len)
 {
-	struct inflated x = { p, f, pf };
+	struct decoded x = { p, f, pf };
 	enum body_inflate_status st;
 
 	if (!pf->body_raw && pf->inflate == NULL) {
@@ -342,12 +346,47 @@ scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uin
 			p->counters.bodies_decoded++;
 	}
 	if (pf->inflate != NULL) {
-		st = body_inflate_feed(pf->inflate, data, len, on_inflated, &x);
+		st = body_inflate_feed(pf->inflate, data, len, on_decoded, &x);
 		if (st == BODY_INFLATE_OK || st == BODY_INFLATE_STOP)
 			return;
 		body_not_decoded(p, pf);
 	}
 	scan(p, f, pf, data, len);
+}
+
+/*
+ * A mail's data: the matcher reads its text as the reader will, base64
+ * and quoted-printable parts decoded (an attached CSV of patients is
+ * base64 on the wire). Without memory for a decoder it is read as sent.
+ */
+static void
+scan_mail(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
+          size_t len)
+{
+	struct decoded x = { p, f, pf };
+
+	if (pf->mime == NULL)
+		pf->mime = mime_decoder_new(&p->counters.mail_parts_decoded);
+	if (pf->mime == NULL) {
+		p->counters.alloc_failures++;
+		scan(p, f, pf, data, len);
+		return;
+	}
+	(void)mime_decoder_feed(pf->mime, data, len, on_decoded, &x);
+}
+
+/* The mail's data is over: its last line goes to the matcher, the decoder away. */
+static void
+mail_done(struct pipeline *p, const struct flow *f, struct pflow *pf)
+{
+	struct decoded x = { p, f, pf };
+
+	if (pf->mime == NULL)
+		return;
+	if (pf->stream != NULL)
+		(void)mime_decoder_end(pf->mime, on_decoded, &x);
+	mime_decoder_free(pf->mime);
+	pf->mime = NULL;
 }
 
 /* Every value still waiting is decided with the bytes seen: the stream ends or its message does. */
@@ -395,7 +434,9 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		bool body;
 		enum message_cut cut = message_next(&pf->msg, data, len, &n, &body);
 
-		if (n > 0 && body && pf->msg.coding != HTTP_CODING_IDENTITY)
+		if (n > 0 && body && pf->msg.framing == MESSAGE_SMTP)
+			scan_mail(p, f, pf, data, n);
+		else if (n > 0 && body && pf->msg.coding != HTTP_CODING_IDENTITY)
 			scan_coded(p, f, pf, data, n);
 		else if (n > 0)
 			scan(p, f, pf, data, n);
@@ -409,9 +450,10 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 			inspect_stop(p, pf);
 			return;
 		}
-		if (cut == MESSAGE_ENDS)
+		if (cut == MESSAGE_ENDS) {
+			mail_done(p, f, pf);
 			message_ended(p, f, pf);
-		else if (pf->final && pf->inspect)
+		} else if (pf->final && pf->inspect)
 			inspect_stop(p, pf);
 	}
 }
@@ -703,6 +745,7 @@ pipeline_flow_closing(struct pipeline *p, struct flow *f, struct pflow *pf)
 {
 	/* What is decided now cannot stop a byte: a block is only reported. */
 	pf->ending = true;
+	mail_done(p, f, pf);
 	if (pf->stream != NULL)
 		decide_pending(p, f, pf);
 }

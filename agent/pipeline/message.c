@@ -296,12 +296,15 @@ smtp_command(struct message_state *ms)
 	return MESSAGE_GOES_ON;
 }
 
+/* Commands, or a mail's data (*@ret_body) to its end marker: never both in one piece. */
 static enum message_cut
-smtp_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+smtp_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n, bool *ret_body)
 {
 	enum message_cut cut = MESSAGE_GOES_ON;
+	bool data_starts = false;
 	size_t i;
 
+	*ret_body = ms->smtp_phase == SMTP_DATA;
 	for (i = 0; i < len && cut == MESSAGE_GOES_ON && ms->framing == MESSAGE_SMTP; i++) {
 		uint8_t c = data[i];
 
@@ -315,6 +318,11 @@ smtp_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_
 		}
 		if (c == '\n') {
 			cut = smtp_command(ms);
+			data_starts = ms->smtp_phase == SMTP_DATA;
+			if (data_starts) {
+				i++;
+				break;
+			}
 			continue;
 		}
 		if (ms->line_len < sizeof(ms->line))
@@ -322,7 +330,7 @@ smtp_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_
 		if (ms->line_len < UINT8_MAX)
 			ms->line_len++;
 	}
-	*ret_n = cut == MESSAGE_GOES_ON ? len : i;
+	*ret_n = cut == MESSAGE_GOES_ON && !data_starts ? len : i;
 	return cut;
 }
 
@@ -335,7 +343,7 @@ message_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *
 	case MESSAGE_HTTP:
 		return http_next(ms, data, len, ret_n, ret_body);
 	case MESSAGE_SMTP:
-		return smtp_cut(ms, data, len, ret_n);
+		return smtp_next(ms, data, len, ret_n, ret_body);
 	default:
 		*ret_n = len;
 		return MESSAGE_GOES_ON;

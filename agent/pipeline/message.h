@@ -75,8 +75,10 @@ enum message_cut message_cut(struct message_state *ms, const uint8_t *data, size
                              size_t *ret_n);
 /*
  * The same in pieces of one kind: @ret_n bytes (at least one when @len is
- * not 0) that are all an HTTP request's body data (*@ret_body, in the
- * coding ms->coding) or all something else (a head, chunk framing, mail).
+ * not 0 and the message goes on) that are all a message's body
+ * (*@ret_body: an HTTP request's body data, in the coding ms->coding, or
+ * a mail's data up to its end marker) or all something else (a head,
+ * chunk framing, SMTP commands).
  */
 enum message_cut message_next(struct message_state *ms, const uint8_t *data, size_t len,
                               size_t *ret_n, bool *ret_body);

@@ -33,6 +33,7 @@ enum pflow_state {
 struct quic_state;
 struct phiguard_stream;
 struct body_inflate;
+struct mime_decoder;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
 #define PIPELINE_IDENT_ENTRIES    32
@@ -76,6 +77,7 @@ struct pflow {
 	struct message_state msg;     /* where the client's current message ends */
 	struct body_inflate *inflate; /* owned; while a compressed body is decoded */
 	bool body_raw;                /* this message's body cannot be decoded: read as sent */
+	struct mime_decoder *mime;    /* owned; while a mail's data is read */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */

@@ -4,7 +4,8 @@
  * fed in pieces: the first byte picks the protocol and the piece size.
  * A second pass takes the same bytes as the pipeline does, in pieces of
  * one kind, and decodes body data in a Content-Encoding
- * (agent/pipeline/inflate.c) within its bounds.
+ * (agent/pipeline/inflate.c) within its bounds and a mail's MIME parts
+ * (agent/pipeline/mime.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "pipeline/inflate.h"
 #include "pipeline/message.h"
+#include "pipeline/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +33,7 @@ static void
 pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 {
 	struct body_inflate *bi = NULL;
+	struct mime_decoder *md = NULL;
 	uint32_t live = 0;
 	uint64_t in = 0, out = 0;
 	size_t at = 0;
@@ -42,7 +45,16 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 
 		if (n > len || (cut == MESSAGE_GOES_ON && n == 0))
 			__builtin_trap();
-		if (body && ms->coding != HTTP_CODING_IDENTITY) {
+		if (body && ms->framing == MESSAGE_SMTP) {
+			uint64_t text = 0;
+
+			if (md == NULL)
+				md = mime_decoder_new(NULL);
+			/* Decoding never makes a mail longer. */
+			if (md != NULL && (!mime_decoder_feed(md, data + at, n, count_out, &text) ||
+			                   text > n + MIME_LINE_MAX))
+				__builtin_trap();
+		} else if (body && ms->coding != HTTP_CODING_IDENTITY) {
 			if (bi == NULL)
 				bi = body_inflate_new(ms->coding, &live);
 			in += n;
@@ -56,6 +68,12 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 		}
 		at += n > 0 ? n : len;
 		if (cut == MESSAGE_ENDS) {
+			uint64_t text = 0;
+
+			if (md != NULL)
+				(void)mime_decoder_end(md, count_out, &text);
+			mime_decoder_free(md);
+			md = NULL;
 			body_inflate_free(bi);
 			bi = NULL;
 			in = out = 0;
@@ -64,6 +82,7 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 			break;
 	}
 	body_inflate_free(bi);
+	mime_decoder_free(md);
 	if (live != 0)
 		__builtin_trap();
 }

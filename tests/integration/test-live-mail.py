@@ -6,9 +6,14 @@ number in mail. Checks what the sender and the recipient would notice:
  - a mail whose last line carries an NHS number is refused, and the server
    never accepts it (its end of data never arrives);
  - the same mail without it is delivered byte-exact;
+ - a mail whose NHS number is only in its base64 CSV attachment (as a mail
+   client sends a spreadsheet export) is refused too; its clean twin is
+   delivered byte-exact;
  - a mail sent after STARTTLS is delivered (encrypted: the agent stops
    reading and lets it through) and nothing in it is scanned.
 Needs root; exits 77 otherwise."""
+import email.message
+import email.policy
 import os
 import sys
 
@@ -31,6 +36,15 @@ PHI_MAIL = (b"From: ward7@trust.example\r\nTo: someone@mail.test\r\nSubject: bed
             b"Discharged today, please update the GP. NHS no 401 023 2137\r\n")
 CLEAN_MAIL = (b"From: ward7@trust.example\r\nTo: someone@mail.test\r\nSubject: rota\r\n\r\n"
               b"Swapping Thursday's late for Friday's early, ok?\r\n")
+
+
+def with_attachment(csv):
+    """A mail as a client writes it: a short note and a CSV attached in base64."""
+    m = email.message.EmailMessage()
+    m["From"], m["To"], m["Subject"] = "ward7@trust.example", "someone@mail.test", "list"
+    m.set_content("List attached, as discussed.\n")
+    m.add_attachment(csv, maintype="text", subtype="csv", filename="list.csv", cte="base64")
+    return m.as_bytes(policy=email.policy.SMTP)
 
 
 def send(topo, body, starttls=False):
@@ -76,6 +90,22 @@ def main():
     mails = topo.uploads("mail")
     t.ok(rc == 0 and mails and mails[-1] == CLEAN_MAIL,
          "the same mail without it is delivered byte-exact", (rc, mails[-1:]))
+
+    # The NHS number exists only in the decoded attachment: on the wire it is base64.
+    phi_mime = with_attachment(b"name,nhs_number,dob\r\nJane Smith,401 023 2137,01/02/1960\r\n")
+    assert b"2137" not in phi_mime
+    n_mails = len(topo.uploads("mail"))
+    rc = send(topo, phi_mime)
+    t.ok(rc != 0 and len(topo.uploads("mail")) == n_mails,
+         "a mail with the NHS number in a base64 CSV attachment is refused; the server never "
+         "accepts it", (rc, agent.events()[-2:]))
+    clean_mime = with_attachment(b"item,count\r\ngloves,40\r\naprons,12\r\n")
+    rc = send(topo, clean_mime)
+    mails = topo.uploads("mail")
+    t.ok(rc == 0 and mails and mails[-1] == clean_mime,
+         "the same mail with a clean attachment is delivered byte-exact", (rc, mails[-1:]))
+    parts = sum(v for k, v in agent.status().items() if k.endswith(".mail_parts_decoded"))
+    t.ok(parts >= 2, "status counts the decoded parts (%d)" % parts)
 
     before = scanned(agent)
     rc = send(topo, PHI_MAIL, starttls=True)

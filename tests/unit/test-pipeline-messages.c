@@ -214,6 +214,50 @@ smtp_messages(struct pipeline *p)
 	           PIPELINE_BLOCK,
 	           "SMTP: the second mail of the session, with an NHS number, is blocked");
 
+	/*
+	 * MIME: an NHS number that only the decoded text shows, in a base64
+	 * CSV attachment or cut by a quoted-printable soft line break.
+	 */
+	{
+		static const char *const coded[] = {
+			"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+			"Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+			"bmFtZSxuaHNfbnVtYmVyLGRvYg0KSmFuZSBTbWl0aCw0MDEgMDIz\r\n"
+			"IDIxMzcsMDEvMDIvMTk2MA0K\r\n--b1--\r\n",
+			"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+			"\r\nPlease see Mrs Smith, NHS no 401 023 21=\r\n37 today\r\n",
+		};
+
+		for (size_t i = 0; i < 2; i++) {
+			s = (struct session){ .p = p,
+				              .sport = (uint16_t)(42010 + i),
+				              .dport = 25,
+				              .seq = 100,
+				              .ts = 7500000 + (int64_t)i * 100000 };
+			say(&s, NULL);
+			say(&s, "EHLO ws042\r\nMAIL FROM:<a@trust.nhs.uk>\r\n"
+			        "RCPT TO:<b@mail.example>\r\nDATA\r\n");
+			say(&s, "Subject: list\r\nMIME-Version: 1.0\r\n");
+			tap_eq_int(say(&s, coded[i]), PIPELINE_INSPECT,
+			           "SMTP MIME %s: the part itself passes (the mail goes on)",
+			           i ? "quoted-printable" : "base64");
+			tap_eq_int(
+			        say(&s, ".\r\n"), PIPELINE_BLOCK,
+			        "SMTP MIME %s: an NHS number only the decoded text shows is blocked "
+			        "at the end of the mail",
+			        i ? "quoted-printable" : "base64");
+		}
+		s = (struct session){
+			.p = p, .sport = 42012, .dport = 25, .seq = 100, .ts = 7800000
+		};
+		say(&s, NULL);
+		say(&s, "EHLO ws042\r\nMAIL FROM:<a@trust.nhs.uk>\r\nRCPT TO:<b@mail.example>\r\n"
+		        "DATA\r\n");
+		tap_eq_int(say(&s, "Subject: order\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+		                   "aXRlbSxjb3VudA0KZ2xvdmVzLDQwDQphcHJvbnMsMTINCg==\r\n.\r\n"),
+		           PIPELINE_INSPECT, "SMTP MIME: a clean base64 mail passes");
+	}
+
 	s = (struct session){ .p = p, .sport = 42004, .dport = 25, .seq = 100, .ts = 8000000 };
 	say(&s, NULL);
 	tap_ok(say(&s, "220 not a client greeting\r\n") != PIPELINE_INSPECT,

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A mail's base64 and quoted-printable parts decoded, the rest as sent: see mime.h. */
+#include "pipeline/mime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum mime_state {
+	MIME_HEADERS, /* a message's or part's header lines, up to a blank line */
+	MIME_BODY,
+};
+
+enum mime_encoding {
+	MIME_PLAIN, /* 7bit, 8bit, binary, or none said: as sent */
+	MIME_BASE64,
+	MIME_QP,
+};
+
+struct mime_decoder {
+	uint8_t state;    /* enum mime_state */
+	uint8_t part_enc; /* what the current headers say (enum mime_encoding) */
+	uint8_t body_enc; /* the body's, from its headers */
+	bool long_line;   /* the current line outgrew the buffer: as sent to its end */
+	uint8_t b64_n;    /* base64 digits held in b64_acc */
+	uint32_t b64_acc;
+	uint64_t *parts; /* the owner's count of coded parts begun, or NULL */
+	size_t n;        /* bytes of the current line in @line */
+	size_t header_len;
+	size_t n_boundaries;
+	uint8_t line[MIME_LINE_MAX];
+	char header[MIME_HEADER_MAX + 1]; /* the current header, unfolded */
+	char boundary[MIME_BOUNDARIES][MIME_BOUNDARY_MAX + 1];
+};
+
+struct mime_decoder *
+mime_decoder_new(uint64_t *parts)
+{
+	struct mime_decoder *md = calloc(1, sizeof(*md)); /* owned by the caller */
+
+	if (md != NULL)
+		md->parts = parts;
+	return md;
+}
+
+void
+mime_decoder_free(struct mime_decoder *md)
+{
+	free(md);
+}
+
+static bool
+is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* @s without the blanks around it. */
+static void
+trim(const char **s, const char **e)
+{
+	while (*s < *e && is_blank((uint8_t) * *s))
+		(*s)++;
+	while (*e > *s && is_blank((uint8_t)(*e)[-1]))
+		(*e)--;
+}
+
+static void
+add_boundary(struct mime_decoder *md, const char *b, size_t n)
+{
+	if (n == 0 || n > MIME_BOUNDARY_MAX || md->n_boundaries == MIME_BOUNDARIES)
+		return;
+	for (size_t i = 0; i < md->n_boundaries; i++)
+		if (strlen(md->boundary[i]) == n && memcmp(md->boundary[i], b, n) == 0)
+			return;
+	memcpy(md->boundary[md->n_boundaries], b, n);
+	md->boundary[md->n_boundaries++][n] = '\0';
+}
+
+/* Content-Type's boundary parameter: quoted or a token (RFC 2045 5.1). */
+static void
+content_type(struct mime_decoder *md, const char *v, const char *e)
+{
+	static const char key[] = "boundary=";
+	const char *b = NULL, *end;
+
+	for (const char *p = v; p + sizeof(key) - 1 <= e; p++) {
+		if (strncasecmp(p, key, sizeof(key) - 1) == 0) {
+			b = p + sizeof(key) - 1;
+			break;
+		}
+	}
+	if (b == NULL || b >= e)
+		return;
+	if (*b == '"') {
+		end = memchr(b + 1, '"', (size_t)(e - b - 1));
+		if (end != NULL)
+			add_boundary(md, b + 1, (size_t)(end - b - 1));
+		return;
+	}
+	for (end = b; end < e && *end != ';' && !is_blank((uint8_t)*end); end++)
+		;
+	add_boundary(md, b, (size_t)(end - b));
+}
+
+/* The header held is whole: the two that matter here. */
+static void
+header_done(struct mime_decoder *md)
+{
+	const char *h = md->header, *colon, *v, *e;
+
+	md->header[md->header_len] = '\0';
+	colon = memchr(h, ':', md->header_len);
+	md->header_len = 0;
+	if (colon == NULL)
+		return;
+	v = colon + 1;
+	e = h + strlen(h);
+	trim(&v, &e);
+	if ((size_t)(colon - h) == 25 && strncasecmp(h, "content-transfer-encoding", 25) == 0) {
+		if ((size_t)(e - v) >= 6 && strncasecmp(v, "base64", 6) == 0)
+			md->part_enc = MIME_BASE64;
+		else if ((size_t)(e - v) >= 16 && strncasecmp(v, "quoted-printable", 16) == 0)
+			md->part_enc = MIME_QP;
+		else
+			md->part_enc = MIME_PLAIN;
+	} else if ((size_t)(colon - h) == 12 && strncasecmp(h, "content-type", 12) == 0) {
+		content_type(md, v, e);
+	}
+}
+
+/* One header line (without its line end) into the header held; a folded one joins it. */
+static void
+header_append(struct mime_decoder *md, const uint8_t *line, size_t n, bool folded)
+{
+	if (folded && md->header_len < MIME_HEADER_MAX)
+		md->header[md->header_len++] = ' ';
+	for (size_t i = 0; i < n && md->header_len < MIME_HEADER_MAX; i++)
+		md->header[md->header_len++] = (char)line[i];
+}
+
+/* @n bytes of a line without its CR LF. */
+static size_t
+content_len(const uint8_t *line, size_t n)
+{
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+/* "--boundary" or "--boundary--" of a multipart being followed; 2: the closing one. */
+static int
+boundary_line(const struct mime_decoder *md, const uint8_t *line, size_t n)
+{
+	n = content_len(line, n);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	if (n < 3 || line[0] != '-' || line[1] != '-')
+		return 0;
+	for (size_t i = 0; i < md->n_boundaries; i++) {
+		size_t b = strlen(md->boundary[i]);
+
+		if (n == 2 + b && memcmp(line + 2, md->boundary[i], b) == 0)
+			return 1;
+		if (n == 4 + b && memcmp(line + 2, md->boundary[i], b) == 0 && line[n - 2] == '-' &&
+		    line[n - 1] == '-')
+			return 2;
+	}
+	/* No base64 line starts with '-': whatever it names, the part is over. */
+	return md->body_enc == MIME_BASE64 ? 1 : 0;
+}
+
+static int
+base64_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	return c == '/' ? 63 : -1;
+}
+
+/* A base64 line: groups of four digits carry over to the next line. */
+static size_t
+base64_line(struct mime_decoder *md, const uint8_t *line, size_t n, uint8_t *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = base64_value(line[i]);
+
+		if (v >= 0) {
+			md->b64_acc = md->b64_acc << 6 | (uint32_t)v;
+			if (++md->b64_n == 4) {
+				out[k++] = (uint8_t)(md->b64_acc >> 16);
+				out[k++] = (uint8_t)(md->b64_acc >> 8);
+				out[k++] = (uint8_t)md->b64_acc;
+				md->b64_n = 0;
+				md->b64_acc = 0;
+			}
+		} else if (line[i] == '=') {
+			/* Padding ends a group of two or three digits; other bytes are skipped. */
+			if (md->b64_n == 2) {
+				out[k++] = (uint8_t)(md->b64_acc >> 4);
+			} else if (md->b64_n == 3) {
+				out[k++] = (uint8_t)(md->b64_acc >> 10);
+				out[k++] = (uint8_t)(md->b64_acc >> 2);
+			}
+			md->b64_n = 0;
+			md->b64_acc = 0;
+		}
+	}
+	return k;
+}
+
+static int
+hex_value(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (uint8_t)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A quoted-printable line (RFC 2045 6.7): "=XX" is a byte, a final "=" joins the next line. */
+static size_t
+qp_line(const uint8_t *line, size_t n, uint8_t *out)
+{
+	size_t body = content_len(line, n), k = 0, i = 0;
+	bool soft = body > 0 && line[body - 1] == '=';
+
+	if (soft)
+		body--;
+	while (i < body) {
+		int hi, lo;
+
+		if (line[i] == '=' && i + 2 < body && (hi = hex_value(line[i + 1])) >= 0 &&
+		    (lo = hex_value(line[i + 2])) >= 0) {
+			out[k++] = (uint8_t)(hi << 4 | lo);
+			i += 3;
+			continue;
+		}
+		out[k++] = line[i++];
+	}
+	if (!soft)
+		for (i = body; i < n; i++)
+			out[k++] = line[i];
+	return k;
+}
+
+static bool
+emit(const uint8_t *data, size_t len, mime_out_fn *out, void *ctx)
+{
+	return len == 0 || out(data, len, ctx);
+}
+
+static bool
+header_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn *out, void *ctx)
+{
+	size_t body = content_len(line, n);
+	bool folded = body > 0 && (line[0] == ' ' || line[0] == '\t');
+
+	if (!folded)
+		header_done(md);
+	if (body == 0) {
+		/* The blank line: the body follows, in the coding its headers named. */
+		md->state = MIME_BODY;
+		md->body_enc = md->part_enc;
+		md->b64_n = 0;
+		md->b64_acc = 0;
+		if (md->body_enc != MIME_PLAIN && md->parts != NULL)
+			(*md->parts)++;
+	} else {
+		header_append(md, line, body, folded);
+	}
+	return emit(line, n, out, ctx);
+}
+
+static bool
+body_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn *out, void *ctx)
+{
+	uint8_t decoded[MIME_LINE_MAX];
+	int b = boundary_line(md, line, n);
+
+	if (b != 0) {
+		/* A part's headers follow a boundary; after the closing one, text as sent. */
+		md->state = b == 1 ? MIME_HEADERS : MIME_BODY;
+		md->part_enc = MIME_PLAIN;
+		md->body_enc = MIME_PLAIN;
+		md->header_len = 0;
+		return emit(line, n, out, ctx);
+	}
+	switch (md->body_enc) {
+	case MIME_BASE64:
+		return emit(decoded, base64_line(md, line, n, decoded), out, ctx);
+	case MIME_QP:
+		return emit(decoded, qp_line(line, n, decoded), out, ctx);
+	default:
+		return emit(line, n, out, ctx);
+	}
+}
+
+static bool
+process_line(struct mime_decoder *md, mime_out_fn *out, void *ctx)
+{
+	size_t n = md->n;
+
+	md->n = 0;
+	if (md->state == MIME_HEADERS)
+		return header_line(md, md->line, n, out, ctx);
+	return body_line(md, md->line, n, out, ctx);
+}
+
+bool
+mime_decoder_feed(struct mime_decoder *md, const uint8_t *data, size_t len, mime_out_fn *out,
+                  void *ctx)
+{
+	while (len > 0) {
+		const uint8_t *lf = memchr(data, '\n', len);
+		size_t k = lf ? (size_t)(lf - data) + 1 : len;
+
+		if (md->long_line) {
+			/* The rest of a line too long to judge goes as sent. */
+			if (!emit(data, k, out, ctx))
+				return false;
+			md->long_line = lf == NULL;
+		} else if (md->n + k > MIME_LINE_MAX) {
+			if (!emit(md->line, md->n, out, ctx))
+				return false;
+			md->n = 0;
+			md->long_line = true;
+			continue;
+		} else {
+			memcpy(md->line + md->n, data, k);
+			md->n += k;
+			if (lf != NULL && !process_line(md, out, ctx))
+				return false;
+		}
+		data += k;
+		len -= k;
+	}
+	return true;
+}
+
+bool
+mime_decoder_end(struct mime_decoder *md, mime_out_fn *out, void *ctx)
+{
+	return md->n == 0 || process_line(md, out, ctx);
+}
