@@ -186,37 +186,44 @@ base64_value(uint8_t c)
 	return c == '/' ? 63 : -1;
 }
 
-/* A base64 line: groups of four digits carry over to the next line. */
+/* Base64 digits; an unfinished group of four carries over in @acc and @held. */
 static size_t
-base64_line(struct mime_decoder *md, const uint8_t *line, size_t n, uint8_t *out)
+base64_decode(uint32_t *acc, uint8_t *held, const uint8_t *in, size_t n, uint8_t *out)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int v = base64_value(line[i]);
+		int v = base64_value(in[i]);
 
 		if (v >= 0) {
-			md->b64_acc = md->b64_acc << 6 | (uint32_t)v;
-			if (++md->b64_n == 4) {
-				out[k++] = (uint8_t)(md->b64_acc >> 16);
-				out[k++] = (uint8_t)(md->b64_acc >> 8);
-				out[k++] = (uint8_t)md->b64_acc;
-				md->b64_n = 0;
-				md->b64_acc = 0;
+			*acc = *acc << 6 | (uint32_t)v;
+			if (++*held == 4) {
+				out[k++] = (uint8_t)(*acc >> 16);
+				out[k++] = (uint8_t)(*acc >> 8);
+				out[k++] = (uint8_t)*acc;
+				*held = 0;
+				*acc = 0;
 			}
-		} else if (line[i] == '=') {
+		} else if (in[i] == '=') {
 			/* Padding ends a group of two or three digits; other bytes are skipped. */
-			if (md->b64_n == 2) {
-				out[k++] = (uint8_t)(md->b64_acc >> 4);
-			} else if (md->b64_n == 3) {
-				out[k++] = (uint8_t)(md->b64_acc >> 10);
-				out[k++] = (uint8_t)(md->b64_acc >> 2);
+			if (*held == 2) {
+				out[k++] = (uint8_t)(*acc >> 4);
+			} else if (*held == 3) {
+				out[k++] = (uint8_t)(*acc >> 10);
+				out[k++] = (uint8_t)(*acc >> 2);
 			}
-			md->b64_n = 0;
-			md->b64_acc = 0;
+			*held = 0;
+			*acc = 0;
 		}
 	}
 	return k;
+}
+
+/* A base64 line: groups of four digits carry over to the next line. */
+static size_t
+base64_line(struct mime_decoder *md, const uint8_t *line, size_t n, uint8_t *out)
+{
+	return base64_decode(&md->b64_acc, &md->b64_n, line, n, out);
 }
 
 static int
@@ -254,6 +261,81 @@ qp_line(const uint8_t *line, size_t n, uint8_t *out)
 	return k;
 }
 
+/*
+ * One encoded word at @p (RFC 2047 2: "=?charset?B?text?=" or "?Q?"):
+ * its text decoded into @out, and its length; 0 when @p starts none.
+ */
+static size_t
+encoded_word(const uint8_t *p, size_t n, uint8_t *out, size_t *ret_k)
+{
+	const uint8_t *q1, *q2, *end = NULL;
+	uint8_t enc, held = 0;
+	uint32_t acc = 0;
+	size_t k = 0;
+
+	if (n < 8 || p[0] != '=' || p[1] != '?' || (q1 = memchr(p + 2, '?', n - 2)) == NULL ||
+	    (size_t)(q1 - p) + 3 >= n || q1[2] != '?')
+		return 0;
+	enc = (uint8_t)(q1[1] | 0x20);
+	q2 = q1 + 3;
+	for (const uint8_t *e = q2; e + 1 < p + n; e++) {
+		if (e[0] == '?' && e[1] == '=') {
+			end = e;
+			break;
+		}
+	}
+	if (end == NULL || (enc != 'b' && enc != 'q'))
+		return 0;
+	if (enc == 'b') {
+		k = base64_decode(&acc, &held, q2, (size_t)(end - q2), out);
+	} else {
+		for (const uint8_t *c = q2; c < end; c++) {
+			int hi, lo;
+
+			if (*c == '=' && c + 2 < end && (hi = hex_value(c[1])) >= 0 &&
+			    (lo = hex_value(c[2])) >= 0) {
+				out[k++] = (uint8_t)(hi << 4 | lo);
+				c += 2;
+			} else {
+				out[k++] = *c == '_' ? ' ' : *c;
+			}
+		}
+	}
+	*ret_k = k;
+	return (size_t)(end + 2 - p);
+}
+
+/*
+ * A header line with its encoded words decoded (a non-ASCII subject or
+ * name is sent so); blanks between two encoded words go (RFC 2047 6.2).
+ * Never longer than the line.
+ */
+static size_t
+header_text(const uint8_t *line, size_t n, uint8_t *out)
+{
+	size_t k = 0, i = 0, blanks_from = SIZE_MAX;
+
+	while (i < n) {
+		size_t wk = 0, w = line[i] == '=' ? encoded_word(line + i, n - i, out + k, &wk) : 0;
+
+		if (w > 0) {
+			if (blanks_from != SIZE_MAX) {
+				/* only blanks since the last word: drop them */
+				memmove(out + blanks_from, out + k, wk);
+				k = blanks_from;
+			}
+			k += wk;
+			i += w;
+			blanks_from = k;
+			continue;
+		}
+		if (line[i] != ' ' && line[i] != '\t')
+			blanks_from = SIZE_MAX;
+		out[k++] = line[i++];
+	}
+	return k;
+}
+
 static bool
 emit(const uint8_t *data, size_t len, mime_out_fn *out, void *ctx)
 {
@@ -279,7 +361,11 @@ header_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn 
 	} else {
 		header_append(md, line, body, folded);
 	}
-	return emit(line, n, out, ctx);
+	{
+		uint8_t text[MIME_LINE_MAX];
+
+		return emit(text, header_text(line, n, text), out, ctx);
+	}
 }
 
 static bool

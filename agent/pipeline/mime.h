@@ -4,8 +4,9 @@
 
 /*
  * A mail's text as its reader sees it: the parts of a MIME message
- * (RFC 2045/2046) in base64 or quoted-printable are decoded, everything
- * else (headers, plain parts, boundaries) passes as sent. A CSV of
+ * (RFC 2045/2046) in base64 or quoted-printable are decoded, and so are
+ * encoded words in headers (RFC 2047: a non-ASCII subject or name);
+ * everything else (plain parts, boundaries) passes as sent. A CSV of
  * patients attached to a mail is base64 on the wire; a long line of a
  * plain mail is quoted-printable, whose soft line breaks may cut an NHS
  * number in two.

@@ -125,6 +125,23 @@ test_single_part(void)
 	       "a last line without its end is decoded at the end");
 }
 
+/* Headers with encoded words (RFC 2047): a non-ASCII subject or name is sent so. */
+static void
+test_encoded_words(void)
+{
+	struct text t;
+
+	decode("Subject: re =?UTF-8?Q?Mrs_Siobh=C3=A1n_?= =?utf-8?b?TydOZWlsbA==?= bed 4\r\n"
+	       "X-Odd: =?broken =?x?Z?y?= =?UTF-8?Q?ok?=\r\n\r\n=?UTF-8?Q?body?=\r\n",
+	       0, &t);
+	tap_ok(strstr(t.buf, "Subject: re Mrs Siobh\xc3\xa1n O'Neill bed 4\r\n") != NULL,
+	       "encoded words decoded, the blank between two of them dropped");
+	tap_ok(strstr(t.buf, "X-Odd: =?broken =?x?Z?y?= ok\r\n") != NULL,
+	       "what is not an encoded word stays as sent");
+	tap_ok(strstr(t.buf, "\r\n=?UTF-8?Q?body?=\r\n") != NULL,
+	       "a body's text is not read as encoded words");
+}
+
 static void
 test_long_line(void)
 {
@@ -146,6 +163,7 @@ main(void)
 {
 	test_referral();
 	test_single_part();
+	test_encoded_words();
 	test_long_line();
 	return tap_done();
 }
