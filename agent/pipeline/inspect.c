@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 
 #include "classify/classify.h"
-#include "pipeline/inflate.h"
-#include "pipeline/mime.h"
+#include "content/inflate.h"
+#include "content/mime.h"
 #include "policy/policy.h"
 
 static void
@@ -44,7 +44,7 @@ pflow_free(void *state)
 	if (pf == NULL)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
-	body_inflate_free(pf->inflate);
+	inflater_free(pf->inflate);
 	mime_decoder_free(pf->mime);
 	free(pf->prefix);
 	free(pf->exe);
@@ -276,7 +276,7 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 {
 	(void)phiguard_stream_close(pf->stream, p->scratch, discard_finding, NULL);
 	pf->stream = NULL;
-	body_inflate_free(pf->inflate);
+	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	mime_decoder_free(pf->mime);
 	pf->mime = NULL;
@@ -317,7 +317,7 @@ on_decoded(const uint8_t *data, size_t len, void *ctx)
 static void
 body_not_decoded(struct pipeline *p, struct pflow *pf)
 {
-	body_inflate_free(pf->inflate);
+	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	pf->body_raw = true;
 	p->counters.bodies_not_decoded++;
@@ -335,19 +335,22 @@ scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uin
            size_t len)
 {
 	struct decoded x = { p, f, pf };
-	enum body_inflate_status st;
+	enum inflate_status st;
 
 	if (!pf->body_raw && pf->inflate == NULL) {
-		if (p->inflate_live < PIPELINE_INFLATE_MAX)
-			pf->inflate = body_inflate_new(pf->msg.coding, &p->inflate_live);
+		if (p->inflate_live < PIPELINE_INFLATE_MAX && pf->msg.coding != HTTP_CODING_OTHER)
+			pf->inflate = inflater_new(pf->msg.coding == HTTP_CODING_GZIP ? INFLATE_GZIP
+			                                                              : INFLATE_DEFLATE,
+			                           &p->inflate_live);
 		if (pf->inflate == NULL)
 			body_not_decoded(p, pf);
 		else
 			p->counters.bodies_decoded++;
 	}
 	if (pf->inflate != NULL) {
-		st = body_inflate_feed(pf->inflate, data, len, on_decoded, &x);
-		if (st == BODY_INFLATE_OK || st == BODY_INFLATE_STOP)
+		st = inflater_feed(pf->inflate, data, len, on_decoded, &x, NULL);
+		/* after the coded stream's end, nothing is the body's text */
+		if (st == INFLATE_OK || st == INFLATE_STOP || st == INFLATE_END)
 			return;
 		body_not_decoded(p, pf);
 	}
@@ -411,7 +414,7 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 {
 	const struct phiguard_matcher *m = policy_matcher(p->policy);
 
-	body_inflate_free(pf->inflate);
+	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	pf->body_raw = false;
 	decide_pending(p, f, pf);

@@ -32,7 +32,7 @@ enum pflow_state {
 
 struct quic_state;
 struct phiguard_stream;
-struct body_inflate;
+struct inflater;
 struct mime_decoder;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
@@ -75,7 +75,7 @@ struct pflow {
 	char *exe;          /* owned; NULL unless resolved */
 
 	struct message_state msg;     /* where the client's current message ends */
-	struct body_inflate *inflate; /* owned; while a compressed body is decoded */
+	struct inflater *inflate; /* owned; while a compressed body is decoded */
 	bool body_raw;                /* this message's body cannot be decoded: read as sent */
 	struct mime_decoder *mime;    /* owned; while a mail's data is read */
 

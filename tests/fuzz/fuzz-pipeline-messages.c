@@ -4,16 +4,16 @@
  * fed in pieces: the first byte picks the protocol and the piece size.
  * A second pass takes the same bytes as the pipeline does, in pieces of
  * one kind, and decodes body data in a Content-Encoding
- * (agent/pipeline/inflate.c) within its bounds and a mail's MIME parts
- * (agent/pipeline/mime.c).
+ * (agent/content/inflate.c) within its bounds and a mail's MIME parts
+ * (agent/content/mime.c).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "pipeline/inflate.h"
+#include "content/inflate.h"
+#include "content/mime.h"
 #include "pipeline/message.h"
-#include "pipeline/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,7 +32,7 @@ count_out(const uint8_t *data, size_t len, void *ctx)
 static void
 pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 {
-	struct body_inflate *bi = NULL;
+	struct inflater *bi = NULL;
 	struct mime_decoder *md = NULL;
 	uint32_t live = 0;
 	uint64_t in = 0, out = 0;
@@ -54,16 +54,25 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 			if (md != NULL && (!mime_decoder_feed(md, data + at, n, count_out, &text) ||
 			                   text > n + MIME_LINE_MAX))
 				__builtin_trap();
-		} else if (body && ms->coding != HTTP_CODING_IDENTITY) {
+		} else if (body && ms->coding != HTTP_CODING_IDENTITY &&
+		           ms->coding != HTTP_CODING_OTHER) {
+			size_t used = 0;
+			enum inflate_status st = INFLATE_OK;
+
 			if (bi == NULL)
-				bi = body_inflate_new(ms->coding, &live);
+				bi = inflater_new(ms->coding == HTTP_CODING_GZIP ? INFLATE_GZIP
+				                                                 : INFLATE_DEFLATE,
+				                  &live);
 			in += n;
-			if (bi != NULL && body_inflate_feed(bi, data + at, n, count_out, &out) !=
-			                          BODY_INFLATE_OK) {
-				body_inflate_free(bi);
+			if (bi != NULL)
+				st = inflater_feed(bi, data + at, n, count_out, &out, &used);
+			if (used > n)
+				__builtin_trap();
+			if (bi != NULL && st != INFLATE_OK && st != INFLATE_END) {
+				inflater_free(bi);
 				bi = NULL;
 			}
-			if (out > BODY_INFLATE_FREE + BODY_INFLATE_RATIO * in)
+			if (out > INFLATE_FREE + INFLATE_RATIO * in)
 				__builtin_trap();
 		}
 		at += n > 0 ? n : len;
@@ -74,14 +83,14 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 				(void)mime_decoder_end(md, count_out, &text);
 			mime_decoder_free(md);
 			md = NULL;
-			body_inflate_free(bi);
+			inflater_free(bi);
 			bi = NULL;
 			in = out = 0;
 		}
 		if (cut == MESSAGE_TURNS_TLS)
 			break;
 	}
-	body_inflate_free(bi);
+	inflater_free(bi);
 	mime_decoder_free(md);
 	if (live != 0)
 		__builtin_trap();

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "content/inflate.h"
 #include "decode/decode.h"
-#include "pipeline/inflate.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 #include "tap.h"
@@ -205,7 +205,7 @@ undecodable_bodies(struct pipeline *p)
 
 /*
  * A bomb: 64 MiB of zeros compress to about 64 KiB. Decoding stops at
- * BODY_INFLATE_FREE + BODY_INFLATE_RATIO x the compressed bytes, so one
+ * INFLATE_FREE + INFLATE_RATIO x the compressed bytes, so one
  * packet cannot become seconds of scanning; the request goes on.
  */
 static void
@@ -226,7 +226,7 @@ bomb(struct pipeline *p)
 	tap_eq_int(post(&s, "gzip", z, n, 1400), PIPELINE_INSPECT,
 	           "bomb: the request passes (nothing in it)");
 	counters(p, &c1);
-	tap_ok(c1.bytes_scanned - c0.bytes_scanned <= BODY_INFLATE_FREE + BODY_INFLATE_RATIO * n,
+	tap_ok(c1.bytes_scanned - c0.bytes_scanned <= INFLATE_FREE + INFLATE_RATIO * n,
 	       "bomb: decoded within the bound (%llu bytes scanned for %zu sent)",
 	       (unsigned long long)(c1.bytes_scanned - c0.bytes_scanned), n);
 	tap_eq_int((int)(c1.bodies_not_decoded - c0.bodies_not_decoded), 1,

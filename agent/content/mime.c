@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A mail's base64 and quoted-printable parts decoded, the rest as sent: see mime.h. */
-#include "pipeline/mime.h"
+#include "content/mime.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A mail's text as its reader sees it (agent/pipeline/mime.c): base64 and
+ * A mail's text as its reader sees it (agent/content/mime.c): base64 and
  * quoted-printable parts decoded, headers, boundaries and plain parts as
  * sent, in whatever pieces the mail arrives.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/mime.h"
+#include "content/mime.h"
 #include "tap.h"
 
 struct text {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef PHIGUARD_PIPELINE_MIME_H
-#define PHIGUARD_PIPELINE_MIME_H
+#ifndef PHIGUARD_CONTENT_MIME_H
+#define PHIGUARD_CONTENT_MIME_H
 
 /*
  * A mail's text as its reader sees it: the parts of a MIME message
