@@ -12,9 +12,9 @@
 
 struct inflater {
 	z_stream z;
-	uint8_t format;   /* enum inflate_format */
-	bool started;     /* some output came, or the format is settled */
-	bool finished;    /* the stream ended: what follows is not decoded */
+	uint8_t format; /* enum inflate_format */
+	bool started;   /* some output came, or the format is settled */
+	bool finished;  /* the stream ended: what follows is not decoded */
 	uint32_t *live;
 	uint64_t in, out;
 	uint8_t chunk[INFLATE_CHUNK];
@@ -65,8 +65,8 @@ allowance(const struct inflater *in)
  * starts again without one.
  */
 enum inflate_status
-inflater_feed(struct inflater *in, const uint8_t *data, size_t len, inflate_out_fn *out,
-              void *ctx, size_t *ret_used)
+inflater_feed(struct inflater *in, const uint8_t *data, size_t len, inflate_out_fn *out, void *ctx,
+              size_t *ret_used)
 {
 	bool first = in->in == 0;
 	size_t pos = 0;
@@ -109,7 +109,8 @@ inflater_feed(struct inflater *in, const uint8_t *data, size_t len, inflate_out_
 			return INFLATE_ERROR; /* no progress with room to write: never spin */
 		}
 		/* gzip members may follow one another (RFC 1952 2.2); nothing else does */
-		if (r == Z_STREAM_END && (in->format != INFLATE_GZIP || inflateReset(&in->z) != Z_OK))
+		if (r == Z_STREAM_END &&
+		    (in->format != INFLATE_GZIP || inflateReset(&in->z) != Z_OK))
 			in->finished = true;
 	}
 	if (!in->finished)

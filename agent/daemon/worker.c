@@ -264,6 +264,8 @@ publish_stats(struct worker *w)
 	atomic_store_explicit(&s->bodies_decoded, pc.bodies_decoded, memory_order_relaxed);
 	atomic_store_explicit(&s->bodies_not_decoded, pc.bodies_not_decoded, memory_order_relaxed);
 	atomic_store_explicit(&s->mail_parts_decoded, pc.mail_parts_decoded, memory_order_relaxed);
+	atomic_store_explicit(&s->zip_entries_decoded, pc.zip_entries_decoded,
+	                      memory_order_relaxed);
 }
 
 static void

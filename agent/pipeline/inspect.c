@@ -16,6 +16,7 @@
 #include "classify/classify.h"
 #include "content/inflate.h"
 #include "content/mime.h"
+#include "content/zip.h"
 #include "policy/policy.h"
 
 static void
@@ -46,6 +47,7 @@ pflow_free(void *state)
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
 	inflater_free(pf->inflate);
 	mime_decoder_free(pf->mime);
+	zip_release(&pf->zip);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -280,13 +282,14 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 	pf->inflate = NULL;
 	mime_decoder_free(pf->mime);
 	pf->mime = NULL;
+	zip_release(&pf->zip);
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
 
-/* Bytes of the current message through the matcher; the verdict follows what it finds. */
+/* Bytes of the current message's text through the matcher; the verdict follows what it finds. */
 static void
-scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+match(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
 	uint32_t before = findings_total(pf);
 
@@ -303,6 +306,32 @@ struct decoded {
 	const struct flow *f;
 	struct pflow *pf;
 };
+
+static bool
+on_entry_text(const uint8_t *data, size_t len, void *ctx)
+{
+	struct decoded *x = ctx;
+
+	match(x->p, x->f, x->pf, data, len);
+	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+}
+
+/*
+ * The message's bytes, as sent or decoded: the matcher reads them, and the
+ * text of any zip entry in them (a .docx or .xlsx, in a form upload or a
+ * mail attachment) after them.
+ */
+static void
+scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+{
+	struct decoded x = { p, f, pf };
+	struct zip_sink sink = { &p->inflate_live, PIPELINE_INFLATE_MAX,
+		                 &p->counters.zip_entries_decoded, on_entry_text, &x };
+
+	match(p, f, pf, data, len);
+	if (pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK)
+		(void)zip_feed(&pf->zip, data, len, &sink);
+}
 
 static bool
 on_decoded(const uint8_t *data, size_t len, void *ctx)
@@ -339,9 +368,9 @@ scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uin
 
 	if (!pf->body_raw && pf->inflate == NULL) {
 		if (p->inflate_live < PIPELINE_INFLATE_MAX && pf->msg.coding != HTTP_CODING_OTHER)
-			pf->inflate = inflater_new(pf->msg.coding == HTTP_CODING_GZIP ? INFLATE_GZIP
-			                                                              : INFLATE_DEFLATE,
-			                           &p->inflate_live);
+			pf->inflate = inflater_new(
+			        pf->msg.coding == HTTP_CODING_GZIP ? INFLATE_GZIP : INFLATE_DEFLATE,
+			        &p->inflate_live);
 		if (pf->inflate == NULL)
 			body_not_decoded(p, pf);
 		else
@@ -417,6 +446,7 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	pf->body_raw = false;
+	zip_release(&pf->zip);
 	decide_pending(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
 		return;

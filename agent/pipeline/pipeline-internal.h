@@ -8,6 +8,7 @@
 #include <phiguard/event.h>
 #include <phiguard/match.h>
 
+#include "content/zip.h"
 #include "flow/flow.h"
 #include "pipeline/message.h"
 #include "pipeline/pipeline.h"
@@ -22,7 +23,7 @@
 /* A STUN flow without an app yet is held this many datagrams (both directions) or this long. */
 #define PIPELINE_STUN_HOLD_MAX 6
 #define PIPELINE_STUN_HOLD_US  (2LL * 1000000)
-/* Compressed request bodies decoded at once per pipeline (about 56 KiB each). */
+/* Inflaters (compressed bodies, zip entries) held at once per pipeline (about 56 KiB each). */
 #define PIPELINE_INFLATE_MAX 64
 
 enum pflow_state {
@@ -74,10 +75,11 @@ struct pflow {
 	int64_t pid;        /* -1 unknown */
 	char *exe;          /* owned; NULL unless resolved */
 
-	struct message_state msg;     /* where the client's current message ends */
-	struct inflater *inflate; /* owned; while a compressed body is decoded */
-	bool body_raw;                /* this message's body cannot be decoded: read as sent */
-	struct mime_decoder *mime;    /* owned; while a mail's data is read */
+	struct message_state msg;  /* where the client's current message ends */
+	struct inflater *inflate;  /* owned; while a compressed body is decoded */
+	bool body_raw;             /* this message's body cannot be decoded: read as sent */
+	struct mime_decoder *mime; /* owned; while a mail's data is read */
+	struct zip_state zip;      /* zip entries in the message; zip_release */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
@@ -114,7 +116,7 @@ struct pipeline {
 	struct pipeline_counters counters;
 	struct pipeline_ident *ident; /* [PIPELINE_IDENT_ENTRIES], owned */
 	uint32_t ident_next;
-	uint32_t inflate_live; /* body decoders held by flows (PIPELINE_INFLATE_MAX) */
+	uint32_t inflate_live; /* inflaters held by flows (PIPELINE_INFLATE_MAX) */
 
 	/* set for the duration of one delivery callback */
 	struct flow *cur_flow;

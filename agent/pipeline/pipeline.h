@@ -131,6 +131,7 @@ struct pipeline_counters {
 	uint64_t bodies_not_decoded;  /* coded bodies (the rest) read as sent: another coding,
 	                                 corrupt, past the bounds, or too many at once */
 	uint64_t mail_parts_decoded;  /* base64 or quoted-printable parts of mails decoded */
+	uint64_t zip_entries_decoded; /* deflated zip entries (.docx, .xlsx, .zip) inflated */
 };
 
 void pipeline_get_counters(const struct pipeline *pipeline, struct pipeline_counters *ret);

@@ -45,11 +45,11 @@ static void
 fill_text(uint8_t *text, size_t len, uint64_t seed)
 {
 	static const char *const words[] = {
-		"ward",   "round",   "notes",      "discharge", "summary", "medication", "review",
-		"stable", "plan",    "follow",     "up",        "clinic",  "letter",     "bloods",
-		"pain",   "obs",     "overnight",  "family",    "aware",   "mobilising", "with",
-		"frame",  "eating",  "drinking",   "well",      "for",     "the",        "and",
-		"today",  "morning", "physio",     "referral",  "sent",    "awaiting",   "result",
+		"ward",   "round",   "notes",     "discharge", "summary", "medication", "review",
+		"stable", "plan",    "follow",    "up",        "clinic",  "letter",     "bloods",
+		"pain",   "obs",     "overnight", "family",    "aware",   "mobilising", "with",
+		"frame",  "eating",  "drinking",  "well",      "for",     "the",        "and",
+		"today",  "morning", "physio",    "referral",  "sent",    "awaiting",   "result",
 	};
 	size_t i = 0;
 
@@ -77,8 +77,8 @@ gzip_text(const uint8_t *text, size_t len, struct body *ret)
 
 	memset(&z, 0, sizeof(z));
 	ret->data = malloc(cap);
-	if (ret->data == NULL || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-	                                 Z_OK)
+	if (ret->data == NULL ||
+	    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	z.next_in = (Bytef *)(uintptr_t)text;
 	z.avail_in = (uInt)len;
@@ -232,8 +232,8 @@ main(int argc, char **argv)
 	printf("%-34s %8.1f MB/s of text\n", "matcher alone (stream)", total / best_m / 1e6);
 	printf("%-34s %8.1f MB/s of text  %.3f x matcher\n", "pipeline, body as sent",
 	       total / best_plain / 1e6, best_m / best_plain);
-	printf("%-34s %8.1f MB/s of text  %.3f x matcher  %.3f x as sent\n",
-	       "pipeline, body gzip", total / best_gz / 1e6, best_m / best_gz, best_plain / best_gz);
+	printf("%-34s %8.1f MB/s of text  %.3f x matcher  %.3f x as sent\n", "pipeline, body gzip",
+	       total / best_gz / 1e6, best_m / best_gz, best_plain / best_gz);
 	ret = 0;
 out:
 	free(text.data);

@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from agent import Agent, field, upload_bypassed  # noqa: E402
+import office  # noqa: E402
 from netns import (CLEAN_BODY, PHI_BODY, Tap, Topology, skipped_without,  # noqa: E402
                    run)
 
@@ -271,11 +272,29 @@ def main():
         st = agent.status()
         decoded = sum(v for k, v in st.items() if k.endswith(".bodies_decoded"))
         t.ok(decoded >= 2, "status counts the decoded bodies (%s)" % decoded)
+        # A spreadsheet export of patients uploaded through a form (curl -F, as
+        # a browser sends a file): a zip of XML, compressed on the wire.
+        sheet = os.path.join(topo.dir, "list.xlsx")
+        clean_sheet = os.path.join(topo.dir, "stock.xlsx")
+        open(sheet, "wb").write(office.xlsx(office.PATIENT_ROWS))
+        open(clean_sheet, "wb").write(office.xlsx(office.CLEAN_ROWS))
+        n_up = len(topo.uploads())
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send",
+                                   extra=("-F", "file=@" + sheet))
+        t.ok(rc != 0 and len(topo.uploads()) == n_up,
+             "a spreadsheet of patients uploaded through a form is blocked; the server never "
+             "gets it", (rc, code, agent.events()[-2:]))
+        rc, code, secs = topo.curl("http://web.whatsapp.com/send",
+                                   extra=("-F", "file=@" + clean_sheet))
+        ups = topo.uploads()
+        t.ok(rc == 0 and code == "200" and ups and open(clean_sheet, "rb").read() in ups[-1],
+             "a clean spreadsheet uploaded the same way arrives whole", (rc, code))
     else:
         for name in ("a flagged WhatsApp connection still works", "WhatsApp flagged event",
                      "POST with PHI blocked", "POST without PHI arrives",
                      "JSON POST ending in PHI blocked", "gzip POST with PHI blocked",
-                     "gzip POST without PHI arrives", "decoded bodies counted"):
+                     "gzip POST without PHI arrives", "decoded bodies counted",
+                     "spreadsheet upload with PHI blocked", "clean spreadsheet arrives"):
             t.skip(name, "no inspecting pipeline in this build")
 
     # Reload: a broken policy is refused, the old one stays; a good one is taken.

@@ -7,7 +7,8 @@ number in mail. Checks what the sender and the recipient would notice:
    never accepts it (its end of data never arrives);
  - the same mail without it is delivered byte-exact;
  - a mail whose NHS number is only in its base64 CSV attachment (as a mail
-   client sends a spreadsheet export) is refused too; its clean twin is
+   client sends a spreadsheet export) is refused too, and so is one with a
+   .xlsx attached (a zip of XML inside the base64); their clean twins are
    delivered byte-exact;
  - a mail sent after STARTTLS is delivered (encrypted: the agent stops
    reading and lets it through) and nothing in it is scanned.
@@ -18,6 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import office  # noqa: E402
 from agent import Agent, field  # noqa: E402
 from netns import Tap, Topology, skipped_without  # noqa: E402
 
@@ -38,12 +40,15 @@ CLEAN_MAIL = (b"From: ward7@trust.example\r\nTo: someone@mail.test\r\nSubject: r
               b"Swapping Thursday's late for Friday's early, ok?\r\n")
 
 
-def with_attachment(csv):
-    """A mail as a client writes it: a short note and a CSV attached in base64."""
+def with_attachment(data, name="list.csv"):
+    """A mail as a client writes it: a short note and a file attached in base64."""
     m = email.message.EmailMessage()
     m["From"], m["To"], m["Subject"] = "ward7@trust.example", "someone@mail.test", "list"
     m.set_content("List attached, as discussed.\n")
-    m.add_attachment(csv, maintype="text", subtype="csv", filename="list.csv", cte="base64")
+    if name.endswith(".csv"):
+        m.add_attachment(data, maintype="text", subtype="csv", filename=name, cte="base64")
+    else:
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return m.as_bytes(policy=email.policy.SMTP)
 
 
@@ -106,6 +111,17 @@ def main():
          "the same mail with a clean attachment is delivered byte-exact", (rc, mails[-1:]))
     parts = sum(v for k, v in agent.status().items() if k.endswith(".mail_parts_decoded"))
     t.ok(parts >= 2, "status counts the decoded parts (%d)" % parts)
+    # The export as a spreadsheet: base64 on the wire, a zip of XML inside.
+    n_mails = len(topo.uploads("mail"))
+    rc = send(topo, with_attachment(office.xlsx(office.PATIENT_ROWS), "list.xlsx"))
+    t.ok(rc != 0 and len(topo.uploads("mail")) == n_mails,
+         "a mail with a spreadsheet of patients attached is refused; the server never accepts "
+         "it", (rc, agent.events()[-2:]))
+    clean_xlsx = with_attachment(office.xlsx(office.CLEAN_ROWS), "stock.xlsx")
+    rc = send(topo, clean_xlsx)
+    mails = topo.uploads("mail")
+    t.ok(rc == 0 and mails and mails[-1] == clean_xlsx,
+         "a clean spreadsheet attached is delivered byte-exact", (rc, mails[-1:]))
 
     before = scanned(agent)
     rc = send(topo, PHI_MAIL, starttls=True)

@@ -7,7 +7,7 @@
  * segments anywhere. A body that cannot be decoded (another coding,
  * corrupt data, a label on plain text) is read as sent, so a label alone
  * hides nothing; a decompression bomb is decoded only within bounds and
- * the flow goes on.
+ * the flow goes on. A zip file (a .xlsx) inside a form upload is opened.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "policy/policy.h"
 #include "tap.h"
 #include "test-decode-build.h"
+#include "test-zip-build.h"
 
 static const char policy_text[] = "version: bodies-test-1\n"
                                   "settings: {evidence: redacted, default_action: allow}\n"
@@ -240,6 +241,55 @@ out:
 	free(z);
 }
 
+/*
+ * A spreadsheet of patients uploaded through a form: the file is a zip of
+ * XML, raw inside multipart/form-data. Its shared strings hold the column
+ * label and the numbers as text, as a clinical export writes them.
+ */
+static void
+office_files(struct pipeline *p)
+{
+	static const char strings[] =
+	        "<sst><si><t>Name</t></si><si><t>NHS number</t></si><si><t>Jane Smith</t></si>"
+	        "<si><t>401 023 2137</t></si><si><t>John Brown</t></si><si><t>401 023 2145</t>"
+	        "</si></sst>";
+	static const char clean[] = "<sst><si><t>Item</t></si><si><t>Gloves</t></si></sst>";
+	static uint8_t form[4096];
+	const char *const texts[] = { strings, clean };
+	struct pipeline_counters c0, c1;
+
+	counters(p, &c0);
+	for (int i = 0; i < 2; i++) {
+		struct session s = open_session(p, (uint16_t)(44001 + i));
+		char head[256];
+		size_t n;
+		int h;
+
+		n = (size_t)snprintf(
+		        (char *)form, sizeof(form),
+		        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+		        "filename=\"list.xlsx\"\r\nContent-Type: application/"
+		        "vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n");
+		n += zip_entry(form + n, "[Content_Types].xml", "<Types/>", 8, 0, 0);
+		n += zip_entry(form + n, "xl/sharedStrings.xml", texts[i], strlen(texts[i]), 8, 8);
+		memcpy(form + n, "PK\1\2\r\n--XyZ--\r\n", 16);
+		n += 16;
+		h = snprintf(head, sizeof(head),
+		             "POST /upload HTTP/1.1\r\nHost: notes.example\r\nContent-Type: "
+		             "multipart/form-data; boundary=XyZ\r\nContent-Length: %zu\r\n\r\n",
+		             n);
+		segment(&s, head, (size_t)h);
+		tap_eq_int(
+		        send_all(&s, form, n, 100), i == 0 ? PIPELINE_BLOCK : PIPELINE_INSPECT,
+		        i == 0 ? "a spreadsheet with labelled NHS numbers, uploaded in a form, is "
+		                 "blocked"
+		               : "a clean spreadsheet uploaded the same way passes");
+	}
+	counters(p, &c1);
+	tap_eq_int((int)(c1.zip_entries_decoded - c0.zip_entries_decoded), 2,
+	           "each upload's deflated entry was inflated");
+}
+
 int
 main(void)
 {
@@ -257,6 +307,7 @@ main(void)
 	coded_bodies(p);
 	undecodable_bodies(p);
 	bomb(p);
+	office_files(p);
 	pipeline_free(p);
 	policy_unref(policy);
 	return tap_done();

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Zip entries found in a stream (agent/content/zip.c): a deflated entry's
+ * text comes out wherever the zip starts and however the stream is cut;
+ * stored and encrypted entries and what is not a zip give nothing; an
+ * entry that inflates past the bounds is cut there and the next is read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/zip.h"
+#include "tap.h"
+#include "test-zip-build.h"
+
+struct text {
+	char *buf; /* owned */
+	size_t n, cap;
+};
+
+static bool
+collect(const uint8_t *data, size_t len, void *ctx)
+{
+	struct text *t = ctx;
+
+	if (t->n + len + 1 > t->cap) {
+		t->cap = (t->n + len + 1) * 2;
+		t->buf = realloc(t->buf, t->cap);
+	}
+	memcpy(t->buf + t->n, data, len);
+	t->n += len;
+	t->buf[t->n] = '\0';
+	return true;
+}
+
+/* @data through a zip state in pieces of @piece bytes; the entries' text. */
+static size_t
+carve(const uint8_t *data, size_t len, size_t piece, struct text *t, uint64_t *entries)
+{
+	struct zip_state zs;
+	uint32_t live = 0;
+	struct zip_sink sink = { &live, 4, entries, collect, t };
+
+	memset(&zs, 0, sizeof(zs));
+	memset(t, 0, sizeof(*t));
+	collect((const uint8_t *)"", 0, t);
+	for (size_t off = 0; off < len; off += piece)
+		zip_feed(&zs, data + off, len - off < piece ? len - off : piece, &sink);
+	zip_release(&zs);
+	tap_eq_int((int)live, 0, "inflaters all given back (pieces of %zu)", piece);
+	return t->n;
+}
+
+static const char document[] =
+        "<w:document><w:body><w:p><w:r><w:t>Referral: Mrs Jane Smith, NHS no 401 023 2137, "
+        "DOB 01/02/1960.</w:t></w:r></w:p></w:body></w:document>";
+static const char strings[] = "<sst><si><t>Name</t></si><si><t>NHS number</t></si>"
+                              "<si><t>401 023 2145</t></si></sst>";
+
+static void
+test_office_file(void)
+{
+	static uint8_t zip[8192];
+	size_t n = 0;
+	uint64_t entries = 0;
+	struct text whole, one, odd;
+
+	/* What a multipart form or a decoded attachment looks like: bytes, then the file. */
+	memcpy(zip, "--form\r\nContent-Type: application/octet-stream\r\n\r\n", 50);
+	n = 50;
+	n += zip_entry(zip + n, "[Content_Types].xml", "<Types/>", 8, 0, 0);
+	n += zip_entry(zip + n, "word/document.xml", document, strlen(document), 8, 0);
+	n += zip_entry(zip + n, "xl/sharedStrings.xml", strings, strlen(strings), 8, 8);
+	n += zip_entry(zip + n, "secret.xml", "NHS no 401 023 2153", 19, 8, 1);
+	memcpy(zip + n, "PK\1\2 central directory", 23);
+	n += 23;
+
+	carve(zip, n, n, &whole, &entries);
+	tap_ok(strstr(whole.buf, document) != NULL, "a deflated entry's text comes out");
+	tap_ok(strstr(whole.buf, strings) != NULL,
+	       "an entry with a data descriptor (sizes after the data) too");
+	tap_ok(strstr(whole.buf, "401 023 2153") == NULL, "an encrypted entry is skipped");
+	tap_ok(strstr(whole.buf, "<Types/>") == NULL, "a stored entry is not repeated");
+	tap_eq_int((int)entries, 2, "two entries inflated");
+	carve(zip, n, 1, &one, &entries);
+	carve(zip, n, 7, &odd, &entries);
+	tap_ok(one.n == whole.n && memcmp(one.buf, whole.buf, whole.n) == 0,
+	       "byte by byte: the same text");
+	tap_ok(odd.n == whole.n && memcmp(odd.buf, whole.buf, whole.n) == 0,
+	       "in 7-byte pieces: the same text");
+	free(whole.buf);
+	free(one.buf);
+	free(odd.buf);
+}
+
+static void
+test_not_zip(void)
+{
+	static const char junk[] = "PK\3\4 is a signature; PK\3\4\x14\0\0\0\x08\0 truncated, "
+	                           "PK\3\4\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	                           "not deflate at all, and more text after it";
+	struct text t;
+	uint64_t entries = 0;
+
+	carve((const uint8_t *)junk, sizeof(junk) - 1, sizeof(junk) - 1, &t, &entries);
+	tap_ok(t.n < 64, "signatures in text with no entry behind them give (almost) nothing (%zu)",
+	       t.n);
+	free(t.buf);
+}
+
+/* A bomb: 64 MiB of zeros in one entry; decoding stops at the bound. */
+static void
+test_bomb(void)
+{
+	const size_t plain = 64U << 20;
+	uint8_t *zeros = calloc(1, plain), *zip = malloc(plain / 64);
+	size_t n;
+	struct text t;
+	uint64_t entries = 0;
+
+	if (!tap_ok(zeros != NULL && zip != NULL, "bomb: memory"))
+		goto out;
+	n = zip_entry(zip, "zeros.txt", zeros, plain, 8, 0);
+	memcpy(zip + n, "text after", 10);
+	n += zip_entry(zip + n + 10, "after.txt", "NHS no 401 023 2137", 19, 8, 0) + 10;
+	carve(zip, n, 1448, &t, &entries);
+	tap_ok(t.n <= INFLATE_FREE + INFLATE_RATIO * n + 64,
+	       "bomb: %zu bytes of zip give %zu bytes, within the bound", n, t.n);
+	tap_ok(t.n > 19 && memcmp(t.buf + t.n - 19, "NHS no 401 023 2137", 19) == 0,
+	       "bomb: the entry after it is found and read");
+	free(t.buf);
+out:
+	free(zeros);
+	free(zip);
+}
+
+int
+main(void)
+{
+	test_office_file();
+	test_not_zip();
+	test_bomb();
+	return tap_done();
+}
