@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Zip entries searched for in a hostile stream (agent/content/zip.c), fed
+ * in pieces: the first byte picks the piece size. Every inflater is given
+ * back, and what comes out stays within the inflater's bounds.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "content/zip.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool
+count_out(const uint8_t *data, size_t len, void *ctx)
+{
+	uint64_t *total = ctx;
+
+	if (len == 0 || data == NULL)
+		__builtin_trap();
+	*total += len;
+	return true;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct zip_state zs;
+	uint32_t live = 0;
+	uint64_t out = 0, entries = 0;
+	struct zip_sink sink = { &live, 2, &entries, count_out, &out };
+	size_t piece;
+
+	if (size < 1)
+		return 0;
+	piece = 1 + data[0];
+	data++;
+	size--;
+	memset(&zs, 0, sizeof(zs));
+	for (size_t at = 0; at < size; at += piece)
+		(void)zip_feed(&zs, data + at, size - at < piece ? size - at : piece, &sink);
+	zip_release(&zs);
+	/* each entry is bounded on its own; one entry at a time is open */
+	if (live != 0 || out > entries * (INFLATE_FREE + INFLATE_RATIO * (uint64_t)size))
+		__builtin_trap();
+	return 0;
+}
