@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hex.h"
+
 enum mime_state {
 	MIME_HEADERS, /* a message's or part's header lines, up to a blank line */
 	MIME_BODY,
@@ -226,15 +228,6 @@ base64_line(struct mime_decoder *md, const uint8_t *line, size_t n, uint8_t *out
 	return base64_decode(&md->b64_acc, &md->b64_n, line, n, out);
 }
 
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* A quoted-printable line (RFC 2045 6.7): "=XX" is a byte, a final "=" joins the next line. */
 static size_t
 qp_line(const uint8_t *line, size_t n, uint8_t *out)
@@ -247,8 +240,8 @@ qp_line(const uint8_t *line, size_t n, uint8_t *out)
 	while (i < body) {
 		int hi, lo;
 
-		if (line[i] == '=' && i + 2 < body && (hi = hex_value(line[i + 1])) >= 0 &&
-		    (lo = hex_value(line[i + 2])) >= 0) {
+		if (line[i] == '=' && i + 2 < body && (hi = hex_digit_value(line[i + 1])) >= 0 &&
+		    (lo = hex_digit_value(line[i + 2])) >= 0) {
 			out[k++] = (uint8_t)(hi << 4 | lo);
 			i += 3;
 			continue;
@@ -292,8 +285,8 @@ encoded_word(const uint8_t *p, size_t n, uint8_t *out, size_t *ret_k)
 		for (const uint8_t *c = q2; c < end; c++) {
 			int hi, lo;
 
-			if (*c == '=' && c + 2 < end && (hi = hex_value(c[1])) >= 0 &&
-			    (lo = hex_value(c[2])) >= 0) {
+			if (*c == '=' && c + 2 < end && (hi = hex_digit_value(c[1])) >= 0 &&
+			    (lo = hex_digit_value(c[2])) >= 0) {
 				out[k++] = (uint8_t)(hi << 4 | lo);
 				c += 2;
 			} else {

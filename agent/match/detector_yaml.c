@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/macro.h"
 #include "base/suggest.h"
 #include "base/xalloc.h"
@@ -156,17 +157,6 @@ parse_enum(struct yparse *p, yaml_node_t *node, const char *what, const char *co
 	return fail(p, node, "unknown %s '%s'", what, v);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* One byte of a class body at *s, with \xHH and \c escapes; -1 on error. */
 static int
 class_byte(const char **s)
@@ -179,8 +169,8 @@ class_byte(const char **s)
 		return c[0];
 	}
 	if (c[1] == 'x') {
-		hi = hexval(c[2]);
-		lo = hi < 0 ? -1 : hexval(c[3]);
+		hi = hex_digit_value(c[2]);
+		lo = hi < 0 ? -1 : hex_digit_value(c[3]);
 		if (lo < 0)
 			return -1;
 		*s += 4;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/macro.h"
 
 /* "<CR><LF>.<CR><LF>": the end of a mail's data (RFC 5321 4.1.1.4). */
@@ -44,15 +45,6 @@ message_start_smtp(struct message_state *ms)
 	ms->smtp_phase = SMTP_COMMANDS;
 }
 
-static int
-hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * A chunked body's framing (RFC 9112 7.1) from @data[@i]: the index where
  * chunk data starts, past the request's end, or @len.
@@ -67,7 +59,7 @@ http_chunk_framing(struct message_state *ms, const uint8_t *data, size_t i, size
 
 		switch (ms->http_phase) {
 		case HTTP_CHUNK_SIZE:
-			d = hex_digit(c);
+			d = hex_digit_value(c);
 			if (d < 0) {
 				/* The rest of the size line (extensions, CR) ends at its LF. */
 				ms->http_phase = HTTP_CHUNK_EXT;
