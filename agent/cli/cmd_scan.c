@@ -6,7 +6,9 @@
  * Runs the detectors over files or standard input, streamed in chunks so
  * that memory stays bounded whatever the file size. Exit 0: nothing found;
  * 1: findings; 2: error (grep's convention). Output carries redacted
- * samples only, never a matched value.
+ * samples only, never a matched value. The files inside a zip (a .docx,
+ * an .xlsx) are read too, each as a text of its own: their findings name
+ * the entry, and their offsets are in its text.
  */
 #include "cli/cli.h"
 
@@ -22,6 +24,7 @@
 
 #include "base/log.h"
 #include "base/macro.h"
+#include "content/zip.h"
 #include "policy/policy.h"
 
 #define SCAN_CHUNK    (64 * 1024)
@@ -42,7 +45,18 @@ struct scan_opts {
 struct scan_ctx {
 	const struct scan_opts *opts;
 	const char *file;
+	const char *entry; /* the zip entry the findings are in, or NULL */
 	unsigned long findings;
+};
+
+/* A file's zip entries, each through a matcher stream of its own. */
+struct entry_scan {
+	const struct phiguard_matcher *m;
+	struct phiguard_scratch *scratch;
+	struct scan_ctx c;
+	struct phiguard_stream *stream; /* owned: the current entry's */
+	char name[ZIP_NAME_MAX];
+	int error;
 };
 
 static void
@@ -78,6 +92,10 @@ on_finding(const struct phiguard_finding *f, void *arg)
 	if (c->opts->format == SCAN_FORMAT_JSON) {
 		fputs("{\"file\":", stdout);
 		json_string(stdout, c->file);
+		if (c->entry != NULL) {
+			printf(",\"entry\":");
+			json_string(stdout, c->entry);
+		}
 		printf(",\"detector\":");
 		json_string(stdout, f->detector);
 		printf(",\"start\":%llu,\"end\":%llu,\"confidence\":\"%s\",\"sample\":",
@@ -94,9 +112,10 @@ on_finding(const struct phiguard_finding *f, void *arg)
 		}
 		printf("}\n");
 	} else {
-		printf("%s:%llu %s %s %s%s%s%s\n", c->file, (unsigned long long)f->start,
-		       f->detector, phiguard_confidence_name(f->confidence), f->sample,
-		       f->tag ? " (" : "", f->tag ? f->tag : "", f->tag ? ")" : "");
+		printf("%s%s%s:%llu %s %s %s%s%s%s\n", c->file, c->entry ? "!" : "",
+		       c->entry ? c->entry : "", (unsigned long long)f->start, f->detector,
+		       phiguard_confidence_name(f->confidence), f->sample, f->tag ? " (" : "",
+		       f->tag ? f->tag : "", f->tag ? ")" : "");
 	}
 	return 0;
 }
@@ -124,13 +143,52 @@ read_token_key(const char *path, uint8_t *key, size_t *ret_len)
 	return 0;
 }
 
+static void
+entry_close(struct entry_scan *es)
+{
+	if (es->stream != NULL &&
+	    phiguard_stream_close(es->stream, es->scratch, on_finding, &es->c) < 0)
+		es->error = -EIO;
+	es->stream = NULL;
+}
+
+static void
+on_entry_begin(const char *name, void *ctx)
+{
+	struct entry_scan *es = ctx;
+	int r;
+
+	entry_close(es);
+	snprintf(es->name, sizeof(es->name), "%s", name);
+	es->c.entry = es->name;
+	r = phiguard_stream_open(es->m, &es->stream);
+	if (r < 0)
+		es->error = r;
+}
+
+static bool
+on_entry_text(const uint8_t *data, size_t len, void *ctx)
+{
+	struct entry_scan *es = ctx;
+
+	if (es->stream != NULL &&
+	    phiguard_stream_feed(es->stream, es->scratch, data, len, on_finding, &es->c) < 0)
+		es->error = -EIO;
+	return es->error == 0;
+}
+
 static int
 scan_fd(const struct phiguard_matcher *m, struct phiguard_scratch *scratch, int fd,
         struct scan_ctx *c, uint8_t *buf)
 {
+	struct entry_scan es = { .m = m, .scratch = scratch, .c = *c };
+	struct zip_state zs;
+	uint32_t live = 0;
+	const struct zip_sink sink = { &live, 1, NULL, on_entry_begin, on_entry_text, &es };
 	struct phiguard_stream *s = NULL;
 	int r;
 
+	memset(&zs, 0, sizeof(zs));
 	r = phiguard_stream_open(m, &s);
 	if (r < 0)
 		return r;
@@ -148,7 +206,16 @@ scan_fd(const struct phiguard_matcher *m, struct phiguard_scratch *scratch, int 
 		r = phiguard_stream_feed(s, scratch, buf, (size_t)n, on_finding, c);
 		if (r < 0)
 			break;
+		(void)zip_feed(&zs, buf, (size_t)n, &sink);
+		r = es.error;
+		if (r < 0)
+			break;
 	}
+	zip_release(&zs);
+	entry_close(&es);
+	c->findings += es.c.findings;
+	if (r == 0)
+		r = es.error;
 	if (r < 0) {
 		(void)phiguard_stream_close(s, scratch, NULL, NULL);
 		return r;

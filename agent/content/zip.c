@@ -70,6 +70,10 @@ open_entry(struct zip_state *zs, const struct zip_sink *sink)
 	zs->phase = ZIP_ENTRY;
 	if (sink->entries != NULL)
 		(*sink->entries)++;
+	if (sink->begin != NULL) {
+		zs->name[zs->name_len] = '\0';
+		sink->begin(zs->name, sink->ctx);
+	}
 }
 
 /* The fixed part of a local file header is in: an entry worth inflating? */
@@ -83,7 +87,9 @@ header_done(struct zip_state *zs, const struct zip_sink *sink)
 		zs->phase = ZIP_SEARCH;
 		return;
 	}
-	zs->skip = le16(h + 22) + le16(h + 24);
+	zs->name_left = le16(h + 22);
+	zs->name_len = 0;
+	zs->skip = zs->name_left + le16(h + 24);
 	zs->phase = ZIP_NAME;
 	if (zs->skip == 0)
 		open_entry(zs, sink);
@@ -114,6 +120,9 @@ zip_feed(struct zip_state *zs, const uint8_t *data, size_t len, const struct zip
 			break;
 		case ZIP_NAME:
 			k = MIN(len, (size_t)zs->skip);
+			for (size_t i = 0; i < k && zs->name_left > 0; i++, zs->name_left--)
+				if (zs->name_len < ZIP_NAME_MAX - 1)
+					zs->name[zs->name_len++] = (char)data[i];
 			zs->skip -= (uint32_t)k;
 			if (zs->skip == 0)
 				open_entry(zs, sink);

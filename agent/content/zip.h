@@ -28,11 +28,17 @@ enum zip_phase {
 	ZIP_ENTRY,      /* deflated data, inflated */
 };
 
+#define ZIP_NAME_MAX 96
+
+/* An entry begins: its name (cut to ZIP_NAME_MAX - 1 bytes, NUL-terminated). */
+typedef void zip_begin_fn(const char *name, void *ctx);
+
 /* Where to take inflaters from and whom to tell. */
 struct zip_sink {
 	uint32_t *live;      /* inflaters held by the owner */
 	uint32_t live_max;   /* ... at most */
 	uint64_t *entries;   /* entries inflated, counted (may be NULL) */
+	zip_begin_fn *begin; /* may be NULL */
 	inflate_out_fn *out; /* an entry's text */
 	void *ctx;
 };
@@ -42,9 +48,12 @@ struct zip_state {
 	uint8_t phase; /* enum zip_phase */
 	uint8_t tail_len;
 	uint8_t header_len;
-	uint8_t tail[3];        /* the last bytes searched: a signature split across pieces */
-	uint8_t header[26];     /* the fixed part of a local file header after its signature */
-	uint32_t skip;          /* name and extra field bytes still to pass */
+	uint8_t tail[3];    /* the last bytes searched: a signature split across pieces */
+	uint8_t header[26]; /* the fixed part of a local file header after its signature */
+	uint32_t skip;      /* name and extra field bytes still to pass */
+	uint32_t name_left; /* of which the name's */
+	uint8_t name_len;
+	char name[ZIP_NAME_MAX];
 	struct inflater *entry; /* owned while ZIP_ENTRY */
 };
 

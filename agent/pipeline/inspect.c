@@ -326,7 +326,7 @@ scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 {
 	struct decoded x = { p, f, pf };
 	struct zip_sink sink = { &p->inflate_live, PIPELINE_INFLATE_MAX,
-		                 &p->counters.zip_entries_decoded, on_entry_text, &x };
+		                 &p->counters.zip_entries_decoded, NULL, on_entry_text, &x };
 
 	match(p, f, pf, data, len);
 	if (pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK)

@@ -23,13 +23,21 @@ count_out(const uint8_t *data, size_t len, void *ctx)
 	return true;
 }
 
+static void
+check_name(const char *name, void *ctx)
+{
+	(void)ctx;
+	if (strlen(name) >= ZIP_NAME_MAX)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct zip_state zs;
 	uint32_t live = 0;
 	uint64_t out = 0, entries = 0;
-	struct zip_sink sink = { &live, 2, &entries, count_out, &out };
+	struct zip_sink sink = { &live, 2, &entries, check_name, count_out, &out };
 	size_t piece;
 
 	if (size < 1)

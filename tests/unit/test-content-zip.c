@@ -5,6 +5,7 @@
  * stored and encrypted entries and what is not a zip give nothing; an
  * entry that inflates past the bounds is cut there and the next is read.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,17 @@
 struct text {
 	char *buf; /* owned */
 	size_t n, cap;
+	char names[256];
 };
+
+static void
+name_of(const char *name, void *ctx)
+{
+	struct text *t = ctx;
+	size_t n = strlen(t->names);
+
+	snprintf(t->names + n, sizeof(t->names) - n, "%s;", name);
+}
 
 static bool
 collect(const uint8_t *data, size_t len, void *ctx)
@@ -38,7 +49,7 @@ carve(const uint8_t *data, size_t len, size_t piece, struct text *t, uint64_t *e
 {
 	struct zip_state zs;
 	uint32_t live = 0;
-	struct zip_sink sink = { &live, 4, entries, collect, t };
+	struct zip_sink sink = { &live, 4, entries, name_of, collect, t };
 
 	memset(&zs, 0, sizeof(zs));
 	memset(t, 0, sizeof(*t));
@@ -81,6 +92,8 @@ test_office_file(void)
 	tap_ok(strstr(whole.buf, "401 023 2153") == NULL, "an encrypted entry is skipped");
 	tap_ok(strstr(whole.buf, "<Types/>") == NULL, "a stored entry is not repeated");
 	tap_eq_int((int)entries, 2, "two entries inflated");
+	tap_eq_str(whole.names, "word/document.xml;xl/sharedStrings.xml;",
+	           "each inflated entry begins with its name");
 	carve(zip, n, 1, &one, &entries);
 	carve(zip, n, 7, &odd, &entries);
 	tap_ok(one.n == whole.n && memcmp(one.buf, whole.buf, whole.n) == 0,

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 PHIGUARD = os.environ["PHIGUARD"]
 DATA = os.path.join(os.environ["PHIGUARD_SOURCE_ROOT"], "tests", "data", "scan")
@@ -149,6 +150,33 @@ def main():
 
     rc, out, err = scan()
     ok(rc == 2 and "usage:" in err, "no file: usage, exit 2")
+
+    # An office file is a zip of XML: its entries are read, each as a text
+    # whose offsets the findings give.
+    with tempfile.TemporaryDirectory() as tmp:
+        sheet = os.path.join(tmp, "list.xlsx")
+        strings = (b"<sst><si><t>Name</t></si><si><t>NHS number</t></si><si><t>Jane Smith"
+                   b"</t></si><si><t>401 023 2137</t></si></sst>")
+        with zipfile.ZipFile(sheet, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("xl/sharedStrings.xml", strings)
+        rc, out, err = scan("--format", "json", sheet)
+        fs = [json.loads(line) for line in out.splitlines()]
+        nhs = [f for f in fs if f["detector"] == "nhs_number"]
+        ok(rc == 1 and len(nhs) == 1 and nhs[0]["file"] == sheet and
+           nhs[0]["entry"] == "xl/sharedStrings.xml" and
+           strings[nhs[0]["start"]:nhs[0]["end"]] == b"401 023 2137" and
+           nhs[0]["confidence"] == "high",
+           "a .xlsx: the NHS number in its shared strings, with the entry and its offsets")
+        rc, out, err = scan(sheet)
+        ok(rc == 1 and "%s!xl/sharedStrings.xml:" % sheet in out,
+           "text format names the entry as FILE!ENTRY:OFFSET")
+        with zipfile.ZipFile(sheet, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("notes.txt", b"Patient NHS no 401 023 2137\n")
+        rc, out, err = scan("--format", "json", sheet)
+        fs = [json.loads(line) for line in out.splitlines()]
+        ok(rc == 1 and len(fs) == 1 and "entry" not in fs[0],
+           "a stored entry is read once, in the file itself (%d findings)" % len(fs))
 
     print("1..%d" % count)
     return 1 if failed else 0
