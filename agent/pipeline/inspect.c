@@ -47,7 +47,9 @@ pflow_free(void *state)
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
 	inflater_free(pf->inflate);
 	mime_decoder_free(pf->mime);
-	zip_release(&pf->zip);
+	if (pf->zip != NULL)
+		zip_release(pf->zip);
+	free(pf->zip);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -282,7 +284,10 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 	pf->inflate = NULL;
 	mime_decoder_free(pf->mime);
 	pf->mime = NULL;
-	zip_release(&pf->zip);
+	if (pf->zip != NULL)
+		zip_release(pf->zip);
+	free(pf->zip);
+	pf->zip = NULL;
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
@@ -325,12 +330,23 @@ static void
 scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
 	struct decoded x = { p, f, pf };
-	struct zip_sink sink = { &p->inflate_live, PIPELINE_INFLATE_MAX,
-		                 &p->counters.zip_entries_decoded, NULL, on_entry_text, &x };
+	struct zip_sink sink = { &p->inflate_live,
+		                 PIPELINE_INFLATE_MAX,
+		                 &p->counters.zip_entries_decoded,
+		                 NULL,
+		                 on_entry_text,
+		                 &x };
 
 	match(p, f, pf, data, len);
-	if (pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK)
-		(void)zip_feed(&pf->zip, data, len, &sink);
+	if (pf->stream == NULL || pf->verdict == PHIGUARD_VERDICT_BLOCK)
+		return;
+	/* Only flows whose content is read pay for the search's state. */
+	if (pf->zip == NULL)
+		pf->zip = calloc(1, sizeof(*pf->zip));
+	if (pf->zip == NULL)
+		p->counters.alloc_failures++;
+	else
+		(void)zip_feed(pf->zip, data, len, &sink);
 }
 
 static bool
@@ -446,7 +462,8 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	pf->body_raw = false;
-	zip_release(&pf->zip);
+	if (pf->zip != NULL)
+		zip_release(pf->zip);
 	decide_pending(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
 		return;

@@ -8,7 +8,6 @@
 #include <phiguard/event.h>
 #include <phiguard/match.h>
 
-#include "content/zip.h"
 #include "flow/flow.h"
 #include "pipeline/message.h"
 #include "pipeline/pipeline.h"
@@ -35,6 +34,7 @@ struct quic_state;
 struct phiguard_stream;
 struct inflater;
 struct mime_decoder;
+struct zip_state;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
 #define PIPELINE_IDENT_ENTRIES    32
@@ -79,7 +79,7 @@ struct pflow {
 	struct inflater *inflate;  /* owned; while a compressed body is decoded */
 	bool body_raw;             /* this message's body cannot be decoded: read as sent */
 	struct mime_decoder *mime; /* owned; while a mail's data is read */
-	struct zip_state zip;      /* zip entries in the message; zip_release */
+	struct zip_state *zip;     /* owned, from the first bytes scanned: zip entries searched */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
