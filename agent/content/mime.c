@@ -61,7 +61,7 @@ is_blank(uint8_t c)
 static void
 trim(const char **s, const char **e)
 {
-	while (*s < *e && is_blank((uint8_t) * *s))
+	while (*s < *e && is_blank((uint8_t)(*s)[0]))
 		(*s)++;
 	while (*e > *s && is_blank((uint8_t)(*e)[-1]))
 		(*e)--;
