@@ -231,9 +231,9 @@ http_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret
 	case HTTP_CHUNKED_HEAD:
 		n = (size_t)MIN((uint64_t)len, ms->left);
 		ms->left -= n;
+		/* left is 0 there: the first chunk's size starts */
 		if (ms->left == 0)
-			ms->http_phase =
-			        HTTP_CHUNK_SIZE; /* left is 0: the first size starts there */
+			ms->http_phase = HTTP_CHUNK_SIZE;
 		break;
 	case HTTP_CHUNK_DATA:
 		n = (size_t)MIN((uint64_t)len, ms->left);
