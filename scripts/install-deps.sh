@@ -15,7 +15,7 @@ apt-get install -y --no-install-recommends \
 	libpcap-dev zlib1g-dev libpcre2-dev libsystemd-dev libcap-ng-dev \
 	iproute2 iptables nftables conntrack curl openssl dnsmasq-base tcpdump \
 	rsyslog rsyslog-openssl rsyslog-relp \
-	python3 python3-scapy \
+	python3 python3-scapy python3-websockets \
 	dpkg-dev debhelper fakeroot rpm \
 	valgrind
 

@@ -56,6 +56,7 @@ struct http_request_info {
 	int64_t content_length; /* -1 when absent */
 	bool chunked;
 	uint8_t content_coding; /* enum http_content_coding */
+	bool websocket;         /* Upgrade: websocket (RFC 6455 4.1) */
 	size_t header_len;      /* bytes up to and including the blank line */
 };
 
@@ -66,9 +67,9 @@ enum classify_status classify_http_request(const uint8_t *data, size_t len,
                                            struct http_request_info *ret);
 /*
  * One header line of a request head (@len bytes, without its line end):
- * Host, Content-Length (-1 when not a number), Transfer-Encoding and
- * Content-Encoding into @ret, the last of each winning; other lines leave
- * @ret as it is.
+ * Host, Content-Length (-1 when not a number), Transfer-Encoding,
+ * Content-Encoding and Upgrade into @ret, the last of each winning; other
+ * lines leave @ret as it is.
  */
 void classify_http_header(const uint8_t *line, size_t len, struct http_request_info *ret);
 

@@ -158,6 +158,8 @@ classify_http_header(const uint8_t *line, size_t len, struct http_request_info *
 		ret->chunked = http_has_token(vb, ve, "chunked");
 	else if (http_header_is(line, name, "content-encoding"))
 		ret->content_coding = http_content_coding(vb, ve);
+	else if (http_header_is(line, name, "upgrade"))
+		ret->websocket = http_has_token(vb, ve, "websocket");
 }
 
 enum classify_status

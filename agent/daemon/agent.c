@@ -742,9 +742,11 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 	        LOAD(s->attributed), p, LOAD(s->bytes_scanned));
 	fprintf(out,
 	        "%s.bodies_decoded %" PRIu64 "\n%s.bodies_not_decoded %" PRIu64
-	        "\n%s.mail_parts_decoded %" PRIu64 "\n%s.zip_entries_decoded %" PRIu64 "\n",
+	        "\n%s.mail_parts_decoded %" PRIu64 "\n%s.zip_entries_decoded %" PRIu64
+	        "\n%s.websocket_messages %" PRIu64 "\n",
 	        p, LOAD(s->bodies_decoded), p, LOAD(s->bodies_not_decoded), p,
-	        LOAD(s->mail_parts_decoded), p, LOAD(s->zip_entries_decoded));
+	        LOAD(s->mail_parts_decoded), p, LOAD(s->zip_entries_decoded), p,
+	        LOAD(s->websocket_messages));
 	kernel_queue_stats(out, o->queue, p);
 }
 

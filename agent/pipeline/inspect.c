@@ -16,6 +16,7 @@
 #include "classify/classify.h"
 #include "content/inflate.h"
 #include "content/mime.h"
+#include "content/websocket.h"
 #include "content/zip.h"
 #include "policy/policy.h"
 
@@ -50,6 +51,7 @@ pflow_free(void *state)
 	if (pf->zip != NULL)
 		zip_release(pf->zip);
 	free(pf->zip);
+	ws_decoder_free(pf->ws);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -288,6 +290,8 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 		zip_release(pf->zip);
 	free(pf->zip);
 	pf->zip = NULL;
+	ws_decoder_free(pf->ws);
+	pf->ws = NULL;
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
@@ -476,6 +480,49 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	}
 }
 
+/* A WebSocket data message is whole: decided as an HTTP request is. */
+static bool
+on_ws_message_end(void *ctx)
+{
+	struct decoded *x = ctx;
+
+	message_ended(x->p, x->f, x->pf);
+	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+}
+
+/*
+ * After a WebSocket upgrade: the client's frames unmasked (and inflated
+ * with permessage-deflate) for the matcher, each data message decided at
+ * its end. Bytes that are not frames (the server refused the upgrade and
+ * the client went on with HTTP) are read as sent from there.
+ */
+static void
+scan_websocket(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
+               size_t len)
+{
+	struct decoded x = { p, f, pf };
+	struct ws_sink sink = {
+		&p->inflate_live, PIPELINE_INFLATE_MAX, &p->counters.websocket_messages,
+		on_decoded,       on_ws_message_end,    &x
+	};
+
+	if (!pf->ws_raw && pf->ws == NULL) {
+		pf->ws = ws_decoder_new();
+		if (pf->ws == NULL) {
+			p->counters.alloc_failures++;
+			pf->ws_raw = true;
+		}
+	}
+	if (pf->ws != NULL) {
+		if (ws_decoder_feed(pf->ws, data, len, &sink) != WS_ERROR)
+			return;
+		ws_decoder_free(pf->ws);
+		pf->ws = NULL;
+		pf->ws_raw = true;
+	}
+	scan(p, f, pf, data, len);
+}
+
 static void
 feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
@@ -484,7 +531,9 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		bool body;
 		enum message_cut cut = message_next(&pf->msg, data, len, &n, &body);
 
-		if (n > 0 && body && pf->msg.framing == MESSAGE_SMTP)
+		if (n > 0 && body && pf->msg.framing == MESSAGE_WEBSOCKET)
+			scan_websocket(p, f, pf, data, n);
+		else if (n > 0 && body && pf->msg.framing == MESSAGE_SMTP)
 			scan_mail(p, f, pf, data, n);
 		else if (n > 0 && body && pf->msg.coding != HTTP_CODING_IDENTITY)
 			scan_coded(p, f, pf, data, n);

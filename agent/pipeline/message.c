@@ -20,6 +20,7 @@ http_request_framing(struct message_state *ms, const struct http_request_info *r
 	ms->left = req->header_len;
 	ms->head_left = req->header_len;
 	ms->coding = req->content_coding;
+	ms->websocket = req->websocket;
 	if (req->chunked) {
 		ms->http_phase = HTTP_CHUNKED_HEAD;
 		return true;
@@ -117,10 +118,12 @@ http_head_line(struct message_state *ms)
 	h.content_length = ms->head_length;
 	h.chunked = ms->head_chunked;
 	h.content_coding = ms->head_coding;
+	h.websocket = ms->head_websocket;
 	classify_http_header(ms->head_line, n, &h);
 	ms->head_length = h.content_length;
 	ms->head_chunked = h.chunked;
 	ms->head_coding = h.content_coding;
+	ms->head_websocket = h.websocket;
 }
 
 /* A head from @data[@i], line by line: the index past its end, or @len. */
@@ -155,6 +158,7 @@ http_head_lines(struct message_state *ms, const uint8_t *data, size_t i, size_t 
 		ms->left = ms->head_chunked ? 0 : (uint64_t)MAX(ms->head_length, (int64_t)0);
 		ms->head_left = 0;
 		ms->coding = ms->head_coding;
+		ms->websocket = ms->head_websocket;
 		return i;
 	}
 	return len;
@@ -176,6 +180,7 @@ http_next_head(struct message_state *ms, const uint8_t *data, size_t len)
 		ms->http_phase = HTTP_HEAD_LINES;
 		ms->head_chunked = false;
 		ms->head_coding = HTTP_CODING_IDENTITY;
+		ms->head_websocket = false;
 		ms->head_bytes = 0;
 		ms->head_length = -1;
 		ms->line_len = 0;
@@ -249,7 +254,12 @@ http_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret
 	*ret_n = n;
 	if (!end)
 		return MESSAGE_GOES_ON;
-	ms->next_is_head = true;
+	/* The upgrade request is whole: frames follow (if the server agreed; if not, they
+	 * are not frames, and the decoder says so). */
+	if (ms->websocket)
+		ms->framing = MESSAGE_WEBSOCKET;
+	else
+		ms->next_is_head = true;
 	return MESSAGE_ENDS;
 }
 
@@ -336,6 +346,10 @@ message_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *
 		return http_next(ms, data, len, ret_n, ret_body);
 	case MESSAGE_SMTP:
 		return smtp_next(ms, data, len, ret_n, ret_body);
+	case MESSAGE_WEBSOCKET:
+		*ret_n = len;
+		*ret_body = true;
+		return MESSAGE_GOES_ON;
 	default:
 		*ret_n = len;
 		return MESSAGE_GOES_ON;

@@ -21,6 +21,7 @@ enum message_framing {
 	MESSAGE_UNKNOWN, /* no framing known: the matcher decides as bytes come */
 	MESSAGE_HTTP,
 	MESSAGE_SMTP,
+	MESSAGE_WEBSOCKET, /* after an upgrade request: frames, whose decoder says where messages end */
 };
 
 enum smtp_phase {
@@ -51,8 +52,10 @@ struct message_state {
 	uint64_t left;      /* HTTP: bytes left in this part of the request */
 	uint64_t head_left; /* HTTP_COUNTED: bytes of the head before its body */
 	bool next_is_head;  /* HTTP: the next byte starts a request head */
+	bool websocket;     /* HTTP: the current request asks to become a WebSocket */
 	/* HTTP_HEAD_LINES: what the head said so far, and the current line's start. */
 	bool head_chunked;
+	bool head_websocket;
 	uint8_t head_coding;
 	uint16_t head_bytes;
 	int64_t head_length; /* Content-Length, -1 when absent */

@@ -35,6 +35,7 @@ struct phiguard_stream;
 struct inflater;
 struct mime_decoder;
 struct zip_state;
+struct ws_decoder;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
 #define PIPELINE_IDENT_ENTRIES    32
@@ -80,6 +81,8 @@ struct pflow {
 	bool body_raw;             /* this message's body cannot be decoded: read as sent */
 	struct mime_decoder *mime; /* owned; while a mail's data is read */
 	struct zip_state *zip;     /* owned, from the first bytes scanned: zip entries searched */
+	struct ws_decoder *ws;     /* owned; after a WebSocket upgrade */
+	bool ws_raw;               /* the upgrade was refused: what follows is read as sent */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */

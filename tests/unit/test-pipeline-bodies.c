@@ -290,6 +290,63 @@ office_files(struct pipeline *p)
 	           "each upload's deflated entry was inflated");
 }
 
+/* One masked client frame at @out (RFC 6455 5.2); its length. */
+static size_t
+ws_frame(uint8_t *out, bool fin, unsigned opcode, const char *text)
+{
+	static const uint8_t key[4] = { 0x37, 0xfa, 0x21, 0x3d };
+	size_t len = strlen(text);
+
+	out[0] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+	out[1] = (uint8_t)(0x80 | len);
+	memcpy(out + 2, key, 4);
+	for (size_t i = 0; i < len; i++)
+		out[6 + i] = (uint8_t)text[i] ^ key[i & 3];
+	return 6 + len;
+}
+
+/*
+ * A cleartext ws:// chat: after the upgrade request every client frame is
+ * masked, so nothing was found before. Now a message carrying an NHS
+ * number is blocked on the frame that completes it.
+ */
+static void
+websocket_chat(struct pipeline *p)
+{
+	static const char upgrade[] = "GET /chat HTTP/1.1\r\nHost: notes.example\r\n"
+	                              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	                              "Sec-WebSocket-Version: 13\r\n\r\n";
+	struct session s = open_session(p, 45001);
+	struct pipeline_counters c0, c1;
+	uint8_t f[128];
+
+	counters(p, &c0);
+	tap_eq_int(segment(&s, upgrade, strlen(upgrade)), PIPELINE_INSPECT,
+	           "websocket: the upgrade request passes");
+	tap_eq_int(segment(&s, f, ws_frame(f, true, 1, "{\"msg\":\"bed 4 needs obs\"}")),
+	           PIPELINE_INSPECT, "websocket: a clean message passes");
+	tap_eq_int(segment(&s, f, ws_frame(f, false, 1, "{\"msg\":\"Patient NHS no ")),
+	           PIPELINE_INSPECT, "websocket: the first fragment of the next passes");
+	tap_eq_int(segment(&s, f, ws_frame(f, true, 0, "401 023 2137\"}")), PIPELINE_BLOCK,
+	           "websocket: the frame completing a message with an NHS number is blocked");
+	counters(p, &c1);
+	tap_eq_int((int)(c1.websocket_messages - c0.websocket_messages), 2,
+	           "websocket: two messages read");
+
+	/* A refused upgrade: the client goes on with HTTP, read as sent. */
+	{
+		static const char next[] =
+		        "GET /notes?nhs=4010232137 HTTP/1.1\r\n"
+		        "Host: notes.example\r\nX-Note: more text after it\r\n\r\n";
+
+		s = open_session(p, 45002);
+		segment(&s, upgrade, strlen(upgrade));
+		tap_eq_int(segment(&s, next, strlen(next)), PIPELINE_BLOCK,
+		           "websocket refused: the HTTP that follows is read as sent");
+	}
+}
+
 int
 main(void)
 {
@@ -308,6 +365,7 @@ main(void)
 	undecodable_bodies(p);
 	bomb(p);
 	office_files(p);
+	websocket_chat(p);
 	pipeline_free(p);
 	policy_unref(policy);
 	return tap_done();

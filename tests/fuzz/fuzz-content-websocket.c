@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A WebSocket client's frames from a hostile stream
+ * (agent/content/websocket.c), fed in pieces: the first byte picks the
+ * piece size. Every inflater is given back; an error is final.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "content/websocket.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool
+count_out(const uint8_t *data, size_t len, void *ctx)
+{
+	uint64_t *total = ctx;
+
+	if (len == 0 || data == NULL)
+		__builtin_trap();
+	*total += len;
+	return true;
+}
+
+static bool
+count_end(void *ctx)
+{
+	(void)ctx;
+	return true;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ws_decoder *wd;
+	uint32_t live = 0;
+	uint64_t out = 0, messages = 0;
+	struct ws_sink sink = { &live, 1, &messages, count_out, count_end, &out };
+	enum ws_status st = WS_OK;
+	size_t piece;
+
+	if (size < 1)
+		return 0;
+	piece = 1 + data[0];
+	data++;
+	size--;
+	wd = ws_decoder_new();
+	if (wd == NULL)
+		return 0;
+	for (size_t at = 0; at < size; at += piece) {
+		enum ws_status now = ws_decoder_feed(wd, data + at,
+		                                     size - at < piece ? size - at : piece, &sink);
+
+		/* once not frames, never frames again */
+		if (st == WS_ERROR && now != WS_ERROR)
+			__builtin_trap();
+		st = now;
+	}
+	ws_decoder_free(wd);
+	if (live != 0)
+		__builtin_trap();
+	return 0;
+}
