@@ -9,19 +9,9 @@
 #include <string.h>
 
 #include "content/websocket.h"
+#include "fuzz-count.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-count_out(const uint8_t *data, size_t len, void *ctx)
-{
-	uint64_t *total = ctx;
-
-	if (len == 0 || data == NULL)
-		__builtin_trap();
-	*total += len;
-	return true;
-}
 
 static bool
 count_end(void *ctx)
@@ -36,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ws_decoder *wd;
 	uint32_t live = 0;
 	uint64_t out = 0, messages = 0;
-	struct ws_sink sink = { &live, 1, &messages, count_out, count_end, &out };
+	struct ws_sink sink = { &live, 1, &messages, fuzz_count_out, count_end, &out };
 	enum ws_status st = WS_OK;
 	size_t piece;
 

@@ -9,19 +9,9 @@
 #include <string.h>
 
 #include "content/zip.h"
+#include "fuzz-count.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-count_out(const uint8_t *data, size_t len, void *ctx)
-{
-	uint64_t *total = ctx;
-
-	if (len == 0 || data == NULL)
-		__builtin_trap();
-	*total += len;
-	return true;
-}
 
 static void
 check_name(const char *name, void *ctx)
@@ -37,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zip_state zs;
 	uint32_t live = 0;
 	uint64_t out = 0, entries = 0;
-	struct zip_sink sink = { &live, 2, &entries, check_name, count_out, &out };
+	struct zip_sink sink = { &live, 2, &entries, check_name, fuzz_count_out, &out };
 	size_t piece;
 
 	if (size < 1)

@@ -13,20 +13,10 @@
 
 #include "content/inflate.h"
 #include "content/mime.h"
+#include "fuzz-count.h"
 #include "pipeline/message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-count_out(const uint8_t *data, size_t len, void *ctx)
-{
-	uint64_t *total = ctx;
-
-	if (len == 0 || data == NULL)
-		__builtin_trap();
-	*total += len;
-	return true;
-}
 
 /* The pipeline's way: pieces of one kind; coded body data decoded, within bounds. */
 static void
@@ -51,8 +41,9 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 			if (md == NULL)
 				md = mime_decoder_new(NULL);
 			/* Decoding never makes a mail longer. */
-			if (md != NULL && (!mime_decoder_feed(md, data + at, n, count_out, &text) ||
-			                   text > n + MIME_LINE_MAX))
+			if (md != NULL &&
+			    (!mime_decoder_feed(md, data + at, n, fuzz_count_out, &text) ||
+			     text > n + MIME_LINE_MAX))
 				__builtin_trap();
 		} else if (body && ms->coding != HTTP_CODING_IDENTITY &&
 		           ms->coding != HTTP_CODING_OTHER) {
@@ -65,7 +56,7 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 				                  &live);
 			in += n;
 			if (bi != NULL)
-				st = inflater_feed(bi, data + at, n, count_out, &out, &used);
+				st = inflater_feed(bi, data + at, n, fuzz_count_out, &out, &used);
 			if (used > n)
 				__builtin_trap();
 			if (bi != NULL && st != INFLATE_OK && st != INFLATE_END) {
@@ -80,7 +71,7 @@ pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
 			uint64_t text = 0;
 
 			if (md != NULL)
-				(void)mime_decoder_end(md, count_out, &text);
+				(void)mime_decoder_end(md, fuzz_count_out, &text);
 			mime_decoder_free(md);
 			md = NULL;
 			inflater_free(bi);

@@ -11,28 +11,13 @@
 
 #include "content/websocket.h"
 #include "tap.h"
+#include "text-sink.h"
 
 struct text {
-	char *buf; /* owned */
-	size_t n, cap;
+	struct text_sink s; /* first: the decoders' context is the text */
 	unsigned ends;
 	char at_ends[8][64]; /* the text's last bytes at each message end */
 };
-
-static bool
-collect(const uint8_t *data, size_t len, void *ctx)
-{
-	struct text *t = ctx;
-
-	if (t->n + len + 1 > t->cap) {
-		t->cap = (t->n + len + 1) * 2;
-		t->buf = realloc(t->buf, t->cap);
-	}
-	memcpy(t->buf + t->n, data, len);
-	t->n += len;
-	t->buf[t->n] = '\0';
-	return true;
-}
 
 static bool
 message_end(void *ctx)
@@ -40,9 +25,9 @@ message_end(void *ctx)
 	struct text *t = ctx;
 
 	if (t->ends < 8) {
-		size_t k = t->n < 63 ? t->n : 63;
+		size_t k = t->s.n < 63 ? t->s.n : 63;
 
-		memcpy(t->at_ends[t->ends], t->buf + t->n - k, k);
+		memcpy(t->at_ends[t->ends], t->s.buf + t->s.n - k, k);
 		t->at_ends[t->ends][k] = '\0';
 	}
 	t->ends++;
@@ -101,11 +86,11 @@ decode(const uint8_t *data, size_t len, size_t piece, struct text *t)
 	struct ws_decoder *wd = ws_decoder_new();
 	uint32_t live = 0;
 	uint64_t messages = 0;
-	struct ws_sink sink = { &live, 2, &messages, collect, message_end, t };
+	struct ws_sink sink = { &live, 2, &messages, text_sink_add, message_end, t };
 	enum ws_status st = WS_OK;
 
 	memset(t, 0, sizeof(*t));
-	collect((const uint8_t *)"", 0, t);
+	text_sink_add((const uint8_t *)"", 0, t);
 	for (size_t off = 0; off < len && st == WS_OK; off += piece)
 		st = ws_decoder_feed(wd, data + off, len - off < piece ? len - off : piece, &sink);
 	ws_decoder_free(wd);
@@ -146,24 +131,27 @@ test_frames(void)
 
 	tap_eq_int(decode(stream, n, n, &whole), WS_OK, "frames decode");
 	tap_eq_int((int)whole.ends, 5, "five data messages end (control frames are not messages)");
-	tap_ok(strncmp(whole.buf, "hello ward 7Patient NHS no 401 023 2137", 39) == 0,
+	tap_ok(strncmp(whole.s.buf, "hello ward 7Patient NHS no 401 023 2137", 39) == 0,
 	       "unmasked; fragments joined; the ping skipped");
-	tap_ok(strstr(whole.buf, "{\"text\":\"Mrs Jane Smith, bed 4\"}{\"text\":\"Mrs Jane Smith, "
-	                         "bed 4, NHS no 401 023 2145\"}") != NULL,
+	tap_ok(strstr(whole.s.buf,
+	              "{\"text\":\"Mrs Jane Smith, bed 4\"}{\"text\":\"Mrs Jane Smith, "
+	              "bed 4, NHS no 401 023 2145\"}") != NULL,
 	       "permessage-deflate inflated, the window kept from message to message");
 	tap_eq_str(whole.at_ends[1], "hello ward 7Patient NHS no 401 023 2137",
 	           "the fragmented message ends after its last fragment");
-	tap_ok(whole.n > 20 && memcmp(whole.buf + whole.n - 12, "401 023 2153", 12) == 0,
+	tap_ok(whole.s.n > 20 && memcmp(whole.s.buf + whole.s.n - 12, "401 023 2153", 12) == 0,
 	       "a 70,000-byte frame (64-bit length)");
 	decode(stream, n, 1, &bytes);
 	decode(stream, n, 7, &odd);
-	tap_ok(bytes.n == whole.n && memcmp(bytes.buf, whole.buf, whole.n) == 0 && bytes.ends == 5,
+	tap_ok(bytes.s.n == whole.s.n && memcmp(bytes.s.buf, whole.s.buf, whole.s.n) == 0 &&
+	               bytes.ends == 5,
 	       "byte by byte: the same text and ends");
-	tap_ok(odd.n == whole.n && memcmp(odd.buf, whole.buf, whole.n) == 0 && odd.ends == 5,
+	tap_ok(odd.s.n == whole.s.n && memcmp(odd.s.buf, whole.s.buf, whole.s.n) == 0 &&
+	               odd.ends == 5,
 	       "in 7-byte pieces: the same text and ends");
-	free(whole.buf);
-	free(bytes.buf);
-	free(odd.buf);
+	text_sink_free(&whole.s);
+	text_sink_free(&bytes.s);
+	text_sink_free(&odd.s);
 }
 
 static void
@@ -175,13 +163,13 @@ test_not_frames(void)
 
 	tap_eq_int(decode((const uint8_t *)http, strlen(http), 4, &t), WS_ERROR,
 	           "HTTP after a refused upgrade is not frames");
-	free(t.buf);
+	text_sink_free(&t.s);
 	frame(bad, true, false, 0, "x", 1, 1);
 	tap_eq_int(decode(bad, 7, 7, &t), WS_ERROR, "a continuation with no message begun");
-	free(t.buf);
+	text_sink_free(&t.s);
 	frame(bad, false, false, 9, "x", 1, 1);
 	tap_eq_int(decode(bad, 7, 7, &t), WS_ERROR, "a fragmented control frame");
-	free(t.buf);
+	text_sink_free(&t.s);
 }
 
 int
