@@ -11,18 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <phiguard/match.h>
 
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "cpu-time.h"
 
 static int
 count_finding(const struct phiguard_finding *f, void *arg)
@@ -83,7 +75,7 @@ main(int argc, char **argv)
 	}
 	for (int pass = 0; pass < passes; pass++) {
 		struct phiguard_stream *st = NULL;
-		double t = cpu_now();
+		double t = bench_cpu_seconds();
 
 		findings = 0;
 		phiguard_stream_open(m, &st);
@@ -91,7 +83,7 @@ main(int argc, char **argv)
 			phiguard_stream_feed(st, s, data + at, len - at < piece ? len - at : piece,
 			                     count_finding, &findings);
 		phiguard_stream_close(st, s, count_finding, &findings);
-		t = cpu_now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 	}
 	printf("{\"bytes\": %zu, \"write\": %zu, \"cpu_secs\": %.4f, \"mbps\": %.1f, \"findings\": %llu}\n",

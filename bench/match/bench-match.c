@@ -19,10 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <phiguard/match.h>
 
+#include "cpu-time.h"
 #include "match/matcher.h"
 
 #ifdef HAVE_PCRE2
@@ -304,19 +304,6 @@ read_corpus(const char *path, size_t *ret_len)
 	return p;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	/*
-	 * CPU time of this (single-threaded) process: the figures are per core
-	 * and do not depend on what else the machine runs.
-	 */
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 count_finding(const struct phiguard_finding *f, void *arg)
 {
@@ -339,11 +326,11 @@ bench_memcpy(const char *corpus, size_t len)
 	if (dst == NULL)
 		abort();
 	for (int rep = 0; rep < 5; rep++) {
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		memcpy(dst, corpus, len);
 		__asm__ volatile("" : : "r"(dst) : "memory");
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 	}
 	free(dst);
@@ -358,14 +345,14 @@ bench_block(const struct phiguard_matcher *m, struct phiguard_scratch *s, const 
 
 	for (int rep = 0; rep < 3; rep++) {
 		uint64_t findings = 0;
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		for (size_t at = 0; at < len; at += piece) {
 			size_t n = len - at < piece ? len - at : piece;
 
 			phiguard_scan_block(m, s, corpus + at, n, count_finding, &findings);
 		}
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 		*ret_findings = findings;
 	}
@@ -380,7 +367,7 @@ bench_stream(const struct phiguard_matcher *m, struct phiguard_scratch *s, const
 
 	for (int rep = 0; rep < 3; rep++) {
 		uint64_t findings = 0;
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		for (size_t at = 0; at < len; at += flow) {
 			size_t end = len - at < flow ? len : at + flow;
@@ -395,7 +382,7 @@ bench_stream(const struct phiguard_matcher *m, struct phiguard_scratch *s, const
 			}
 			phiguard_stream_close(st, s, count_finding, &findings);
 		}
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 		*ret_findings = findings;
 	}
@@ -419,7 +406,7 @@ bench_raw(const struct phiguard_matcher *m, struct phiguard_scratch *s, const ch
 
 	for (int rep = 0; rep < 3; rep++) {
 		uint64_t events = 0;
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		for (size_t at = 0; at < len; at += piece) {
 			size_t n = len - at < piece ? len - at : piece;
@@ -427,7 +414,7 @@ bench_raw(const struct phiguard_matcher *m, struct phiguard_scratch *s, const ch
 			hs_scan(m->block_db, corpus + at, (unsigned)n, 0, s->hs, count_event,
 			        &events);
 		}
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 		*ret_events = events;
 	}
@@ -446,7 +433,7 @@ bench_ctx(const hs_database_t *db, struct phiguard_scratch *s, const char *corpu
 
 	for (int rep = 0; rep < 3 && db != NULL; rep++) {
 		uint64_t events = 0;
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		for (size_t at = 0; at < len; at += piece) {
 			size_t n = len - at < piece ? len - at : piece;
@@ -458,7 +445,7 @@ bench_ctx(const hs_database_t *db, struct phiguard_scratch *s, const char *corpu
 			               &events);
 			hs_close_stream(hs, s->ctx_hs, count_event, &events);
 		}
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 		*ret_events = events;
 	}
@@ -480,7 +467,7 @@ bench_words(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 	if (st == NULL)
 		abort();
 	for (int rep = 0; rep < 3; rep++) {
-		double t = now();
+		double t = bench_cpu_seconds();
 
 		for (size_t at = 0; at < len; at += piece) {
 			size_t n = len - at < piece ? len - at : piece;
@@ -494,7 +481,7 @@ bench_words(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 			match_words_feed_end(st);
 			match_words_finish(st);
 		}
-		t = now() - t;
+		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 	}
 	*ret_words = m->words.n;
@@ -526,7 +513,7 @@ bench_pcre2(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 		pcre2_jit_compile(codes[n], PCRE2_JIT_COMPLETE);
 		n++;
 	}
-	t = now();
+	t = bench_cpu_seconds();
 	for (size_t i = 0; i < n; i++) {
 		PCRE2_SIZE at = 0;
 
@@ -538,7 +525,7 @@ bench_pcre2(const struct phiguard_matcher *m, const char *corpus, size_t len, si
 			at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 		}
 	}
-	t = now() - t;
+	t = bench_cpu_seconds() - t;
 	for (size_t i = 0; i < n; i++)
 		pcre2_code_free(codes[i]);
 	free(codes);

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zlib.h>
 
+#include "cpu-time.h"
 #include "decode/decode.h"
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
@@ -26,15 +26,6 @@ struct body {
 	uint8_t *data; /* owned */
 	size_t len;
 };
-
-static double
-cpu_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Ward text from a vocabulary, words picked at random so that it compresses
@@ -123,7 +114,7 @@ run_pipeline(struct policy *policy, const struct body *body, const char *coding,
 	p = pipeline_new(&cfg, policy, NULL, NULL);
 	if (p == NULL)
 		return -1;
-	t0 = cpu_seconds();
+	t0 = bench_cpu_seconds();
 	for (unsigned f = 0; f < flows; f++) {
 		uint16_t sport = (uint16_t)(20000 + f);
 		uint32_t seq = 1000;
@@ -145,7 +136,7 @@ run_pipeline(struct policy *policy, const struct body *body, const char *coding,
 		packet(p, sport, seq, DECODE_TCP_ACK | DECODE_TCP_FIN, NULL, 0, ts += 10);
 	}
 	pipeline_flush(p);
-	t0 = cpu_seconds() - t0;
+	t0 = bench_cpu_seconds() - t0;
 	pipeline_get_counters(p, &c);
 	*ret_scanned = c.bytes_scanned;
 	pipeline_free(p);
@@ -170,7 +161,7 @@ run_matcher(const struct phiguard_matcher *m, const struct body *text, unsigned 
 
 	if (phiguard_scratch_new(m, &s) < 0)
 		return -1;
-	t0 = cpu_seconds();
+	t0 = bench_cpu_seconds();
 	for (unsigned f = 0; f < flows; f++) {
 		struct phiguard_stream *st = NULL;
 
@@ -182,7 +173,7 @@ run_matcher(const struct phiguard_matcher *m, const struct body *text, unsigned 
 			                     &findings);
 		phiguard_stream_close(st, s, count, &findings);
 	}
-	t0 = cpu_seconds() - t0;
+	t0 = bench_cpu_seconds() - t0;
 	phiguard_scratch_free(s);
 	return t0;
 }
