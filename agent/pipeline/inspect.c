@@ -38,6 +38,29 @@ findings_reset(struct pflow *pf)
 	pf->n_detectors = 0;
 }
 
+/* The content decoders a flow holds, gone: its content is no longer read. */
+static void
+decoders_free(struct pflow *pf)
+{
+	inflater_free(pf->inflate);
+	pf->inflate = NULL;
+	mime_decoder_free(pf->mime);
+	pf->mime = NULL;
+	if (pf->zip != NULL)
+		zip_release(pf->zip);
+	free(pf->zip);
+	pf->zip = NULL;
+	ws_decoder_free(pf->ws);
+	pf->ws = NULL;
+}
+
+/* The flow's content still goes to the matcher: a stream is open and nothing blocked it. */
+static bool
+reading(const struct pflow *pf)
+{
+	return pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK;
+}
+
 void
 pflow_free(void *state)
 {
@@ -46,12 +69,7 @@ pflow_free(void *state)
 	if (pf == NULL)
 		return;
 	/* Streams are closed in pipeline_flow_closing, which has the scratch. */
-	inflater_free(pf->inflate);
-	mime_decoder_free(pf->mime);
-	if (pf->zip != NULL)
-		zip_release(pf->zip);
-	free(pf->zip);
-	ws_decoder_free(pf->ws);
+	decoders_free(pf);
 	free(pf->prefix);
 	free(pf->exe);
 	classify_quic_state_free(pf->quic);
@@ -282,16 +300,7 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 {
 	(void)phiguard_stream_close(pf->stream, p->scratch, discard_finding, NULL);
 	pf->stream = NULL;
-	inflater_free(pf->inflate);
-	pf->inflate = NULL;
-	mime_decoder_free(pf->mime);
-	pf->mime = NULL;
-	if (pf->zip != NULL)
-		zip_release(pf->zip);
-	free(pf->zip);
-	pf->zip = NULL;
-	ws_decoder_free(pf->ws);
-	pf->ws = NULL;
+	decoders_free(pf);
 	pf->inspect = false;
 	p->counters.flows_bypassed++;
 }
@@ -322,7 +331,7 @@ on_entry_text(const uint8_t *data, size_t len, void *ctx)
 	struct decoded *x = ctx;
 
 	match(x->p, x->f, x->pf, data, len);
-	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+	return reading(x->pf);
 }
 
 /*
@@ -342,7 +351,7 @@ scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		                 &x };
 
 	match(p, f, pf, data, len);
-	if (pf->stream == NULL || pf->verdict == PHIGUARD_VERDICT_BLOCK)
+	if (!reading(pf))
 		return;
 	/* Only flows whose content is read pay for the search's state. */
 	if (pf->zip == NULL)
@@ -359,7 +368,7 @@ on_decoded(const uint8_t *data, size_t len, void *ctx)
 	struct decoded *x = ctx;
 
 	scan(x->p, x->f, x->pf, data, len);
-	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+	return reading(x->pf);
 }
 
 /* The rest of this body is read as sent. */
@@ -487,7 +496,7 @@ on_ws_message_end(void *ctx)
 	struct decoded *x = ctx;
 
 	message_ended(x->p, x->f, x->pf);
-	return x->pf->stream != NULL && x->pf->verdict != PHIGUARD_VERDICT_BLOCK;
+	return reading(x->pf);
 }
 
 /*
@@ -526,7 +535,7 @@ scan_websocket(struct pipeline *p, const struct flow *f, struct pflow *pf, const
 static void
 feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
-	while (len > 0 && pf->stream != NULL && pf->verdict != PHIGUARD_VERDICT_BLOCK) {
+	while (len > 0 && reading(pf)) {
 		size_t n;
 		bool body;
 		enum message_cut cut = message_next(&pf->msg, data, len, &n, &body);
@@ -541,7 +550,7 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 			scan(p, f, pf, data, n);
 		data += n;
 		len -= n;
-		if (pf->stream == NULL || pf->verdict == PHIGUARD_VERDICT_BLOCK)
+		if (!reading(pf))
 			return;
 		if (cut == MESSAGE_TURNS_TLS) {
 			/* Ciphertext from here: nothing to scan; the verdict so far stands. */
