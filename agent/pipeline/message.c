@@ -18,7 +18,6 @@ http_request_framing(struct message_state *ms, const struct http_request_info *r
 	if (req->header_len == 0)
 		return false;
 	ms->left = req->header_len;
-	ms->head_left = req->header_len;
 	ms->coding = req->content_coding;
 	ms->websocket = req->websocket;
 	if (req->chunked) {
@@ -27,6 +26,7 @@ http_request_framing(struct message_state *ms, const struct http_request_info *r
 	}
 	/* Without Content-Length a request has no body. */
 	ms->http_phase = HTTP_COUNTED;
+	ms->head_left = req->header_len;
 	ms->left += (uint64_t)MAX(req->content_length, (int64_t)0);
 	return true;
 }
@@ -354,19 +354,4 @@ message_next(struct message_state *ms, const uint8_t *data, size_t len, size_t *
 		*ret_n = len;
 		return MESSAGE_GOES_ON;
 	}
-}
-
-enum message_cut
-message_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
-{
-	enum message_cut cut = MESSAGE_GOES_ON;
-	size_t done = 0, n;
-	bool body;
-
-	while (done < len && cut == MESSAGE_GOES_ON) {
-		cut = message_next(ms, data + done, len - done, &n, &body);
-		done += n;
-	}
-	*ret_n = done;
-	return cut;
 }

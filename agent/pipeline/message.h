@@ -68,20 +68,17 @@ void message_start_http(struct message_state *ms, const struct http_request_info
 void message_start_smtp(struct message_state *ms);
 
 enum message_cut {
-	MESSAGE_GOES_ON,  /* all @len bytes belong to the current message */
+	MESSAGE_GOES_ON,  /* the bytes counted belong to the current message, which goes on */
 	MESSAGE_ENDS,     /* the message ends after the bytes counted */
 	MESSAGE_TURNS_TLS /* SMTP STARTTLS: what follows the bytes counted is TLS */
 };
 
-/* How many of @len bytes belong to the current message, and what comes after them. */
-enum message_cut message_cut(struct message_state *ms, const uint8_t *data, size_t len,
-                             size_t *ret_n);
 /*
- * The same in pieces of one kind: @ret_n bytes (at least one when @len is
- * not 0 and the message goes on) that are all a message's body
- * (*@ret_body: an HTTP request's body data, in the coding ms->coding, or
- * a mail's data up to its end marker) or all something else (a head,
- * chunk framing, SMTP commands).
+ * The next piece of @len bytes, and what comes after it: @ret_n bytes (at
+ * least one when @len is not 0 and the message goes on) that are all a
+ * message's body (*@ret_body: an HTTP request's body data, in the coding
+ * ms->coding, a mail's data up to its end marker, WebSocket frames) or all
+ * something else (a head, chunk framing, SMTP commands).
  */
 enum message_cut message_next(struct message_state *ms, const uint8_t *data, size_t len,
                               size_t *ret_n, bool *ret_body);

@@ -18,6 +18,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* How many of @len bytes belong to the current message: its pieces, taken until it ends. */
+static enum message_cut
+message_cut(struct message_state *ms, const uint8_t *data, size_t len, size_t *ret_n)
+{
+	enum message_cut cut = MESSAGE_GOES_ON;
+	size_t done = 0, n;
+	bool body;
+
+	while (done < len && cut == MESSAGE_GOES_ON) {
+		cut = message_next(ms, data + done, len - done, &n, &body);
+		done += n;
+	}
+	*ret_n = done;
+	return cut;
+}
+
 /* The pipeline's way: pieces of one kind; coded body data decoded, within bounds. */
 static void
 pieces(struct message_state *ms, const uint8_t *data, size_t size, size_t piece)
