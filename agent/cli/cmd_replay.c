@@ -120,13 +120,13 @@ print_stats(const struct pipeline *pipeline)
 	        " gaps=%" PRIu64 " reasm_drops=%" PRIu64 " events=%" PRIu64
 	        " bodies_decoded=%" PRIu64 " bodies_not_decoded=%" PRIu64
 	        " mail_parts_decoded=%" PRIu64 " zip_entries_decoded=%" PRIu64
-	        " websocket_messages=%" PRIu64 "\n",
+	        " gzip_files_decoded=%" PRIu64 " websocket_messages=%" PRIu64 "\n",
 	        c.packets, c.malformed, c.fragments, c.not_tcp_udp, c.flows_total, c.flows_evicted,
 	        c.flows_timed_out, c.flows_bypassed, c.flows_flagged, c.flows_blocked,
 	        c.bytes_scanned, c.tcp_segments, c.tcp_retransmissions, c.tcp_overlaps,
 	        c.tcp_overlap_diffs, c.tcp_out_of_order, c.tcp_gaps, c.tcp_reasm_drops, c.events,
 	        c.bodies_decoded, c.bodies_not_decoded, c.mail_parts_decoded, c.zip_entries_decoded,
-	        c.websocket_messages);
+	        c.gzip_files_decoded, c.websocket_messages);
 }
 
 static int

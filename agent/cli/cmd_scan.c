@@ -6,9 +6,11 @@
  * Runs the detectors over files or standard input, streamed in chunks so
  * that memory stays bounded whatever the file size. Exit 0: nothing found;
  * 1: findings; 2: error (grep's convention). Output carries redacted
- * samples only, never a matched value. The files inside a zip (a .docx,
- * an .xlsx) are read too, each as a text of its own: their findings name
- * the entry, and their offsets are in its text.
+ * samples only, never a matched value. A file is read as the agent reads
+ * it: the files inside a zip (a .docx, an .xlsx) and gzip files (a .gz)
+ * each as a text of its own, and a saved mail's base64 and
+ * quoted-printable parts decoded, each named by its file name; their
+ * findings name that text, and their offsets are in it.
  */
 #include "cli/cli.h"
 
@@ -24,10 +26,13 @@
 
 #include "base/log.h"
 #include "base/macro.h"
-#include "content/zip.h"
+#include "content/archive.h"
+#include "content/inflate.h"
+#include "content/mime.h"
 #include "policy/policy.h"
 
 #define SCAN_CHUNK    (64 * 1024)
+#define SCAN_NAME_MAX 200
 #define TOKEN_KEY_MAX 4096
 
 enum scan_format {
@@ -45,18 +50,42 @@ struct scan_opts {
 struct scan_ctx {
 	const struct scan_opts *opts;
 	const char *file;
-	const char *entry; /* the zip entry the findings are in, or NULL */
-	unsigned long findings;
+	const char *entry;       /* the text inside the file the findings are in, or NULL */
+	unsigned long *findings; /* the file's, shared by its texts */
 };
 
-/* A file's zip entries, each through a matcher stream of its own. */
-struct entry_scan {
+/*
+ * One text the detectors read, with a matcher stream of its own: the file
+ * as it is, a mail's decoded attachment, or a zip entry or gzip file found
+ * in one of those. Findings name it (`entry`) and their offsets are in its
+ * text.
+ */
+struct text_scan {
 	const struct phiguard_matcher *m;
 	struct phiguard_scratch *scratch;
 	struct scan_ctx c;
-	struct phiguard_stream *stream; /* owned: the current entry's */
-	char name[ZIP_NAME_MAX];
+	struct phiguard_stream *stream; /* owned: text_close */
+	char name[SCAN_NAME_MAX];
+	uint64_t len; /* bytes of text read */
 	int error;
+};
+
+/* A text and the zip entries and gzip files found in its bytes, each a text too (one level). */
+struct layer {
+	struct text_scan text;
+	struct text_scan entry;
+	struct archive_state archive;
+	uint32_t inflaters;  /* held for its entries */
+	const char *unnamed; /* what an entry without a name is called */
+};
+
+/* A file's texts: itself, and its coded mail parts when it is a mail. */
+struct file_scan {
+	struct layer file;
+	struct layer part;             /* a mail's current coded part */
+	struct mime_decoder *mime;     /* owned, while the file is a mail */
+	char gunzipped[SCAN_NAME_MAX]; /* the name gunzip would give the file */
+	unsigned parts;
 };
 
 static void
@@ -88,7 +117,7 @@ on_finding(const struct phiguard_finding *f, void *arg)
 
 	if (f->confidence < c->opts->min_confidence)
 		return 0;
-	c->findings++;
+	(*c->findings)++;
 	if (c->opts->format == SCAN_FORMAT_JSON) {
 		fputs("{\"file\":", stdout);
 		json_string(stdout, c->file);
@@ -143,91 +172,293 @@ read_token_key(const char *path, uint8_t *key, size_t *ret_len)
 	return 0;
 }
 
+/* @name for a terminal: a hostile mail or zip may name a part with control bytes. */
 static void
-entry_close(struct entry_scan *es)
+text_name(char *out, size_t size, const char *parent, const char *name)
 {
-	if (es->stream != NULL &&
-	    phiguard_stream_close(es->stream, es->scratch, on_finding, &es->c) < 0)
-		es->error = -EIO;
-	es->stream = NULL;
+	size_t n;
+
+	snprintf(out, size, "%s%s%s", parent ? parent : "", parent ? "!" : "", name);
+	n = strlen(out);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
 }
 
 static void
-on_entry_begin(const char *name, void *ctx)
+text_close(struct text_scan *ts)
 {
-	struct entry_scan *es = ctx;
+	if (ts->stream != NULL &&
+	    phiguard_stream_close(ts->stream, ts->scratch, ts->error == 0 ? on_finding : NULL,
+	                          &ts->c) < 0 &&
+	    ts->error == 0)
+		ts->error = -EIO;
+	ts->stream = NULL;
+}
+
+/* A new text named @name inside @parent (NULL: the file itself when @name is NULL too). */
+static void
+text_open(struct text_scan *ts, const char *parent, const char *name)
+{
 	int r;
 
-	entry_close(es);
-	snprintf(es->name, sizeof(es->name), "%s", name);
-	es->c.entry = es->name;
-	r = phiguard_stream_open(es->m, &es->stream);
-	if (r < 0)
-		es->error = r;
+	text_close(ts);
+	ts->c.entry = NULL;
+	ts->len = 0;
+	if (name != NULL) {
+		text_name(ts->name, sizeof(ts->name), parent, name);
+		ts->c.entry = ts->name;
+	}
+	r = phiguard_stream_open(ts->m, &ts->stream);
+	if (r < 0 && ts->error == 0)
+		ts->error = r;
+}
+
+static bool
+text_feed(const uint8_t *data, size_t len, void *ctx)
+{
+	struct text_scan *ts = ctx;
+
+	ts->len += len;
+	if (ts->stream != NULL &&
+	    phiguard_stream_feed(ts->stream, ts->scratch, data, len, on_finding, &ts->c) < 0 &&
+	    ts->error == 0)
+		ts->error = -EIO;
+	return ts->error == 0;
+}
+
+static void
+on_entry(const char *name, void *ctx)
+{
+	struct layer *l = ctx;
+
+	text_open(&l->entry, l->text.c.entry, name[0] != '\0' ? name : l->unnamed);
 }
 
 static bool
 on_entry_text(const uint8_t *data, size_t len, void *ctx)
 {
-	struct entry_scan *es = ctx;
+	struct layer *l = ctx;
 
-	if (es->stream != NULL &&
-	    phiguard_stream_feed(es->stream, es->scratch, data, len, on_finding, &es->c) < 0)
-		es->error = -EIO;
-	return es->error == 0;
+	return text_feed(data, len, &l->entry);
+}
+
+/* An entry's text stopped short: said, since its findings may be incomplete. */
+static void
+on_entry_cut(enum inflate_status why, void *ctx)
+{
+	struct layer *l = ctx;
+	const struct text_scan *e = &l->entry;
+	char reason[64];
+
+	if (why == INFLATE_LIMIT)
+		snprintf(reason, sizeof(reason), "it grows past %d times its compressed size",
+		         INFLATE_RATIO);
+	else
+		snprintf(reason, sizeof(reason), "%s",
+		         why == INFLATE_ERROR ? "its compressed data is corrupt"
+		                              : "the file ends inside it");
+	log_warnx("%s!%s: only the first %llu bytes of its text were read: %s", e->c.file,
+	          e->c.entry ? e->c.entry : l->unnamed, (unsigned long long)e->len, reason);
+}
+
+static void
+layer_init(struct layer *l, const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
+           const struct scan_ctx *c)
+{
+	memset(l, 0, sizeof(*l));
+	l->text = (struct text_scan){ .m = m, .scratch = scratch, .c = *c };
+	l->entry = l->text;
+	l->unnamed = "(unnamed)";
+}
+
+/* A whole file read offline: no packet waits, so only the ratio bounds an entry. */
+static struct archive_sink
+layer_sink(struct layer *l)
+{
+	return (struct archive_sink){
+		.live = &l->inflaters,
+		.live_max = 1,
+		.begin = on_entry,
+		.out = on_entry_text,
+		.cut = on_entry_cut,
+		.max = UINT64_MAX,
+		.ctx = l,
+	};
+}
+
+static void
+layer_open(struct layer *l, const char *name)
+{
+	const struct archive_sink sink = layer_sink(l);
+
+	archive_release(&l->archive, &sink);
+	text_close(&l->entry);
+	text_open(&l->text, NULL, name);
+}
+
+static bool
+layer_feed(const uint8_t *data, size_t len, void *ctx)
+{
+	struct layer *l = ctx;
+	const struct archive_sink sink = layer_sink(l);
+
+	if (l->text.stream == NULL)
+		return true;
+	(void)text_feed(data, len, &l->text);
+	(void)archive_feed(&l->archive, data, len, &sink);
+	return l->text.error == 0 && l->entry.error == 0;
+}
+
+/* Its texts closed (findings still waiting decided); its first error. */
+static int
+layer_close(struct layer *l)
+{
+	const struct archive_sink sink = layer_sink(l);
+
+	archive_release(&l->archive, l->text.error == 0 ? &sink : NULL);
+	text_close(&l->entry);
+	text_close(&l->text);
+	return l->text.error < 0 ? l->text.error : l->entry.error;
+}
+
+static void
+on_mail_part(const char *name, void *ctx)
+{
+	struct file_scan *fs = ctx;
+	char numbered[32];
+
+	fs->parts++;
+	if (name[0] == '\0') {
+		snprintf(numbered, sizeof(numbered), "part %u", fs->parts);
+		name = numbered;
+	}
+	layer_open(&fs->part, name);
+}
+
+/*
+ * A mail saved as a file (.eml) starts with a header field: a name of
+ * printable characters and a colon (RFC 5322 2.2). Its coded parts are
+ * then decoded; a file that only looks so has none.
+ */
+static bool
+looks_like_mail(const uint8_t *buf, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i < 77 && buf[i] > 0x20 && buf[i] < 0x7f && buf[i] != ':')
+		i++;
+	return i > 0 && i < n && buf[i] == ':';
+}
+
+/*
+ * What the file's first bytes say: a mail's coded parts are decoded, and
+ * a gzip file without a stored name is called as gunzip would call it.
+ */
+static void
+file_kind(struct file_scan *fs, const char *path, const uint8_t *buf, size_t n)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = strlen(base);
+
+	if (len > 3 && strcmp(base + len - 3, ".gz") == 0)
+		snprintf(fs->gunzipped, sizeof(fs->gunzipped), "%.*s", (int)(len - 3), base);
+	else if (len > 4 && strcmp(base + len - 4, ".tgz") == 0)
+		snprintf(fs->gunzipped, sizeof(fs->gunzipped), "%.*s.tar", (int)(len - 4), base);
+	if (fs->gunzipped[0] != '\0')
+		fs->file.unnamed = fs->gunzipped;
+	if (looks_like_mail(buf, n)) {
+		fs->mime = mime_decoder_new(NULL);
+		if (fs->mime != NULL)
+			mime_decoder_coded_only(fs->mime, on_mail_part);
+	}
+}
+
+static bool
+on_mail_text(const uint8_t *data, size_t len, void *ctx)
+{
+	struct file_scan *fs = ctx;
+
+	return layer_feed(data, len, &fs->part);
+}
+
+/* The file's next bytes, into each of its texts. */
+static int
+file_feed(struct file_scan *fs, const uint8_t *buf, size_t n)
+{
+	(void)layer_feed(buf, n, &fs->file);
+	if (fs->mime != NULL)
+		(void)mime_decoder_feed(fs->mime, buf, n, on_mail_text, fs);
+	if (fs->file.text.error < 0)
+		return fs->file.text.error;
+	return fs->part.text.error;
+}
+
+/* Reads @fd in whole chunks (a pipe too): the first one says what the file is. */
+static ssize_t
+read_chunk(int fd, uint8_t *buf)
+{
+	size_t n = 0;
+
+	while (n < SCAN_CHUNK) {
+		ssize_t r = read(fd, buf + n, SCAN_CHUNK - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
 }
 
 static int
 scan_fd(const struct phiguard_matcher *m, struct phiguard_scratch *scratch, int fd,
         struct scan_ctx *c, uint8_t *buf)
 {
-	struct entry_scan es = { .m = m, .scratch = scratch, .c = *c };
-	struct zip_state zs;
-	uint32_t live = 0;
-	const struct zip_sink sink = { &live, 1, NULL, on_entry_begin, on_entry_text, &es };
-	struct phiguard_stream *s = NULL;
-	int r;
+	struct file_scan fs;
+	bool first = true;
+	int r = 0, e;
 
-	memset(&zs, 0, sizeof(zs));
-	r = phiguard_stream_open(m, &s);
-	if (r < 0)
-		return r;
+	memset(&fs, 0, sizeof(fs));
+	layer_init(&fs.file, m, scratch, c);
+	layer_init(&fs.part, m, scratch, c);
+	layer_open(&fs.file, NULL);
 	for (;;) {
-		ssize_t n = read(fd, buf, SCAN_CHUNK);
+		ssize_t n = read_chunk(fd, buf);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
+		if (n < 0)
+			r = (int)n;
+		if (n <= 0)
 			break;
-		}
-		if (n == 0)
-			break;
-		r = phiguard_stream_feed(s, scratch, buf, (size_t)n, on_finding, c);
-		if (r < 0)
-			break;
-		(void)zip_feed(&zs, buf, (size_t)n, &sink);
-		r = es.error;
+		if (first)
+			file_kind(&fs, c->file, buf, (size_t)n);
+		first = false;
+		r = file_feed(&fs, buf, (size_t)n);
 		if (r < 0)
 			break;
 	}
-	zip_release(&zs);
-	entry_close(&es);
-	c->findings += es.c.findings;
-	if (r == 0)
-		r = es.error;
+	if (fs.mime != NULL && r == 0)
+		(void)mime_decoder_end(fs.mime, on_mail_text, &fs);
+	mime_decoder_free(fs.mime);
 	if (r < 0) {
-		(void)phiguard_stream_close(s, scratch, NULL, NULL);
-		return r;
+		/* nothing more is reported from a file that could not be read */
+		fs.part.text.error = fs.part.entry.error = r;
+		fs.file.text.error = fs.file.entry.error = r;
 	}
-	return phiguard_stream_close(s, scratch, on_finding, c);
+	e = layer_close(&fs.part);
+	r = r < 0 ? r : e;
+	e = layer_close(&fs.file);
+	return r < 0 ? r : e;
 }
 
 static int
 scan_path(const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
           const struct scan_opts *opts, const char *path, unsigned long *findings)
 {
-	struct scan_ctx c = { .opts = opts, .file = path };
+	struct scan_ctx c = { .opts = opts, .file = path, .findings = findings };
 	uint8_t *buf = malloc(SCAN_CHUNK);
 	int fd, r;
 
@@ -251,7 +482,6 @@ scan_path(const struct phiguard_matcher *m, struct phiguard_scratch *scratch,
 	if (fd != STDIN_FILENO)
 		close(fd);
 	free(buf);
-	*findings += c.findings;
 	return r;
 }
 

@@ -15,8 +15,10 @@ struct inflater {
 	uint8_t format; /* enum inflate_format */
 	bool started;   /* some output came, or the format is settled */
 	bool finished;  /* the stream ended: what follows is not decoded */
+	bool midway;    /* bytes taken since the stream (or gzip member) began, not yet ended */
 	uint32_t *live;
 	uint64_t in, out;
+	uint64_t max; /* bytes it may yield in all */
 	uint8_t chunk[INFLATE_CHUNK];
 };
 
@@ -34,9 +36,22 @@ inflater_new(enum inflate_format format, uint32_t *live)
 		return NULL;
 	}
 	in->format = (uint8_t)format;
+	in->max = INFLATE_MAX;
 	in->live = live;
 	(*live)++;
 	return in;
+}
+
+void
+inflater_set_max(struct inflater *in, uint64_t max)
+{
+	in->max = max;
+}
+
+bool
+inflater_midway(const struct inflater *in)
+{
+	return in->midway;
 }
 
 void
@@ -55,7 +70,7 @@ allowance(const struct inflater *in)
 {
 	uint64_t cap = INFLATE_FREE + in->in * INFLATE_RATIO;
 
-	cap = MIN(cap, (uint64_t)INFLATE_MAX);
+	cap = MIN(cap, in->max);
 	return cap > in->out ? cap - in->out : 0;
 }
 
@@ -92,6 +107,8 @@ inflater_feed(struct inflater *in, const uint8_t *data, size_t len, inflate_out_
 		r = inflate(&in->z, Z_NO_FLUSH);
 		n -= in->z.avail_out;
 		pos += take - in->z.avail_in;
+		if (take > in->z.avail_in)
+			in->midway = r != Z_STREAM_END;
 		if (r == Z_DATA_ERROR && first && in->format == INFLATE_DEFLATE && !in->started &&
 		    inflateReset2(&in->z, -15) == Z_OK) {
 			in->started = true;

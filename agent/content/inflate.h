@@ -42,6 +42,14 @@ typedef bool inflate_out_fn(const uint8_t *data, size_t len, void *ctx);
  * *@live (the owner's bound on decoders held at once).
  */
 struct inflater *inflater_new(enum inflate_format format, uint32_t *live);
+/*
+ * Lift (or lower) the INFLATE_MAX bound for this stream; the ratio bound
+ * stays. An offline reader of whole files (phiguard scan) has no packet
+ * waiting on it.
+ */
+void inflater_set_max(struct inflater *in, uint64_t max);
+/* Whether the input so far stops inside a stream (a file cut short): nothing said yet. */
+bool inflater_midway(const struct inflater *in);
 /* Accepts NULL. */
 void inflater_free(struct inflater *in);
 /*

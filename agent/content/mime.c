@@ -24,15 +24,18 @@ struct mime_decoder {
 	uint8_t part_enc; /* what the current headers say (enum mime_encoding) */
 	uint8_t body_enc; /* the body's, from its headers */
 	bool long_line;   /* the current line outgrew the buffer: as sent to its end */
+	bool coded_only;  /* only coded parts' text goes out (mime_decoder_coded_only) */
 	uint8_t b64_n;    /* base64 digits held in b64_acc */
 	uint32_t b64_acc;
-	uint64_t *parts; /* the owner's count of coded parts begun, or NULL */
-	size_t n;        /* bytes of the current line in @line */
+	uint64_t *parts;     /* the owner's count of coded parts begun, or NULL */
+	mime_part_fn *begin; /* told of each coded part, or NULL */
+	size_t n;            /* bytes of the current line in @line */
 	size_t header_len;
 	size_t n_boundaries;
 	uint8_t line[MIME_LINE_MAX];
 	char header[MIME_HEADER_MAX + 1]; /* the current header, unfolded */
 	char boundary[MIME_BOUNDARIES][MIME_BOUNDARY_MAX + 1];
+	char part_name[MIME_PART_NAME_MAX]; /* the current part's file name, or empty */
 };
 
 struct mime_decoder *
@@ -43,6 +46,13 @@ mime_decoder_new(uint64_t *parts)
 	if (md != NULL)
 		md->parts = parts;
 	return md;
+}
+
+void
+mime_decoder_coded_only(struct mime_decoder *md, mime_part_fn *begin)
+{
+	md->coded_only = true;
+	md->begin = begin;
 }
 
 void
@@ -79,33 +89,56 @@ add_boundary(struct mime_decoder *md, const char *b, size_t n)
 	md->boundary[md->n_boundaries++][n] = '\0';
 }
 
-/* Content-Type's boundary parameter: quoted or a token (RFC 2045 5.1). */
-static void
-content_type(struct mime_decoder *md, const char *v, const char *e)
+/*
+ * The value of parameter @key ("boundary", "filename") in the header
+ * value [@v, @e): quoted or a token (RFC 2045 5.1); false when absent.
+ * The key must start a parameter, so "name" is not found in "filename".
+ */
+static bool
+header_param(const char *v, const char *e, const char *key, const char **ret, size_t *ret_len)
 {
-	static const char key[] = "boundary=";
+	size_t k = strlen(key);
 	const char *b = NULL, *end;
 
-	for (const char *p = v; p + sizeof(key) - 1 <= e; p++) {
-		if (strncasecmp(p, key, sizeof(key) - 1) == 0) {
-			b = p + sizeof(key) - 1;
+	for (const char *p = v; p + k < e; p++) {
+		if ((p == v || p[-1] == ';' || is_blank((uint8_t)p[-1])) && p[k] == '=' &&
+		    strncasecmp(p, key, k) == 0) {
+			b = p + k + 1;
 			break;
 		}
 	}
 	if (b == NULL || b >= e)
-		return;
+		return false;
 	if (*b == '"') {
 		end = memchr(b + 1, '"', (size_t)(e - b - 1));
-		if (end != NULL)
-			add_boundary(md, b + 1, (size_t)(end - b - 1));
-		return;
+		if (end == NULL)
+			return false;
+		*ret = b + 1;
+		*ret_len = (size_t)(end - b - 1);
+		return true;
 	}
 	for (end = b; end < e && *end != ';' && !is_blank((uint8_t)*end); end++)
 		;
-	add_boundary(md, b, (size_t)(end - b));
+	*ret = b;
+	*ret_len = (size_t)(end - b);
+	return true;
 }
 
-/* The header held is whole: the two that matter here. */
+/* A part's file name, as its headers give it (a Content-Disposition filename wins). */
+static void
+set_part_name(struct mime_decoder *md, const char *v, const char *e, const char *key, bool wins)
+{
+	const char *name;
+	size_t n;
+
+	if ((md->part_name[0] != '\0' && !wins) || !header_param(v, e, key, &name, &n) || n == 0)
+		return;
+	n = n < sizeof(md->part_name) - 1 ? n : sizeof(md->part_name) - 1;
+	memcpy(md->part_name, name, n);
+	md->part_name[n] = '\0';
+}
+
+/* The header held is whole: the three that matter here. */
 static void
 header_done(struct mime_decoder *md)
 {
@@ -127,7 +160,14 @@ header_done(struct mime_decoder *md)
 		else
 			md->part_enc = MIME_PLAIN;
 	} else if ((size_t)(colon - h) == 12 && strncasecmp(h, "content-type", 12) == 0) {
-		content_type(md, v, e);
+		const char *b;
+		size_t n;
+
+		if (header_param(v, e, "boundary", &b, &n))
+			add_boundary(md, b, n);
+		set_part_name(md, v, e, "name", false);
+	} else if ((size_t)(colon - h) == 19 && strncasecmp(h, "content-disposition", 19) == 0) {
+		set_part_name(md, v, e, "filename", true);
 	}
 }
 
@@ -335,6 +375,14 @@ emit(const uint8_t *data, size_t len, mime_out_fn *out, void *ctx)
 	return len == 0 || out(data, len, ctx);
 }
 
+/* Bytes that pass as sent: headers, boundaries, plain parts. */
+static bool
+emit_as_sent(const struct mime_decoder *md, const uint8_t *data, size_t len, mime_out_fn *out,
+             void *ctx)
+{
+	return md->coded_only || emit(data, len, out, ctx);
+}
+
 static bool
 header_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn *out, void *ctx)
 {
@@ -351,9 +399,13 @@ header_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn 
 		md->b64_acc = 0;
 		if (md->body_enc != MIME_PLAIN && md->parts != NULL)
 			(*md->parts)++;
+		if (md->body_enc != MIME_PLAIN && md->begin != NULL)
+			md->begin(md->part_name, ctx);
 	} else {
 		header_append(md, line, body, folded);
 	}
+	if (md->coded_only)
+		return true;
 	{
 		uint8_t text[MIME_LINE_MAX];
 
@@ -373,7 +425,8 @@ body_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn *o
 		md->part_enc = MIME_PLAIN;
 		md->body_enc = MIME_PLAIN;
 		md->header_len = 0;
-		return emit(line, n, out, ctx);
+		md->part_name[0] = '\0';
+		return emit_as_sent(md, line, n, out, ctx);
 	}
 	switch (md->body_enc) {
 	case MIME_BASE64:
@@ -381,7 +434,7 @@ body_line(struct mime_decoder *md, const uint8_t *line, size_t n, mime_out_fn *o
 	case MIME_QP:
 		return emit(decoded, qp_line(line, n, decoded), out, ctx);
 	default:
-		return emit(line, n, out, ctx);
+		return emit_as_sent(md, line, n, out, ctx);
 	}
 }
 
@@ -406,11 +459,11 @@ mime_decoder_feed(struct mime_decoder *md, const uint8_t *data, size_t len, mime
 
 		if (md->long_line) {
 			/* The rest of a line too long to judge goes as sent. */
-			if (!emit(data, k, out, ctx))
+			if (!emit_as_sent(md, data, k, out, ctx))
 				return false;
 			md->long_line = lf == NULL;
 		} else if (md->n + k > MIME_LINE_MAX) {
-			if (!emit(md->line, md->n, out, ctx))
+			if (!emit_as_sent(md, md->line, md->n, out, ctx))
 				return false;
 			md->n = 0;
 			md->long_line = true;

@@ -19,15 +19,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MIME_LINE_MAX     1024
-#define MIME_BOUNDARIES   4  /* nested multiparts followed */
-#define MIME_BOUNDARY_MAX 70 /* RFC 2046 5.1.1 */
-#define MIME_HEADER_MAX   512
+#define MIME_LINE_MAX      1024
+#define MIME_BOUNDARIES    4  /* nested multiparts followed */
+#define MIME_BOUNDARY_MAX  70 /* RFC 2046 5.1.1 */
+#define MIME_HEADER_MAX    512
+#define MIME_PART_NAME_MAX 96
 
 struct mime_decoder;
 
 /* The decoded text, in pieces; return false to stop. */
 typedef bool mime_out_fn(const uint8_t *data, size_t len, void *ctx);
+
+/* A base64 or quoted-printable part begins: its file name, or "" when its headers give none. */
+typedef void mime_part_fn(const char *name, void *ctx);
 
 /*
  * A decoder for one mail, from its first header line; each base64 or
@@ -35,6 +39,12 @@ typedef bool mime_out_fn(const uint8_t *data, size_t len, void *ctx);
  * NULL when out of memory.
  */
 struct mime_decoder *mime_decoder_new(uint64_t *parts);
+/*
+ * From now on only the text of coded parts goes out, each announced to
+ * @begin (may be NULL) with the feed's context: a file's own scan reads
+ * the rest as it is, with offsets in the file (phiguard scan of a .eml).
+ */
+void mime_decoder_coded_only(struct mime_decoder *md, mime_part_fn *begin);
 /* Accepts NULL. */
 void mime_decoder_free(struct mime_decoder *md);
 /* The mail's next @len bytes; false when @out asked to stop. */

@@ -743,10 +743,10 @@ worker_status(FILE *out, const struct worker *w, unsigned i)
 	fprintf(out,
 	        "%s.bodies_decoded %" PRIu64 "\n%s.bodies_not_decoded %" PRIu64
 	        "\n%s.mail_parts_decoded %" PRIu64 "\n%s.zip_entries_decoded %" PRIu64
-	        "\n%s.websocket_messages %" PRIu64 "\n",
+	        "\n%s.gzip_files_decoded %" PRIu64 "\n%s.websocket_messages %" PRIu64 "\n",
 	        p, LOAD(s->bodies_decoded), p, LOAD(s->bodies_not_decoded), p,
 	        LOAD(s->mail_parts_decoded), p, LOAD(s->zip_entries_decoded), p,
-	        LOAD(s->websocket_messages));
+	        LOAD(s->gzip_files_decoded), p, LOAD(s->websocket_messages));
 	kernel_queue_stats(out, o->queue, p);
 }
 

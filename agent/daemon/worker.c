@@ -266,6 +266,7 @@ publish_stats(struct worker *w)
 	atomic_store_explicit(&s->mail_parts_decoded, pc.mail_parts_decoded, memory_order_relaxed);
 	atomic_store_explicit(&s->zip_entries_decoded, pc.zip_entries_decoded,
 	                      memory_order_relaxed);
+	atomic_store_explicit(&s->gzip_files_decoded, pc.gzip_files_decoded, memory_order_relaxed);
 	atomic_store_explicit(&s->websocket_messages, pc.websocket_messages, memory_order_relaxed);
 }
 

@@ -40,6 +40,7 @@ struct worker_stats {
 	atomic_uint_fast64_t bodies_not_decoded;
 	atomic_uint_fast64_t mail_parts_decoded;
 	atomic_uint_fast64_t zip_entries_decoded;
+	atomic_uint_fast64_t gzip_files_decoded;
 	atomic_uint_fast64_t websocket_messages;
 };
 

@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 
 #include "classify/classify.h"
+#include "content/archive.h"
 #include "content/inflate.h"
 #include "content/mime.h"
 #include "content/websocket.h"
-#include "content/zip.h"
 #include "policy/policy.h"
 
 static void
@@ -46,10 +46,10 @@ decoders_free(struct pflow *pf)
 	pf->inflate = NULL;
 	mime_decoder_free(pf->mime);
 	pf->mime = NULL;
-	if (pf->zip != NULL)
-		zip_release(pf->zip);
-	free(pf->zip);
-	pf->zip = NULL;
+	if (pf->archive != NULL)
+		archive_release(pf->archive, NULL);
+	free(pf->archive);
+	pf->archive = NULL;
 	ws_decoder_free(pf->ws);
 	pf->ws = NULL;
 }
@@ -336,30 +336,33 @@ on_entry_text(const uint8_t *data, size_t len, void *ctx)
 
 /*
  * The message's bytes, as sent or decoded: the matcher reads them, and the
- * text of any zip entry in them (a .docx or .xlsx, in a form upload or a
+ * text of any zip entry or gzip file in them (a .docx, an .xlsx, a .csv.gz,
+ * in a form upload or a
  * mail attachment) after them.
  */
 static void
 scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
 {
 	struct decoded x = { p, f, pf };
-	struct zip_sink sink = { &p->inflate_live,
-		                 PIPELINE_INFLATE_MAX,
-		                 &p->counters.zip_entries_decoded,
-		                 NULL,
-		                 on_entry_text,
-		                 &x };
+	const struct archive_sink sink = {
+		.live = &p->inflate_live,
+		.live_max = PIPELINE_INFLATE_MAX,
+		.zip_entries = &p->counters.zip_entries_decoded,
+		.gzip_files = &p->counters.gzip_files_decoded,
+		.out = on_entry_text,
+		.ctx = &x,
+	};
 
 	match(p, f, pf, data, len);
 	if (!reading(pf))
 		return;
 	/* Only flows whose content is read pay for the search's state. */
-	if (pf->zip == NULL)
-		pf->zip = calloc(1, sizeof(*pf->zip));
-	if (pf->zip == NULL)
+	if (pf->archive == NULL)
+		pf->archive = calloc(1, sizeof(*pf->archive));
+	if (pf->archive == NULL)
 		p->counters.alloc_failures++;
 	else
-		(void)zip_feed(pf->zip, data, len, &sink);
+		(void)archive_feed(pf->archive, data, len, &sink);
 }
 
 static bool
@@ -475,8 +478,8 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	inflater_free(pf->inflate);
 	pf->inflate = NULL;
 	pf->body_raw = false;
-	if (pf->zip != NULL)
-		zip_release(pf->zip);
+	if (pf->archive != NULL)
+		archive_release(pf->archive, NULL);
 	decide_pending(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
 		return;

@@ -22,7 +22,7 @@
 /* A STUN flow without an app yet is held this many datagrams (both directions) or this long. */
 #define PIPELINE_STUN_HOLD_MAX 6
 #define PIPELINE_STUN_HOLD_US  (2LL * 1000000)
-/* Inflaters (compressed bodies, zip entries) held at once per pipeline (about 56 KiB each). */
+/* Inflaters (compressed bodies, zip entries, gzip files) held at once per pipeline (about 56 KiB each). */
 #define PIPELINE_INFLATE_MAX 64
 
 enum pflow_state {
@@ -34,7 +34,7 @@ struct quic_state;
 struct phiguard_stream;
 struct inflater;
 struct mime_decoder;
-struct zip_state;
+struct archive_state;
 struct ws_decoder;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
@@ -80,9 +80,10 @@ struct pflow {
 	struct inflater *inflate;  /* owned; while a compressed body is decoded */
 	bool body_raw;             /* this message's body cannot be decoded: read as sent */
 	struct mime_decoder *mime; /* owned; while a mail's data is read */
-	struct zip_state *zip;     /* owned, from the first bytes scanned: zip entries searched */
-	struct ws_decoder *ws;     /* owned; after a WebSocket upgrade */
-	bool ws_raw;               /* the upgrade was refused: what follows is read as sent */
+	struct archive_state
+	        *archive;      /* owned, from the first bytes scanned: zip and gzip searched */
+	struct ws_decoder *ws; /* owned; after a WebSocket upgrade */
+	bool ws_raw;           /* the upgrade was refused: what follows is read as sent */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */

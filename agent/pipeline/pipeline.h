@@ -132,6 +132,7 @@ struct pipeline_counters {
 	                                 corrupt, past the bounds, or too many at once */
 	uint64_t mail_parts_decoded;  /* base64 or quoted-printable parts of mails decoded */
 	uint64_t zip_entries_decoded; /* deflated zip entries (.docx, .xlsx, .zip) inflated */
+	uint64_t gzip_files_decoded;  /* gzip files (.gz) found in what was read, inflated */
 	uint64_t websocket_messages;  /* WebSocket data messages read (unmasked, inflated) */
 };
 

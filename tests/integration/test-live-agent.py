@@ -272,29 +272,46 @@ def main():
         st = agent.status()
         decoded = sum(v for k, v in st.items() if k.endswith(".bodies_decoded"))
         t.ok(decoded >= 2, "status counts the decoded bodies (%s)" % decoded)
+        def upload_pair(bad, clean, what):
+            """@bad blocked, the server never gets it; @clean arrives whole (curl -F)."""
+            n_up = len(topo.uploads())
+            rc, code, secs = topo.curl("http://web.whatsapp.com/send",
+                                       extra=("-F", "file=@" + bad))
+            t.ok(rc != 0 and len(topo.uploads()) == n_up,
+                 "%s of patients uploaded through a form is blocked; the server never gets it"
+                 % what, (rc, code, agent.events()[-2:]))
+            rc, code, secs = topo.curl("http://web.whatsapp.com/send",
+                                       extra=("-F", "file=@" + clean))
+            ups = topo.uploads()
+            t.ok(rc == 0 and code == "200" and ups and open(clean, "rb").read() in ups[-1],
+                 "a clean %s uploaded the same way arrives whole" % what.split(" ", 1)[1],
+                 (rc, code))
+
         # A spreadsheet export of patients uploaded through a form (curl -F, as
         # a browser sends a file): a zip of XML, compressed on the wire.
         sheet = os.path.join(topo.dir, "list.xlsx")
         clean_sheet = os.path.join(topo.dir, "stock.xlsx")
         open(sheet, "wb").write(office.xlsx(office.PATIENT_ROWS))
         open(clean_sheet, "wb").write(office.xlsx(office.CLEAN_ROWS))
-        n_up = len(topo.uploads())
-        rc, code, secs = topo.curl("http://web.whatsapp.com/send",
-                                   extra=("-F", "file=@" + sheet))
-        t.ok(rc != 0 and len(topo.uploads()) == n_up,
-             "a spreadsheet of patients uploaded through a form is blocked; the server never "
-             "gets it", (rc, code, agent.events()[-2:]))
-        rc, code, secs = topo.curl("http://web.whatsapp.com/send",
-                                   extra=("-F", "file=@" + clean_sheet))
-        ups = topo.uploads()
-        t.ok(rc == 0 and code == "200" and ups and open(clean_sheet, "rb").read() in ups[-1],
-             "a clean spreadsheet uploaded the same way arrives whole", (rc, code))
+        upload_pair(sheet, clean_sheet, "a spreadsheet")
+        # The same list as a gzip-compressed CSV export.
+        csv_gz = os.path.join(topo.dir, "list.csv.gz")
+        clean_gz = os.path.join(topo.dir, "stock.csv.gz")
+        for path, rows in ((csv_gz, office.PATIENT_ROWS), (clean_gz, office.CLEAN_ROWS)):
+            text = "".join(",".join(row) + "\n" for row in rows).encode()
+            open(path, "wb").write(gzip.compress(text))
+        upload_pair(csv_gz, clean_gz, "a .csv.gz")
+        st = agent.status()
+        gz_files = sum(v for k, v in st.items() if k.endswith(".gzip_files_decoded"))
+        t.ok(gz_files >= 2, "status counts the gzip files read (%s)" % gz_files)
     else:
         for name in ("a flagged WhatsApp connection still works", "WhatsApp flagged event",
                      "POST with PHI blocked", "POST without PHI arrives",
                      "JSON POST ending in PHI blocked", "gzip POST with PHI blocked",
                      "gzip POST without PHI arrives", "decoded bodies counted",
-                     "spreadsheet upload with PHI blocked", "clean spreadsheet arrives"):
+                     "spreadsheet upload with PHI blocked", "clean spreadsheet arrives",
+                     ".csv.gz upload with PHI blocked", "clean .csv.gz arrives",
+                     "gzip files counted"):
             t.skip(name, "no inspecting pipeline in this build")
 
     # Reload: a broken policy is refused, the old one stays; a good one is taken.

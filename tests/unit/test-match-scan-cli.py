@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # `phiguard scan` as a user runs it: exit codes, JSON lines, text lines,
 # tokens, stdin, large files streamed in chunks, errors. TAP output.
+import base64
+import gzip
+import io
 import json
 import os
 import re
@@ -33,6 +36,110 @@ def scan(*args, stdin=None):
 
 def data(name):
     return os.path.join(DATA, name)
+
+
+NOTE = b"Ward 7\nMrs Jane Smith, NHS no 401 023 2137, for discharge\n"
+
+
+def check_gzip():
+    """A .gz file is read as gunzip would give it, offsets in that text."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "notes.txt.gz")
+        with open(path, "wb") as f:
+            f.write(gzip.compress(NOTE))
+        rc, out, err = scan("--format", "json", path)
+        fs = [json.loads(line) for line in out.splitlines()]
+        nhs = [f for f in fs if f["detector"] == "nhs_number"]
+        ok(rc == 1 and len(nhs) == 1 and nhs[0]["entry"] == "notes.txt" and
+           NOTE[nhs[0]["start"]:nhs[0]["end"]] == b"401 023 2137",
+           "a .gz: the NHS number in its gunzipped text, named as gunzip names it (%r)" % out)
+        rc, out, err = scan(path)
+        ok(rc == 1 and "%s!notes.txt:" % path in out, "text format: FILE!NAME:OFFSET")
+        rc, out, err = scan("--format", "json", "-", stdin=gzip.compress(NOTE))
+        ok(rc == 1 and '"entry":"(unnamed)"' in out, "gzip on standard input is read too")
+        clean = os.path.join(tmp, "clean.txt.gz")
+        with open(clean, "wb") as f:
+            f.write(gzip.compress(b"rota for week 48 attached, shifts 07:30-20:00\n" * 1000))
+        rc, out, err = scan(clean)
+        ok(rc == 0 and out == "" and err == "", "a clean .gz: exit 0, nothing said")
+        # two members one after the other, as `cat a.gz b.gz` makes them
+        with open(path, "wb") as f:
+            f.write(gzip.compress(b"nothing here\n" * 100) + gzip.compress(NOTE))
+        rc, out, err = scan("--format", "json", path)
+        ok(rc == 1 and '"entry":"notes.txt"' in out, "the second gzip member is read too")
+        with open(path, "wb") as f:
+            f.write(gzip.compress(NOTE)[:30])
+        rc, out, err = scan(path)
+        ok("notes.txt.gz!notes.txt: only the first 19 bytes of its text were read: the file ends inside it" in err,
+           "a cut .gz says so on stderr (rc=%d, err=%r)" % (rc, err))
+        corrupt = bytearray(gzip.compress(NOTE))
+        corrupt[10] = 0x07  # a final block of the reserved type (RFC 1951 3.2.3)
+        with open(path, "wb") as f:
+            f.write(gzip.compress(NOTE) + corrupt)
+        rc, out, err = scan(path)
+        ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and "its compressed data is corrupt" in err,
+           "a corrupt member after a good one: the good one is read, the other said (%r)" % err)
+        with open(path, "wb") as f:
+            f.write(gzip.compress(NOTE) + b"\x00\x00 padding after the gzip data")
+        rc, out, err = scan(path)
+        ok(rc == 1 and err == "", "bytes after the gzip data are no error (%r)" % err)
+        with open(os.path.join(tmp, "patients.csv"), "wb") as f:
+            f.write(NOTE)
+        subprocess.run(["gzip", "-k", "-N", "-f", os.path.join(tmp, "patients.csv")], check=True)
+        rc, out, err = scan(os.path.join(tmp, "patients.csv.gz"))
+        ok(rc == 1 and "patients.csv.gz!patients.csv:" in out,
+           "gzip(1)'s stored name names the text (%r)" % out)
+
+
+def mail(parts):
+    """A mail as a client saves it (.eml): a plain note and base64 attachments."""
+    lines = [b"From: ward7@trust.example", b"To: someone@example.com", b"Subject: list",
+             b"MIME-Version: 1.0", b'Content-Type: multipart/mixed; boundary="b1"', b"",
+             b"--b1", b"Content-Type: text/plain", b"", b"Please see the attached.", b""]
+    for name, data in parts:
+        lines += [b"--b1", b"Content-Type: application/octet-stream; name=\"%s\"" % name,
+                  b"Content-Transfer-Encoding: base64",
+                  b"Content-Disposition: attachment; filename=\"%s\"" % name, b""]
+        lines += base64.encodebytes(data).rstrip(b"\n").split(b"\n")
+    lines += [b"--b1--", b""]
+    return b"\r\n".join(lines)
+
+
+def check_mail():
+    """A saved mail's coded parts are read decoded, each named by its file name."""
+    sheet = io.BytesIO()
+    with zipfile.ZipFile(sheet, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"<sst><si><t>NHS number</t></si><si><t>"
+                   b"401 023 2145</t></si></sst>")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "referral.eml")
+        with open(path, "wb") as f:
+            f.write(mail([(b"list.csv", b"name,nhs_number\r\n" + NOTE), (b"list.xlsx",
+                                                                        sheet.getvalue())]))
+        rc, out, err = scan("--format", "json", path)
+        fs = [json.loads(line) for line in out.splitlines()]
+        csv = [f for f in fs if f["detector"] == "nhs_number" and f.get("entry") == "list.csv"]
+        text = b"name,nhs_number\r\n" + NOTE
+        ok(rc == 1 and len(csv) == 1 and text[csv[0]["start"]:csv[0]["end"]] == b"401 023 2137",
+           "a .eml: the NHS number in its base64 CSV, offsets in the decoded part (%r)" % out)
+        xl = [f for f in fs if f.get("entry") == "list.xlsx!xl/sharedStrings.xml"]
+        ok(len(xl) == 1 and xl[0]["detector"] == "nhs_number",
+           "an .xlsx attached to a mail: its shared strings read, named PART!ENTRY")
+        ok(all(f.get("entry") in ("list.csv", "list.xlsx!xl/sharedStrings.xml") or
+               f["detector"] == "email" and f["end"] < 60 for f in fs),
+           "in the mail as it is, only the addresses of its headers are found")
+        with open(path, "wb") as f:
+            f.write(mail([(b"", b"NHS no 401 023 2137\r\n"), (b"rota\x1b[2J.csv", NOTE)]))
+        rc, out, err = scan(path)
+        ok(rc == 1 and "referral.eml!part 1:" in out and "referral.eml!rota?[2J.csv:" in out,
+           "a part without a name is numbered; control bytes in a name are not printed (%r)"
+           % out)
+        with open(path, "wb") as f:
+            f.write(mail([(b"rota.csv", b"rota for week 48, shifts 07:30-20:00\r\n")]))
+        rc, out, err = scan("--format", "json", path)
+        fs = [json.loads(line) for line in out.splitlines()]
+        ok(fs and all("entry" not in f and f["detector"] == "email" for f in fs),
+           "a clean attachment: nothing found but the headers' addresses (%r)" % out)
 
 
 def main():
@@ -177,6 +284,9 @@ def main():
         fs = [json.loads(line) for line in out.splitlines()]
         ok(rc == 1 and len(fs) == 1 and "entry" not in fs[0],
            "a stored entry is read once, in the file itself (%d findings)" % len(fs))
+
+    check_gzip()
+    check_mail()
 
     print("1..%d" % count)
     return 1 if failed else 0

@@ -241,6 +241,21 @@ out:
 	free(z);
 }
 
+/* @form (multipart/form-data, boundary XyZ) POSTed on a connection of its own; the last action. */
+static enum pipeline_action
+upload(struct pipeline *p, uint16_t port, const uint8_t *form, size_t n)
+{
+	struct session s = open_session(p, port);
+	char head[256];
+	int h = snprintf(head, sizeof(head),
+	                 "POST /upload HTTP/1.1\r\nHost: notes.example\r\nContent-Type: "
+	                 "multipart/form-data; boundary=XyZ\r\nContent-Length: %zu\r\n\r\n",
+	                 n);
+
+	segment(&s, head, (size_t)h);
+	return send_all(&s, form, n, 100);
+}
+
 /*
  * A spreadsheet of patients uploaded through a form: the file is a zip of
  * XML, raw inside multipart/form-data. Its shared strings hold the column
@@ -260,10 +275,7 @@ office_files(struct pipeline *p)
 
 	counters(p, &c0);
 	for (int i = 0; i < 2; i++) {
-		struct session s = open_session(p, (uint16_t)(44001 + i));
-		char head[256];
 		size_t n;
-		int h;
 
 		n = (size_t)snprintf(
 		        (char *)form, sizeof(form),
@@ -274,13 +286,9 @@ office_files(struct pipeline *p)
 		n += zip_entry(form + n, "xl/sharedStrings.xml", texts[i], strlen(texts[i]), 8, 8);
 		memcpy(form + n, "PK\1\2\r\n--XyZ--\r\n", 16);
 		n += 16;
-		h = snprintf(head, sizeof(head),
-		             "POST /upload HTTP/1.1\r\nHost: notes.example\r\nContent-Type: "
-		             "multipart/form-data; boundary=XyZ\r\nContent-Length: %zu\r\n\r\n",
-		             n);
-		segment(&s, head, (size_t)h);
 		tap_eq_int(
-		        send_all(&s, form, n, 100), i == 0 ? PIPELINE_BLOCK : PIPELINE_INSPECT,
+		        upload(p, (uint16_t)(44001 + i), form, n),
+		        i == 0 ? PIPELINE_BLOCK : PIPELINE_INSPECT,
 		        i == 0 ? "a spreadsheet with labelled NHS numbers, uploaded in a form, is "
 		                 "blocked"
 		               : "a clean spreadsheet uploaded the same way passes");
@@ -288,6 +296,39 @@ office_files(struct pipeline *p)
 	counters(p, &c1);
 	tap_eq_int((int)(c1.zip_entries_decoded - c0.zip_entries_decoded), 2,
 	           "each upload's deflated entry was inflated");
+}
+
+/* A .csv.gz export uploaded through a form: a gzip file, raw inside multipart/form-data. */
+static void
+gzip_files(struct pipeline *p)
+{
+	static const char csv[] = "name,nhs_number\nJane Smith,401 023 2137\n"
+	                          "John Brown,401 023 2145\n";
+	static const char clean[] = "item,count\nGloves,400\n";
+	const char *const texts[] = { csv, clean };
+	struct pipeline_counters c0, c1;
+
+	counters(p, &c0);
+	for (int i = 0; i < 2; i++) {
+		static uint8_t form[4096], gz[1024];
+		size_t n, z = compress_as(15 + 16, texts[i], strlen(texts[i]), gz, sizeof(gz));
+
+		n = (size_t)snprintf((char *)form, sizeof(form),
+		                     "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+		                     "filename=\"list.csv.gz\"\r\nContent-Type: application/gzip"
+		                     "\r\n\r\n");
+		memcpy(form + n, gz, z);
+		n += z;
+		memcpy(form + n, "\r\n--XyZ--\r\n", 11);
+		n += 11;
+		tap_eq_int(upload(p, (uint16_t)(44011 + i), form, n),
+		           i == 0 ? PIPELINE_BLOCK : PIPELINE_INSPECT,
+		           i == 0 ? "a .csv.gz of NHS numbers, uploaded in a form, is blocked"
+		                  : "a clean .csv.gz uploaded the same way passes");
+	}
+	counters(p, &c1);
+	tap_eq_int((int)(c1.gzip_files_decoded - c0.gzip_files_decoded), 2,
+	           "each upload's gzip file was inflated");
 }
 
 /* One masked client frame at @out (RFC 6455 5.2); its length. */
@@ -365,6 +406,7 @@ main(void)
 	undecodable_bodies(p);
 	bomb(p);
 	office_files(p);
+	gzip_files(p);
 	websocket_chat(p);
 	pipeline_free(p);
 	policy_unref(policy);

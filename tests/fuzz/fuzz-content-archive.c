@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Zip entries searched for in a hostile stream (agent/content/zip.c), fed
+ * Zip entries and gzip files searched for in a hostile stream
+ * (agent/content/archive.c), fed
  * in pieces: the first byte picks the piece size. Every inflater is given
  * back, and what comes out stays within the inflater's bounds.
  */
@@ -8,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "content/zip.h"
+#include "content/archive.h"
 #include "fuzz-count.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,17 +18,25 @@ static void
 check_name(const char *name, void *ctx)
 {
 	(void)ctx;
-	if (strlen(name) >= ZIP_NAME_MAX)
+	if (strlen(name) >= ARCHIVE_NAME_MAX)
 		__builtin_trap();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct zip_state zs;
+	struct archive_state as;
 	uint32_t live = 0;
 	uint64_t out = 0, entries = 0;
-	struct zip_sink sink = { &live, 2, &entries, check_name, fuzz_count_out, &out };
+	const struct archive_sink sink = {
+		.live = &live,
+		.live_max = 2,
+		.zip_entries = &entries,
+		.gzip_files = &entries,
+		.begin = check_name,
+		.out = fuzz_count_out,
+		.ctx = &out,
+	};
 	size_t piece;
 
 	if (size < 1)
@@ -35,10 +44,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	piece = 1 + data[0];
 	data++;
 	size--;
-	memset(&zs, 0, sizeof(zs));
+	memset(&as, 0, sizeof(as));
 	for (size_t at = 0; at < size; at += piece)
-		(void)zip_feed(&zs, data + at, size - at < piece ? size - at : piece, &sink);
-	zip_release(&zs);
+		(void)archive_feed(&as, data + at, size - at < piece ? size - at : piece, &sink);
+	archive_release(&as, &sink);
 	/* each entry is bounded on its own; one entry at a time is open */
 	if (live != 0 || out > entries * (INFLATE_FREE + INFLATE_RATIO * (uint64_t)size))
 		__builtin_trap();
