@@ -39,6 +39,25 @@ phiguard_confidence_parse(const char *text, enum phiguard_confidence *ret_confid
 }
 
 const char *
+phiguard_decoding_name(unsigned decoding)
+{
+	switch (decoding) {
+	case PHIGUARD_DECODED_CONTENT_ENCODING:
+		return "content-encoding";
+	case PHIGUARD_DECODED_MIME:
+		return "mime";
+	case PHIGUARD_DECODED_WEBSOCKET:
+		return "websocket";
+	case PHIGUARD_DECODED_ZIP:
+		return "zip";
+	case PHIGUARD_DECODED_GZIP:
+		return "gzip";
+	default:
+		return NULL;
+	}
+}
+
+const char *
 phiguard_verdict_name(enum phiguard_verdict verdict)
 {
 	switch (verdict) {

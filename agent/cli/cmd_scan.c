@@ -75,8 +75,8 @@ struct layer {
 	struct text_scan text;
 	struct text_scan entry;
 	struct archive_state archive;
-	uint32_t inflaters;  /* held for its entries */
-	const char *unnamed; /* what an entry without a name is called */
+	uint32_t inflaters;    /* held for its entries */
+	const char *gunzipped; /* what a gzip file without a stored name is called */
 };
 
 /* A file's texts: itself, and its coded mail parts when it is a mail. */
@@ -228,11 +228,13 @@ text_feed(const uint8_t *data, size_t len, void *ctx)
 }
 
 static void
-on_entry(const char *name, void *ctx)
+on_entry(const char *name, enum archive_kind kind, void *ctx)
 {
 	struct layer *l = ctx;
 
-	text_open(&l->entry, l->text.c.entry, name[0] != '\0' ? name : l->unnamed);
+	if (name[0] == '\0')
+		name = kind == ARCHIVE_KIND_GZIP ? l->gunzipped : "(unnamed)";
+	text_open(&l->entry, l->text.c.entry, name);
 }
 
 static bool
@@ -259,7 +261,7 @@ on_entry_cut(enum inflate_status why, void *ctx)
 		         why == INFLATE_ERROR ? "its compressed data is corrupt"
 		                              : "the file ends inside it");
 	log_warnx("%s!%s: only the first %llu bytes of its text were read: %s", e->c.file,
-	          e->c.entry ? e->c.entry : l->unnamed, (unsigned long long)e->len, reason);
+	          e->c.entry ? e->c.entry : "(unnamed)", (unsigned long long)e->len, reason);
 }
 
 static void
@@ -269,7 +271,7 @@ layer_init(struct layer *l, const struct phiguard_matcher *m, struct phiguard_sc
 	memset(l, 0, sizeof(*l));
 	l->text = (struct text_scan){ .m = m, .scratch = scratch, .c = *c };
 	l->entry = l->text;
-	l->unnamed = "(unnamed)";
+	l->gunzipped = "(gunzipped)";
 }
 
 /* A whole file read offline: no packet waits, so only the ratio bounds an entry. */
@@ -366,7 +368,7 @@ file_kind(struct file_scan *fs, const char *path, const uint8_t *buf, size_t n)
 	else if (len > 4 && strcmp(base + len - 4, ".tgz") == 0)
 		snprintf(fs->gunzipped, sizeof(fs->gunzipped), "%.*s.tar", (int)(len - 4), base);
 	if (fs->gunzipped[0] != '\0')
-		fs->file.unnamed = fs->gunzipped;
+		fs->file.gunzipped = fs->gunzipped;
 	if (looks_like_mail(buf, n)) {
 		fs->mime = mime_decoder_new(NULL);
 		if (fs->mime != NULL)

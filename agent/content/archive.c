@@ -123,7 +123,7 @@ open_entry(struct archive_state *as, const struct archive_sink *sink, bool gzip)
 		(*count)++;
 	if (sink->begin != NULL) {
 		as->name[as->name_len] = '\0';
-		sink->begin(as->name, sink->ctx);
+		sink->begin(as->name, gzip ? ARCHIVE_KIND_GZIP : ARCHIVE_KIND_ZIP, sink->ctx);
 	}
 }
 

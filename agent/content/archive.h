@@ -35,8 +35,13 @@ enum archive_phase {
 
 #define ARCHIVE_NAME_MAX 96
 
+enum archive_kind {
+	ARCHIVE_KIND_ZIP,  /* a zip entry */
+	ARCHIVE_KIND_GZIP, /* a gzip member */
+};
+
 /* An entry begins: its name (cut to ARCHIVE_NAME_MAX - 1 bytes), "" when it has none. */
-typedef void archive_begin_fn(const char *name, void *ctx);
+typedef void archive_begin_fn(const char *name, enum archive_kind kind, void *ctx);
 /* An entry stopped before its end: corrupt, past the bounds, or its stream cut (released). */
 typedef void archive_cut_fn(enum inflate_status why, void *ctx);
 

@@ -55,6 +55,12 @@ mime_decoder_coded_only(struct mime_decoder *md, mime_part_fn *begin)
 	md->begin = begin;
 }
 
+bool
+mime_decoder_in_coded_part(const struct mime_decoder *md)
+{
+	return md->state == MIME_BODY && md->body_enc != MIME_PLAIN;
+}
+
 void
 mime_decoder_free(struct mime_decoder *md)
 {

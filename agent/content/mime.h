@@ -45,6 +45,8 @@ struct mime_decoder *mime_decoder_new(uint64_t *parts);
  * the rest as it is, with offsets in the file (phiguard scan of a .eml).
  */
 void mime_decoder_coded_only(struct mime_decoder *md, mime_part_fn *begin);
+/* Whether the bytes going out now are a coded part's decoded text. */
+bool mime_decoder_in_coded_part(const struct mime_decoder *md);
 /* Accepts NULL. */
 void mime_decoder_free(struct mime_decoder *md);
 /* The mail's next @len bytes; false when @out asked to stop. */

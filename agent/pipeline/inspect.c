@@ -52,6 +52,8 @@ decoders_free(struct pflow *pf)
 	pf->archive = NULL;
 	ws_decoder_free(pf->ws);
 	pf->ws = NULL;
+	free(pf->spans);
+	pf->spans = NULL;
 }
 
 /* The flow's content still goes to the matcher: a stream is open and nothing blocked it. */
@@ -138,6 +140,55 @@ add_unique(char list[][PHIGUARD_SAMPLE_MAX], uint32_t *n, size_t width, const ch
 	(*n)++;
 }
 
+/* The codings undone to read the stream's byte at @offset. */
+static uint32_t
+coding_at(const struct pflow *pf, uint64_t offset)
+{
+	const struct coding_spans *cs = pf->spans;
+	uint32_t oldest;
+
+	if (cs == NULL || cs->n == 0)
+		return 0;
+	oldest = cs->n > PIPELINE_CODING_SPANS ? cs->n - PIPELINE_CODING_SPANS : 0;
+	for (uint32_t i = cs->n; i-- > oldest;)
+		if (cs->from[i % PIPELINE_CODING_SPANS] <= offset)
+			return cs->coding[i % PIPELINE_CODING_SPANS];
+	/* before the first change: as sent; before the oldest kept: as near as known */
+	return oldest == 0 ? 0 : cs->coding[oldest % PIPELINE_CODING_SPANS];
+}
+
+/* The stream's next bytes come with @coding undone: kept when it changes. */
+static void
+coding_note(struct pipeline *p, struct pflow *pf, uint32_t coding)
+{
+	struct coding_spans *cs = pf->spans;
+	uint32_t last =
+	        cs != NULL && cs->n > 0 ? cs->coding[(cs->n - 1) % PIPELINE_CODING_SPANS] : 0;
+
+	if (coding == last)
+		return;
+	if (cs == NULL) {
+		/* Only flows with decoded content pay for the record. */
+		cs = pf->spans = calloc(1, sizeof(*pf->spans));
+		if (cs == NULL) {
+			p->counters.alloc_failures++;
+			return;
+		}
+	}
+	cs->from[cs->n % PIPELINE_CODING_SPANS] = pf->stream_len;
+	cs->coding[cs->n % PIPELINE_CODING_SPANS] = coding;
+	cs->n++;
+}
+
+/* A new stream (the next message): its offsets start again. */
+static void
+coding_restart(struct pflow *pf)
+{
+	pf->stream_len = 0;
+	if (pf->spans != NULL)
+		pf->spans->n = 0;
+}
+
 static int
 on_finding(const struct phiguard_finding *fd, void *ctx)
 {
@@ -153,6 +204,7 @@ on_finding(const struct phiguard_finding *fd, void *ctx)
 	if (ef == NULL)
 		return 0;
 	ef->count++;
+	ef->decoded |= coding_at(pf, fd->start);
 	if (fd->confidence > ef->confidence)
 		ef->confidence = fd->confidence;
 	add_unique(ef->samples, &ef->n_samples, PHIGUARD_SAMPLE_MAX, fd->sample);
@@ -305,14 +357,20 @@ inspect_stop(struct pipeline *p, struct pflow *pf)
 	p->counters.flows_bypassed++;
 }
 
-/* Bytes of the current message's text through the matcher; the verdict follows what it finds. */
+/*
+ * Bytes of the current message's text through the matcher, with @coding
+ * undone to read them; the verdict follows what it finds.
+ */
 static void
-match(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+match(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len,
+      uint32_t coding)
 {
 	uint32_t before = findings_total(pf);
 
+	coding_note(p, pf, coding);
 	if (phiguard_stream_feed(pf->stream, p->scratch, data, len, on_finding, pf) < 0)
 		p->counters.match_errors++;
+	pf->stream_len += len;
 	pf->scanned += len;
 	p->counters.bytes_scanned += len;
 	if (findings_total(pf) != before)
@@ -323,14 +381,25 @@ struct decoded {
 	struct pipeline *p;
 	const struct flow *f;
 	struct pflow *pf;
+	uint32_t coding; /* what its decoder undoes (PHIGUARD_DECODED_*) */
 };
+
+static void
+on_entry_begin(const char *name, enum archive_kind kind, void *ctx)
+{
+	struct decoded *x = ctx;
+
+	(void)name; /* a name inside a zip may itself be patient data: only the kind is kept */
+	x->pf->entry_coding =
+	        kind == ARCHIVE_KIND_GZIP ? PHIGUARD_DECODED_GZIP : PHIGUARD_DECODED_ZIP;
+}
 
 static bool
 on_entry_text(const uint8_t *data, size_t len, void *ctx)
 {
 	struct decoded *x = ctx;
 
-	match(x->p, x->f, x->pf, data, len);
+	match(x->p, x->f, x->pf, data, len, x->coding | x->pf->entry_coding);
 	return reading(x->pf);
 }
 
@@ -341,19 +410,21 @@ on_entry_text(const uint8_t *data, size_t len, void *ctx)
  * mail attachment) after them.
  */
 static void
-scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len)
+scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len,
+     uint32_t coding)
 {
-	struct decoded x = { p, f, pf };
+	struct decoded x = { p, f, pf, coding };
 	const struct archive_sink sink = {
 		.live = &p->inflate_live,
 		.live_max = PIPELINE_INFLATE_MAX,
 		.zip_entries = &p->counters.zip_entries_decoded,
 		.gzip_files = &p->counters.gzip_files_decoded,
+		.begin = on_entry_begin,
 		.out = on_entry_text,
 		.ctx = &x,
 	};
 
-	match(p, f, pf, data, len);
+	match(p, f, pf, data, len, coding);
 	if (!reading(pf))
 		return;
 	/* Only flows whose content is read pay for the search's state. */
@@ -370,8 +441,18 @@ on_decoded(const uint8_t *data, size_t len, void *ctx)
 {
 	struct decoded *x = ctx;
 
-	scan(x->p, x->f, x->pf, data, len);
+	scan(x->p, x->f, x->pf, data, len, x->coding);
 	return reading(x->pf);
+}
+
+/* A mail's text: what its MIME decoder decoded, or headers and plain parts as sent. */
+static bool
+on_mail_text(const uint8_t *data, size_t len, void *ctx)
+{
+	struct decoded *x = ctx;
+
+	x->coding = mime_decoder_in_coded_part(x->pf->mime) ? PHIGUARD_DECODED_MIME : 0;
+	return on_decoded(data, len, ctx);
 }
 
 /* The rest of this body is read as sent. */
@@ -395,7 +476,7 @@ static void
 scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
            size_t len)
 {
-	struct decoded x = { p, f, pf };
+	struct decoded x = { p, f, pf, PHIGUARD_DECODED_CONTENT_ENCODING };
 	enum inflate_status st;
 
 	if (!pf->body_raw && pf->inflate == NULL) {
@@ -415,7 +496,7 @@ scan_coded(struct pipeline *p, const struct flow *f, struct pflow *pf, const uin
 			return;
 		body_not_decoded(p, pf);
 	}
-	scan(p, f, pf, data, len);
+	scan(p, f, pf, data, len, 0);
 }
 
 /*
@@ -427,28 +508,28 @@ static void
 scan_mail(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
           size_t len)
 {
-	struct decoded x = { p, f, pf };
+	struct decoded x = { p, f, pf, 0 };
 
 	if (pf->mime == NULL)
 		pf->mime = mime_decoder_new(&p->counters.mail_parts_decoded);
 	if (pf->mime == NULL) {
 		p->counters.alloc_failures++;
-		scan(p, f, pf, data, len);
+		scan(p, f, pf, data, len, 0);
 		return;
 	}
-	(void)mime_decoder_feed(pf->mime, data, len, on_decoded, &x);
+	(void)mime_decoder_feed(pf->mime, data, len, on_mail_text, &x);
 }
 
 /* The mail's data is over: its last line goes to the matcher, the decoder away. */
 static void
 mail_done(struct pipeline *p, const struct flow *f, struct pflow *pf)
 {
-	struct decoded x = { p, f, pf };
+	struct decoded x = { p, f, pf, 0 };
 
 	if (pf->mime == NULL)
 		return;
 	if (pf->stream != NULL)
-		(void)mime_decoder_end(pf->mime, on_decoded, &x);
+		(void)mime_decoder_end(pf->mime, on_mail_text, &x);
 	mime_decoder_free(pf->mime);
 	pf->mime = NULL;
 }
@@ -483,6 +564,7 @@ message_ended(struct pipeline *p, const struct flow *f, struct pflow *pf)
 	decide_pending(p, f, pf);
 	if (pf->verdict == PHIGUARD_VERDICT_BLOCK)
 		return;
+	coding_restart(pf);
 	if (pf->final || phiguard_stream_open(m, &pf->stream) < 0) {
 		if (!pf->final)
 			p->counters.match_errors++;
@@ -512,7 +594,7 @@ static void
 scan_websocket(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data,
                size_t len)
 {
-	struct decoded x = { p, f, pf };
+	struct decoded x = { p, f, pf, PHIGUARD_DECODED_WEBSOCKET };
 	struct ws_sink sink = {
 		&p->inflate_live, PIPELINE_INFLATE_MAX, &p->counters.websocket_messages,
 		on_decoded,       on_ws_message_end,    &x
@@ -532,7 +614,7 @@ scan_websocket(struct pipeline *p, const struct flow *f, struct pflow *pf, const
 		pf->ws = NULL;
 		pf->ws_raw = true;
 	}
-	scan(p, f, pf, data, len);
+	scan(p, f, pf, data, len, 0);
 }
 
 static void
@@ -550,7 +632,7 @@ feed(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		else if (n > 0 && body && pf->msg.coding != HTTP_CODING_IDENTITY)
 			scan_coded(p, f, pf, data, n);
 		else if (n > 0)
-			scan(p, f, pf, data, n);
+			scan(p, f, pf, data, n, 0);
 		data += n;
 		len -= n;
 		if (!reading(pf))

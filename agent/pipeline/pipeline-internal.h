@@ -35,6 +35,19 @@ struct phiguard_stream;
 struct inflater;
 struct mime_decoder;
 struct archive_state;
+
+/*
+ * Where the codings change in the current message's matcher stream, so a
+ * finding can say what was undone to read it (phiguard.findings[].decoded).
+ * The last PIPELINE_CODING_SPANS changes are kept: a value is decided a
+ * few hundred bytes after its end, well inside them.
+ */
+#define PIPELINE_CODING_SPANS 16
+struct coding_spans {
+	uint32_t n;                             /* changes recorded; [n % SPANS] is the next */
+	uint64_t from[PIPELINE_CODING_SPANS];   /* stream offset where each begins */
+	uint32_t coding[PIPELINE_CODING_SPANS]; /* enum phiguard_decoding bits from there */
+};
 struct ws_decoder;
 
 /* Identity cache (ident.c): entries per pipeline, supplementary groups kept per user. */
@@ -81,9 +94,11 @@ struct pflow {
 	bool body_raw;             /* this message's body cannot be decoded: read as sent */
 	struct mime_decoder *mime; /* owned; while a mail's data is read */
 	struct archive_state
-	        *archive;      /* owned, from the first bytes scanned: zip and gzip searched */
-	struct ws_decoder *ws; /* owned; after a WebSocket upgrade */
-	bool ws_raw;           /* the upgrade was refused: what follows is read as sent */
+	        *archive;           /* owned, from the first bytes scanned: zip and gzip searched */
+	struct ws_decoder *ws;      /* owned; after a WebSocket upgrade */
+	uint32_t entry_coding;      /* the zip entry or gzip file being read (PHIGUARD_DECODED_*) */
+	struct coding_spans *spans; /* owned, from the first decoded byte; NULL: all as sent */
+	bool ws_raw;                /* the upgrade was refused: what follows is read as sent */
 
 	uint8_t *
 	        prefix; /* client stream start, owned; grown to PIPELINE_PREFIX_MAX, freed once decided */
@@ -92,6 +107,7 @@ struct pflow {
 	struct quic_state *quic; /* owned */
 
 	struct phiguard_stream *stream; /* owned; open while inspecting */
+	uint64_t stream_len;            /* bytes fed to it */
 	uint64_t scanned;
 	size_t n_detectors;
 	uint32_t *finding_count;                 /* [n_detectors], owned */

@@ -71,6 +71,29 @@ cef_findings(const struct phiguard_event *e, char *buf, size_t size)
 	}
 }
 
+/* what was decoded to read them, as "detector:mime+zip; ..." (only findings that were) */
+static void
+cef_decoded(const struct phiguard_event *e, char *buf, size_t size)
+{
+	struct strbuf sb;
+	unsigned n = e->n_findings < PHIGUARD_EVENT_MAX_FINDINGS ? e->n_findings
+	                                                         : PHIGUARD_EVENT_MAX_FINDINGS;
+	bool first = true;
+
+	strbuf_init(&sb, buf, size);
+	for (unsigned i = 0; i < n; i++) {
+		const struct phiguard_event_finding *f = &e->findings[i];
+
+		if (f->decoded == 0)
+			continue;
+		strbuf_adds(&sb, first ? "" : "; ");
+		strbuf_add_escaped(&sb, f->detector, sizeof(f->detector), STRBUF_RAW);
+		strbuf_adds(&sb, ":");
+		report_add_decoded(&sb, f->decoded);
+		first = false;
+	}
+}
+
 static void
 cef_labels(const struct report_encode_ctx *ctx, char *buf, size_t size)
 {
@@ -169,6 +192,11 @@ report_encode_cef(const struct phiguard_event *e, const struct report_encode_ctx
 	cef_custom(&sb, 4, "serverName", S(e->tls_server_name));
 	cef_findings(e, tmp, sizeof(tmp));
 	cef_custom(&sb, 5, "findings", S(tmp));
+	cef_decoded(e, tmp, sizeof(tmp));
+	if (tmp[0] != '\0') {
+		cef_ext(&sb, "flexString1Label", "decoded", 16);
+		cef_ext(&sb, "flexString1", S(tmp));
+	}
 	cef_labels(ctx, tmp, sizeof(tmp));
 	cef_custom(&sb, 6, "labels", S(tmp));
 	return strbuf_result(&sb);

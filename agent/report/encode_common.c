@@ -60,6 +60,22 @@ report_verdict_name(enum phiguard_verdict verdict)
 	return "allow";
 }
 
+void
+report_add_decoded(struct strbuf *sb, uint32_t decoded)
+{
+	bool first = true;
+
+	for (unsigned i = 0; i < PHIGUARD_DECODINGS; i++) {
+		const char *name = phiguard_decoding_name(1U << i);
+
+		if ((decoded & (1U << i)) == 0 || name == NULL)
+			continue;
+		strbuf_adds(sb, first ? "" : "+");
+		strbuf_adds(sb, name);
+		first = false;
+	}
+}
+
 unsigned
 report_severity(const struct phiguard_event *event)
 {

@@ -137,6 +137,14 @@ ecs_findings(struct json *j, const struct phiguard_event *e)
 		for (unsigned k = 0; k < nt; k++)
 			json_str(j, NULL, S(f->tokens[k]));
 		json_close(j, ']');
+		if (f->decoded != 0) {
+			json_open(j, "decoded", '[');
+			for (unsigned k = 0; k < PHIGUARD_DECODINGS; k++)
+				if (f->decoded & (1U << k) &&
+				    phiguard_decoding_name(1U << k) != NULL)
+					json_str(j, NULL, phiguard_decoding_name(1U << k), 32);
+			json_close(j, ']');
+		}
 		json_close(j, '}');
 	}
 	json_close(j, ']');

@@ -73,8 +73,13 @@ report_format_text(const struct phiguard_event *e, char *buf, size_t size)
 	for (unsigned i = 0; i < n; i++) {
 		strbuf_adds(&sb, i == 0 ? " findings=" : ",");
 		strbuf_add_escaped(&sb, S(e->findings[i].detector), STRBUF_ASCII);
-		strbuf_addf(&sb, "x%" PRIu32 "(%s)", e->findings[i].count,
+		strbuf_addf(&sb, "x%" PRIu32 "(%s", e->findings[i].count,
 		            phiguard_confidence_name(e->findings[i].confidence));
+		if (e->findings[i].decoded != 0) {
+			strbuf_adds(&sb, ", in ");
+			report_add_decoded(&sb, e->findings[i].decoded);
+		}
+		strbuf_adds(&sb, ")");
 	}
 	if (e->message[0] != '\0') {
 		strbuf_adds(&sb, " - ");

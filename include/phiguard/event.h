@@ -33,6 +33,24 @@ enum phiguard_event_kind {
 	PHIGUARD_EVENT_STATE, /**< event.kind "state": heartbeat, policy change, spool overflow */
 };
 
+/**
+ * What was undone before the detectors read a value: a finding's
+ * phiguard.findings[].decoded lists the codings behind at least one of its
+ * values, outermost first; absent when every value was read as sent. Kinds
+ * only: a name inside a zip or a mail may itself be patient data.
+ */
+enum phiguard_decoding {
+	PHIGUARD_DECODED_CONTENT_ENCODING = 1U << 0, /**< "content-encoding": a gzip/deflate body */
+	PHIGUARD_DECODED_MIME = 1U << 1,      /**< "mime": a mail's base64/quoted-printable part */
+	PHIGUARD_DECODED_WEBSOCKET = 1U << 2, /**< "websocket": a masked message, inflated too */
+	PHIGUARD_DECODED_ZIP = 1U << 3,       /**< "zip": a zip entry (.docx, .xlsx, .zip) */
+	PHIGUARD_DECODED_GZIP = 1U << 4,      /**< "gzip": a gzip file (.csv.gz) */
+};
+#define PHIGUARD_DECODINGS 5
+
+/** The wire name of one decoding bit ("zip"), NULL for anything else. */
+const char *phiguard_decoding_name(unsigned decoding);
+
 #define PHIGUARD_EVENT_MAX_FINDINGS 8
 #define PHIGUARD_EVENT_MAX_SAMPLES  3
 
@@ -44,6 +62,7 @@ struct phiguard_event_finding {
 	char samples[PHIGUARD_EVENT_MAX_SAMPLES][PHIGUARD_SAMPLE_MAX]; /**< redacted */
 	uint32_t n_tokens;
 	char tokens[PHIGUARD_EVENT_MAX_SAMPLES][PHIGUARD_TOKEN_MAX]; /**< keyed hashes */
+	uint32_t decoded; /**< phiguard.findings[].decoded: enum phiguard_decoding bits */
 };
 
 struct phiguard_event {

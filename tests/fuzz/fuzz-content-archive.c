@@ -15,10 +15,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check_name(const char *name, void *ctx)
+check_name(const char *name, enum archive_kind kind, void *ctx)
 {
 	(void)ctx;
-	if (strlen(name) >= ARCHIVE_NAME_MAX)
+	if (strlen(name) >= ARCHIVE_NAME_MAX ||
+	    (kind != ARCHIVE_KIND_ZIP && kind != ARCHIVE_KIND_GZIP))
 		__builtin_trap();
 }
 

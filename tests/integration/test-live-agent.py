@@ -272,14 +272,22 @@ def main():
         st = agent.status()
         decoded = sum(v for k, v in st.items() if k.endswith(".bodies_decoded"))
         t.ok(decoded >= 2, "status counts the decoded bodies (%s)" % decoded)
-        def upload_pair(bad, clean, what):
-            """@bad blocked, the server never gets it; @clean arrives whole (curl -F)."""
+        def upload_pair(bad, clean, what, decoded):
+            """@bad blocked, the server never gets it, the alert says what was decoded
+            (@decoded); @clean arrives whole (curl -F)."""
             n_up = len(topo.uploads())
             rc, code, secs = topo.curl("http://web.whatsapp.com/send",
                                        extra=("-F", "file=@" + bad))
             t.ok(rc != 0 and len(topo.uploads()) == n_up,
                  "%s of patients uploaded through a form is blocked; the server never gets it"
                  % what, (rc, code, agent.events()[-2:]))
+            def says(e):
+                return e.get("phiguard", {}).get("verdict") == "block" and any(
+                    f.get("decoded") == [decoded] for f in e["phiguard"].get("findings", [])
+                    if f["detector"] == "nhs_number")
+            t.ok(agent.wait_event(says) is not None,
+                 "its alert says the NHS numbers were read in a %s" % decoded,
+                 agent.events()[-2:])
             rc, code, secs = topo.curl("http://web.whatsapp.com/send",
                                        extra=("-F", "file=@" + clean))
             ups = topo.uploads()
@@ -293,14 +301,14 @@ def main():
         clean_sheet = os.path.join(topo.dir, "stock.xlsx")
         open(sheet, "wb").write(office.xlsx(office.PATIENT_ROWS))
         open(clean_sheet, "wb").write(office.xlsx(office.CLEAN_ROWS))
-        upload_pair(sheet, clean_sheet, "a spreadsheet")
+        upload_pair(sheet, clean_sheet, "a spreadsheet", "zip")
         # The same list as a gzip-compressed CSV export.
         csv_gz = os.path.join(topo.dir, "list.csv.gz")
         clean_gz = os.path.join(topo.dir, "stock.csv.gz")
         for path, rows in ((csv_gz, office.PATIENT_ROWS), (clean_gz, office.CLEAN_ROWS)):
             text = "".join(",".join(row) + "\n" for row in rows).encode()
             open(path, "wb").write(gzip.compress(text))
-        upload_pair(csv_gz, clean_gz, "a .csv.gz")
+        upload_pair(csv_gz, clean_gz, "a .csv.gz", "gzip")
         st = agent.status()
         gz_files = sum(v for k, v in st.items() if k.endswith(".gzip_files_decoded"))
         t.ok(gz_files >= 2, "status counts the gzip files read (%s)" % gz_files)
@@ -309,8 +317,9 @@ def main():
                      "POST with PHI blocked", "POST without PHI arrives",
                      "JSON POST ending in PHI blocked", "gzip POST with PHI blocked",
                      "gzip POST without PHI arrives", "decoded bodies counted",
-                     "spreadsheet upload with PHI blocked", "clean spreadsheet arrives",
-                     ".csv.gz upload with PHI blocked", "clean .csv.gz arrives",
+                     "spreadsheet upload with PHI blocked", "its alert says zip",
+                     "clean spreadsheet arrives", ".csv.gz upload with PHI blocked",
+                     "its alert says gzip", "clean .csv.gz arrives",
                      "gzip files counted"):
             t.skip(name, "no inspecting pipeline in this build")
 

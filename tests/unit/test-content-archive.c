@@ -30,12 +30,13 @@ cut_of(enum inflate_status why, void *ctx)
 }
 
 static void
-name_of(const char *name, void *ctx)
+name_of(const char *name, enum archive_kind kind, void *ctx)
 {
 	struct text *t = ctx;
 	size_t n = strlen(t->names);
 
-	snprintf(t->names + n, sizeof(t->names) - n, "%s;", name);
+	snprintf(t->names + n, sizeof(t->names) - n, "%s%s;",
+	         kind == ARCHIVE_KIND_GZIP ? "gz:" : "", name);
 }
 
 /* @data through an archive search in pieces of @piece bytes; the entries' text. */
@@ -234,7 +235,8 @@ test_gzip(void)
 	tap_ok(strstr(whole.s.buf, "second member\n") != NULL, "a second member is read too");
 	tap_eq_int((int)gzips, 3, "three gzip members counted");
 	tap_eq_int((int)entries, 0, "no zip entry counted");
-	tap_eq_str(whole.names, "patients.csv;more.csv;;", "each begins with its stored name");
+	tap_eq_str(whole.names, "gz:patients.csv;gz:more.csv;gz:;",
+	           "each begins with its stored name");
 	tap_eq_int((int)(whole.cuts[INFLATE_ERROR] + whole.cuts[INFLATE_OK]), 0, "none cut short");
 	carve_counted(buf, n, 1, &one, &entries, &gzips);
 	carve_counted(buf, n, 7, &odd, &entries, &gzips);

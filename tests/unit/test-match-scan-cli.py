@@ -56,7 +56,7 @@ def check_gzip():
         rc, out, err = scan(path)
         ok(rc == 1 and "%s!notes.txt:" % path in out, "text format: FILE!NAME:OFFSET")
         rc, out, err = scan("--format", "json", "-", stdin=gzip.compress(NOTE))
-        ok(rc == 1 and '"entry":"(unnamed)"' in out, "gzip on standard input is read too")
+        ok(rc == 1 and '"entry":"(gunzipped)"' in out, "gzip on standard input is read too")
         clean = os.path.join(tmp, "clean.txt.gz")
         with open(clean, "wb") as f:
             f.write(gzip.compress(b"rota for week 48 attached, shifts 07:30-20:00\n" * 1000))

@@ -35,6 +35,29 @@ static const char policy_text[] = "version: bodies-test-1\n"
 static const char phi_json[] = "{\"note\":\"bed 4\",\"patient\":{\"nhs_number\":\"4010232137\"}}";
 static const char clean_json[] = "{\"order\":{\"gloves\":40,\"aprons\":12}}";
 
+/* What the last alert's NHS number finding says was decoded to read it (the SOC's hint). */
+static uint32_t last_decoded = UINT32_MAX;
+
+static void
+on_event(const struct phiguard_event *e, void *ctx)
+{
+	(void)ctx;
+	for (uint32_t i = 0; i < e->n_findings && i < PHIGUARD_EVENT_MAX_FINDINGS; i++)
+		if (e->kind == PHIGUARD_EVENT_ALERT &&
+		    strcmp(e->findings[i].detector, "nhs_number") == 0)
+			last_decoded = e->findings[i].decoded;
+}
+
+/* The decoded field of the alert since the last call, UINT32_MAX when none came. */
+static uint32_t
+decoded_since(void)
+{
+	uint32_t d = last_decoded;
+
+	last_decoded = UINT32_MAX;
+	return d;
+}
+
 struct session {
 	struct pipeline *p;
 	uint16_t sport;
@@ -131,8 +154,11 @@ coded_bodies(struct pipeline *p)
 	counters(p, &c0);
 	n = compress_as(15 + 16, phi_json, strlen(phi_json), z, sizeof(z));
 	s = open_session(p, 41001);
+	(void)decoded_since();
 	tap_eq_int(post(&s, "gzip", z, n, 1400), PIPELINE_BLOCK,
 	           "gzip: a JSON body ending in an NHS number is blocked");
+	tap_eq_int((int)decoded_since(), PHIGUARD_DECODED_CONTENT_ENCODING,
+	           "gzip: the alert says the value was in a coded body");
 	counters(p, &c1);
 	tap_eq_int((int)(c1.bodies_decoded - c0.bodies_decoded), 1, "gzip: one body decoded");
 
@@ -191,8 +217,10 @@ undecodable_bodies(struct pipeline *p)
 
 	counters(p, &c0);
 	s = open_session(p, 42001);
+	(void)decoded_since();
 	tap_eq_int(post(&s, "gzip", phi_json, strlen(phi_json), 1400), PIPELINE_BLOCK,
 	           "plain text labelled gzip is read as sent: blocked");
+	tap_eq_int((int)decoded_since(), 0, "... and its alert says nothing was decoded");
 	s = open_session(p, 42002);
 	tap_eq_int(post(&s, "br", phi_json, strlen(phi_json), 1400), PIPELINE_BLOCK,
 	           "plain text labelled br (not decoded here) is read as sent: blocked");
@@ -292,6 +320,9 @@ office_files(struct pipeline *p)
 		        i == 0 ? "a spreadsheet with labelled NHS numbers, uploaded in a form, is "
 		                 "blocked"
 		               : "a clean spreadsheet uploaded the same way passes");
+		if (i == 0)
+			tap_eq_int((int)decoded_since(), PHIGUARD_DECODED_ZIP,
+			           "the alert says the values were in a zip entry");
 	}
 	counters(p, &c1);
 	tap_eq_int((int)(c1.zip_entries_decoded - c0.zip_entries_decoded), 2,
@@ -325,6 +356,9 @@ gzip_files(struct pipeline *p)
 		           i == 0 ? PIPELINE_BLOCK : PIPELINE_INSPECT,
 		           i == 0 ? "a .csv.gz of NHS numbers, uploaded in a form, is blocked"
 		                  : "a clean .csv.gz uploaded the same way passes");
+		if (i == 0)
+			tap_eq_int((int)decoded_since(), PHIGUARD_DECODED_GZIP,
+			           "the alert says the values were in a gzip file");
 	}
 	counters(p, &c1);
 	tap_eq_int((int)(c1.gzip_files_decoded - c0.gzip_files_decoded), 2,
@@ -369,8 +403,11 @@ websocket_chat(struct pipeline *p)
 	           PIPELINE_INSPECT, "websocket: a clean message passes");
 	tap_eq_int(segment(&s, f, ws_frame(f, false, 1, "{\"msg\":\"Patient NHS no ")),
 	           PIPELINE_INSPECT, "websocket: the first fragment of the next passes");
+	(void)decoded_since();
 	tap_eq_int(segment(&s, f, ws_frame(f, true, 0, "401 023 2137\"}")), PIPELINE_BLOCK,
 	           "websocket: the frame completing a message with an NHS number is blocked");
+	tap_eq_int((int)decoded_since(), PHIGUARD_DECODED_WEBSOCKET,
+	           "websocket: the alert says the value was in a WebSocket message");
 	counters(p, &c1);
 	tap_eq_int((int)(c1.websocket_messages - c0.websocket_messages), 2,
 	           "websocket: two messages read");
@@ -400,7 +437,7 @@ main(void)
 	                              &err),
 	           0, "policy with an http rule loads");
 	pipeline_config_defaults(&cfg);
-	p = pipeline_new(&cfg, policy, NULL, NULL);
+	p = pipeline_new(&cfg, policy, on_event, NULL);
 	tap_ok(p != NULL, "pipeline created");
 	coded_bodies(p);
 	undecodable_bodies(p);

@@ -66,7 +66,11 @@ struct alerts {
 	unsigned n;
 	enum phiguard_verdict last;
 	char reason[128];
+	uint32_t decoded; /* the last alert's findings: what was decoded to read them */
 };
+
+/* The alerts of the pipeline the HTTP and SMTP checks share. */
+static struct alerts shared_alerts;
 
 static void
 on_event(const struct phiguard_event *ev, void *ctx)
@@ -77,6 +81,9 @@ on_event(const struct phiguard_event *ev, void *ctx)
 		return;
 	a->n++;
 	a->last = ev->verdict;
+	a->decoded = 0;
+	for (uint32_t i = 0; i < ev->n_findings && i < PHIGUARD_EVENT_MAX_FINDINGS; i++)
+		a->decoded |= ev->findings[i].decoded;
 	snprintf(a->reason, sizeof(a->reason), "%s", ev->reason);
 }
 
@@ -213,6 +220,8 @@ smtp_messages(struct pipeline *p)
 	tap_eq_int(say(&s, "Subject: y\r\n\r\nPatient NHS no 401 023 2137\r\n.\r\n"),
 	           PIPELINE_BLOCK,
 	           "SMTP: the second mail of the session, with an NHS number, is blocked");
+	tap_eq_int((int)shared_alerts.decoded, 0,
+	           "SMTP: a plain mail's alert says nothing was decoded");
 
 	/*
 	 * MIME: an NHS number that only the decoded text shows, in a base64
@@ -246,6 +255,9 @@ smtp_messages(struct pipeline *p)
 			        "SMTP MIME %s: an NHS number only the decoded text shows is blocked "
 			        "at the end of the mail",
 			        i ? "quoted-printable" : "base64");
+			tap_eq_int((int)shared_alerts.decoded, PHIGUARD_DECODED_MIME,
+			           "SMTP MIME %s: the alert says the value was in a coded part",
+			           i ? "quoted-printable" : "base64");
 		}
 		s = (struct session){
 			.p = p, .sport = 42012, .dport = 25, .seq = 100, .ts = 7800000
@@ -276,7 +288,7 @@ main(void)
 	                              &policy, &err),
 	           0, "policy with protocol: smtp and http rules loads");
 	pipeline_config_defaults(&cfg);
-	p = pipeline_new(&cfg, policy, NULL, NULL);
+	p = pipeline_new(&cfg, policy, on_event, &shared_alerts);
 	tap_ok(p != NULL, "pipeline created");
 	http_messages(p);
 	smtp_messages(p);

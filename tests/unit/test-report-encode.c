@@ -127,6 +127,37 @@ test_golden(void)
 	tap_ok(n > 0 && strchr(buf, '\n') == NULL, "text: no newline");
 }
 
+/* A finding read inside a decoded attachment says so, by kind only, in every format. */
+static void
+test_decoded(void)
+{
+	struct phiguard_event e;
+	char buf[8192];
+
+	sample_event(&e);
+	e.findings[0].decoded = PHIGUARD_DECODED_ZIP | PHIGUARD_DECODED_MIME;
+	e.n_findings = 2;
+	e.findings[1] = e.findings[0];
+	snprintf(e.findings[1].detector, sizeof(e.findings[1].detector), "person_name");
+	e.findings[1].decoded = 0;
+	tap_ok(report_encode_ecs(&e, buf, sizeof(buf)) > 0 &&
+	               strstr(buf, "\"tokens\":[\"00112233445566778899aabbccddeeff\"],"
+	                           "\"decoded\":[\"mime\",\"zip\"]}") != NULL,
+	       "ecs: decoded kinds after the tokens, outermost first");
+	tap_ok(strstr(buf, "\"decoded\":[\"mime\",\"zip\"]") != NULL &&
+	               strstr(strstr(buf, "\"decoded\"") + 1, "\"decoded\"") == NULL,
+	       "ecs: only the finding that was decoded carries the field");
+	tap_ok(report_encode_cef(&e, NULL, buf, sizeof(buf)) > 0 &&
+	               strstr(buf, " flexString1Label=decoded flexString1=nhs_number:mime+zip") !=
+	                       NULL,
+	       "cef: flexString1 names the decoded findings");
+	tap_ok(report_format_text(&e, buf, sizeof(buf)) > 0 &&
+	               strstr(buf,
+	                      "findings=nhs_numberx3(high, in mime+zip),person_namex3(high)") !=
+	                       NULL,
+	       "text: where the value was read");
+}
+
 static void
 test_hostile_strings(void)
 {
@@ -237,6 +268,7 @@ int
 main(void)
 {
 	test_golden();
+	test_decoded();
 	test_hostile_strings();
 	test_limits();
 	test_state_and_pri();
