@@ -272,8 +272,9 @@ expr_in(const struct match_expr *e, enum match_db db)
  * end alone, so it stays with the stream that sees every window). The
  * digit stream starts where the first value that needs it asks, not where
  * the main one started; for the built-in ones (age, phone and postcode
- * shapes: one start for a given end, and a start at a \b or a '+') that
- * changes no hit that starts inside a window.
+ * shapes, a birth date after a number: one start for a given end, and a
+ * start at a \b, a '+' or a digit) that changes no hit that starts inside
+ * a window.
  */
 static void
 mark_digit_exprs(struct phiguard_matcher *m)

@@ -185,6 +185,31 @@ scan_block(const struct phiguard_matcher *m, struct phiguard_scratch *s, const v
 	return phiguard_scan_block(m, s, data, len, found_collect, out);
 }
 
+/* The highest level @detector reaches in @text (block scan), NONE when it finds nothing. */
+__attribute__((unused)) static enum phiguard_confidence
+best_level(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *text,
+           const char *detector, struct found_list *fl)
+{
+	enum phiguard_confidence got = PHIGUARD_CONFIDENCE_NONE;
+
+	scan_block(m, s, text, strlen(text), fl);
+	for (size_t k = 0; k < fl->n; k++)
+		if (strcmp(fl->items[k].detector, detector) == 0 && fl->items[k].confidence > got)
+			got = fl->items[k].confidence;
+	found_clear(fl);
+	return got;
+}
+
+/* @text for one TAP line: its line ends as spaces. */
+__attribute__((unused)) static void
+tap_text(char *out, size_t size, const char *text)
+{
+	snprintf(out, size, "%s", text);
+	for (char *c = out; *c != '\0'; c++)
+		if (*c == '\r' || *c == '\n')
+			*c = ' ';
+}
+
 /* Stream scan of @len bytes fed in pieces that end at @cuts (ascending). */
 __attribute__((unused)) static int
 scan_stream(const struct phiguard_matcher *m, struct phiguard_scratch *s, const void *data,

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The built-in packs on ward chat as staff write it: what makes a value a
+ * finding (a label in lower case, the holder's date of birth right after
+ * the number, an address next to a name, a common forename) and what keeps
+ * a look-alike out (an NPI next to a record, a goods note near clinical
+ * words, a FHIR resource's own id). Each line is one message.
+ */
+#include <string.h>
+
+#include "test-match-util.h"
+
+static const struct {
+	const char *text, *detector;
+	enum phiguard_confidence want;
+} messages[] = {
+	/* CHI numbers: a label in lower case, before or after; the birth date after */
+	{ "chi 1707931380 for the ward round", "chi_number", PHIGUARD_CONFIDENCE_HIGH },
+	{ "Lewis is back from theatre 1707931380 (chi)", "chi_number", PHIGUARD_CONFIDENCE_HIGH },
+	{ "ALAN MCKENZIE 1607559048 b. 16/07/1955", "chi_number", PHIGUARD_CONFIDENCE_HIGH },
+	{ "FITZGERALD, Yvonne 290 179 2073 b.:29 Jan 1979", "chi_number",
+	  PHIGUARD_CONFIDENCE_HIGH },
+	/* NHS numbers with the holder's birth date right after them */
+	{ "Gillian 760 371 1193 DOB - 25.03.1930", "nhs_number", PHIGUARD_CONFIDENCE_HIGH },
+	{ "Diane Jackson 6158804606 dob = 09/04/70", "nhs_number", PHIGUARD_CONFIDENCE_HIGH },
+	{ "Martin Day 7637738221 20.11.1932 (born)", "nhs_number", PHIGUARD_CONFIDENCE_HIGH },
+	/* ... but a birth date elsewhere in a record does not make an NPI a CHI number */
+	{ "Patient: Agnieszka Hamilton\nDOB: 1960-10-21\nProvider NPI# 1005230218\n", "chi_number",
+	  PHIGUARD_CONFIDENCE_NONE },
+	/* a number with neither label nor birth date stays out */
+	{ "chi squared was 1707931380 on the rota spreadsheet", "chi_number",
+	  PHIGUARD_CONFIDENCE_NONE },
+	{ "1607559048 b. 16/07/1955", "nhs_number", PHIGUARD_CONFIDENCE_NONE },
+	/* goods, not patients, next to clinical words */
+	{ "Goods received note 3949804153, 3 boxes\nAnyone parked in bay 22460? you're blocking "
+	  "the ambulance",
+	  "hc_number", PHIGUARD_CONFIDENCE_LOW },
+	/* a FHIR resource's own id is not a social security number */
+	{ "{\"resourceType\": \"Patient\", \"id\": \"535526655\", \"name\": [{\"family\": "
+	  "\"Day\"}]}",
+	  "us_ssn", PHIGUARD_CONFIDENCE_LOW },
+	{ "{\"resourceType\": \"Patient\", \"identifier\": [{\"system\": "
+	  "\"http://hl7.org/fhir/sid/us-ssn\", \"value\": \"535526655\"}]}",
+	  "us_ssn", PHIGUARD_CONFIDENCE_MEDIUM },
+	/* names: common forenames, an address next to a name, "Nat Ins" */
+	{ "Nancy Hill - 6612862289 = NHS no", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Mavis Pemberton back from theatre", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Mr Ray Baker home: 116 Victoria Road, Bradford BD18 3FF", "person_name",
+	  PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Has anyone got Mr Bell's Nat Ins for the benefits form?", "person_name",
+	  PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Nancy is a city in France", "person_name", PHIGUARD_CONFIDENCE_NONE },
+};
+
+int
+main(void)
+{
+	struct phiguard_matcher *m = matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK);
+	struct phiguard_scratch *s = NULL;
+	struct found_list fl = { 0 };
+
+	if (!tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher"))
+		return tap_done();
+	for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
+		char name[200];
+
+		tap_text(name, sizeof(name), messages[i].text);
+		tap_eq_int(best_level(m, s, messages[i].text, messages[i].detector, &fl),
+		           messages[i].want, "%s: %s", messages[i].detector, name);
+	}
+	phiguard_scratch_free(s);
+	phiguard_matcher_free(m);
+	return tap_done();
+}
