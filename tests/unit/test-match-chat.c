@@ -10,10 +10,7 @@
 
 #include "test-match-util.h"
 
-static const struct {
-	const char *text, *detector;
-	enum phiguard_confidence want;
-} messages[] = {
+static const struct level_case messages[] = {
 	/* CHI numbers: a label in lower case, before or after; the birth date after */
 	{ "chi 1707931380 for the ward round", "chi_number", PHIGUARD_CONFIDENCE_HIGH },
 	{ "Lewis is back from theatre 1707931380 (chi)", "chi_number", PHIGUARD_CONFIDENCE_HIGH },
@@ -57,17 +54,9 @@ main(void)
 {
 	struct phiguard_matcher *m = matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK);
 	struct phiguard_scratch *s = NULL;
-	struct found_list fl = { 0 };
 
-	if (!tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher"))
-		return tap_done();
-	for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
-		char name[200];
-
-		tap_text(name, sizeof(name), messages[i].text);
-		tap_eq_int(best_level(m, s, messages[i].text, messages[i].detector, &fl),
-		           messages[i].want, "%s: %s", messages[i].detector, name);
-	}
+	if (tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher"))
+		check_levels(m, s, messages, sizeof(messages) / sizeof(messages[0]), "ward chat");
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);
 	return tap_done();

@@ -82,10 +82,7 @@ main(void)
 	 * else is not.
 	 */
 	{
-		static const struct {
-			const char *text, *detector;
-			enum phiguard_confidence want;
-		} fields[] = {
+		static const struct level_case fields[] = {
 			{ "{\"nhs_number\":\"4010232137\"}", "nhs_number",
 			  PHIGUARD_CONFIDENCE_HIGH },
 			{ "{\"nhsNumber\": \"401 023 2137\"}", "nhs_number",
@@ -137,13 +134,8 @@ main(void)
 			  PHIGUARD_CONFIDENCE_NONE },
 		};
 
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-			char name[160];
-
-			tap_text(name, sizeof(name), fields[i].text);
-			tap_eq_int(best_level(m, s, fields[i].text, fields[i].detector, &fl),
-			           fields[i].want, "field name as a label: %s", name);
-		}
+		check_levels(m, s, fields, sizeof(fields) / sizeof(fields[0]),
+		             "field name as a label");
 	}
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);

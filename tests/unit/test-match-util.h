@@ -200,14 +200,29 @@ best_level(const struct phiguard_matcher *m, struct phiguard_scratch *s, const c
 	return got;
 }
 
-/* @text for one TAP line: its line ends as spaces. */
+/* A text and the level a detector must reach in it (NONE: no finding). */
+struct level_case {
+	const char *text, *detector;
+	enum phiguard_confidence want;
+};
+
+/* One TAP line per case, "@what: text" with the text's line ends as spaces. */
 __attribute__((unused)) static void
-tap_text(char *out, size_t size, const char *text)
+check_levels(const struct phiguard_matcher *m, struct phiguard_scratch *s,
+             const struct level_case *cases, size_t n, const char *what)
 {
-	snprintf(out, size, "%s", text);
-	for (char *c = out; *c != '\0'; c++)
-		if (*c == '\r' || *c == '\n')
-			*c = ' ';
+	struct found_list fl = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		char name[200];
+
+		snprintf(name, sizeof(name), "%s", cases[i].text);
+		for (char *c = name; *c != '\0'; c++)
+			if (*c == '\r' || *c == '\n')
+				*c = ' ';
+		tap_eq_int(best_level(m, s, cases[i].text, cases[i].detector, &fl), cases[i].want,
+		           "%s (%s): %s", what, cases[i].detector, name);
+	}
 }
 
 /* Stream scan of @len bytes fed in pieces that end at @cuts (ascending). */
