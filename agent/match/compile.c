@@ -21,19 +21,56 @@ is_word_byte(unsigned char c)
 	return isalnum(c) || c == '_';
 }
 
-/* A literal as a Hyperscan expression: every non-alphanumeric byte escaped. */
+/*
+ * The other case of a two-byte UTF-8 letter in Latin-1 Supplement or
+ * Latin Extended-A (\xc3\xa1 <-> \xc3\x81 for a/A with acute, \xc5\x82 <->
+ * \xc5\x81 for l/L with stroke), as its second byte; 0 when it has none
+ * with the same first byte. Hyperscan's caseless flag folds ASCII only,
+ * so "PÁDRAIG" would not match the gazetteer's "Pádraig".
+ */
+static unsigned char
+other_case(unsigned char lead, unsigned char cont)
+{
+	unsigned cp = (unsigned)(lead & 0x1f) << 6 | (cont & 0x3f), pair;
+
+	if (lead == 0xc3 && cont != 0x97 && cont != 0xb7 && cont != 0x9f && cont != 0xbf)
+		pair = cp ^ 0x20; /* U+00C0-U+00DE <-> U+00E0-U+00FE, not the signs */
+	else if ((lead == 0xc4 || lead == 0xc5) &&
+	         ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177)))
+		pair = cp ^ 1; /* even upper, odd lower */
+	else if ((lead == 0xc4 || lead == 0xc5) &&
+	         ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e)))
+		pair = cp & 1 ? cp + 1 : cp - 1; /* odd upper, even lower */
+	else
+		return 0;
+	if ((0xc0 | pair >> 6) != lead)
+		return 0;
+	return (unsigned char)(0x80 | (pair & 0x3f));
+}
+
+/*
+ * A literal as a Hyperscan expression: every non-alphanumeric byte
+ * escaped, and a two-byte accented letter given as both its cases.
+ */
 static void
 escape_literal(const char *word, char *out, size_t out_size)
 {
 	size_t o = 0;
 
 	for (const unsigned char *c = (const unsigned char *)word; *c != '\0'; c++) {
-		if (o + 5 >= out_size)
+		unsigned char other = c[1] != '\0' ? other_case(c[0], c[1]) : 0;
+
+		if (o + 16 >= out_size)
 			break;
-		if (isalnum(*c))
+		if (isalnum(*c)) {
 			out[o++] = (char)*c;
-		else
+		} else if (other != 0) {
+			o += (size_t)snprintf(out + o, out_size - o, "\\x%02x[\\x%02x\\x%02x]",
+			                      c[0], c[1], other);
+			c++;
+		} else {
 			o += (size_t)snprintf(out + o, out_size - o, "\\x%02x", *c);
+		}
 	}
 	out[o] = '\0';
 }

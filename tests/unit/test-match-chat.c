@@ -2,7 +2,8 @@
 /*
  * The built-in packs on ward chat as staff write it: what makes a value a
  * finding (a label in lower case, the holder's date of birth right after
- * the number, an address next to a name, a common forename) and what keeps
+ * the number, an address next to a name, a common forename, ward
+ * shorthand, a name in capitals with an accent) and what keeps
  * a look-alike out (an NPI next to a record, a goods note near clinical
  * words, a FHIR resource's own id). Each line is one message.
  */
@@ -47,6 +48,16 @@ static const struct level_case messages[] = {
 	{ "Has anyone got Mr Bell's Nat Ins for the benefits form?", "person_name",
 	  PHIGUARD_CONFIDENCE_MEDIUM },
 	{ "Nancy is a city in France", "person_name", PHIGUARD_CONFIDENCE_NONE },
+	/* ward shorthand raises a name; the temp on reception does not */
+	{ "Dean Sutherland new AF, rate controlled", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Mrs Hill temp 39.2, cultures sent", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Ray Allen birth date 7 July 1979", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Sarah Jones is the new temp on reception", "person_name", PHIGUARD_CONFIDENCE_LOW },
+	/* a name in capitals with an accent (Hyperscan folds ASCII only) */
+	{ "P\xc3\x81"
+	  "DRAIG BURNS - chi:100 430 4447",
+	  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "MA\xc5\x81GORZATA NOWAK in bed 4", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
 };
 
 int
