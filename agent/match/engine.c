@@ -426,6 +426,8 @@ level_of(struct match_state *st, const struct match_cand *c, uint64_t limit, boo
 	context_of(st, c, limit, &hot, &structural, &negative, &strong);
 	if (ret_strong != NULL)
 		*ret_strong = strong;
+	if (c->binary && !structural)
+		return PHIGUARD_CONFIDENCE_NONE;
 	if (c->hotword_required && !hot && !structural)
 		return PHIGUARD_CONFIDENCE_NONE;
 	if (hot)
@@ -489,6 +491,78 @@ value_shape(struct match_state *st, struct match_cand *c)
 	    value_check(c->validator, buf, len, &res))
 		(void)match_token(st->scratch->mac, m->token_key, m->token_key_len, d->def->name,
 		                  res.normalised, res.normalised_len, c->token);
+}
+
+/* Bytes of @b[0..@n) that text never has: control bytes and broken UTF-8. */
+static unsigned
+non_text_bytes(const uint8_t *b, size_t n)
+{
+	unsigned bad = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = b[i];
+		size_t len = c < 0x80                 ? 1
+		             : c >= 0xc2 && c <= 0xdf ? 2
+		             : c >= 0xe0 && c <= 0xef ? 3
+		             : c >= 0xf0 && c <= 0xf4 ? 4
+		                                      : 0;
+		size_t k = 1;
+
+		if (len == 1) {
+			bad += c < 0x09 || (c > 0x0d && c < 0x20) || c == 0x7f;
+			i++;
+			continue;
+		}
+		/* a sequence cut by the edge of what is at hand is given the benefit */
+		while (len > 1 && k < len && i + k < n && (b[i + k] & 0xc0) == 0x80)
+			k++;
+		if (len == 0 || (k < len && i + k < n)) {
+			bad++;
+			i++;
+		} else {
+			i += k;
+		}
+	}
+	return bad;
+}
+
+/* One side of a value: -1 says nothing (too few bytes), 1 raw data, 0 text. */
+static int
+side_binary(const uint8_t *b, size_t n)
+{
+	if (n < MATCH_TEXT_SIDE)
+		return -1;
+	return non_text_bytes(b, n) * 4 >= n ? 1 : 0;
+}
+
+/*
+ * Whether [@from, @to) lies among bytes text never has, on both sides: a
+ * value-shaped run in an image, ciphertext or a compressed file read as it
+ * is is chance (a megabyte of random bytes holds about two "postcodes"
+ * with a hotword-like pair of letters nearby), and a workstation uploads
+ * such files all day. Text next to raw data on one side only (the last
+ * line of a file stored in a zip, before its central directory) is text.
+ */
+static bool
+among_binary(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	uint8_t buf[MATCH_TEXT_SPAN];
+	uint64_t lo = from > MATCH_TEXT_SPAN ? from - MATCH_TEXT_SPAN : 0;
+	uint64_t hi = MIN(to + MATCH_TEXT_SPAN, st->visible_end);
+	const uint8_t *side;
+	size_t n;
+	int left, right;
+
+	side = window_bytes(st, &lo, from, buf, &n);
+	left = side_binary(side, n);
+	/* text before it (nearly always): no need to look after it */
+	if (left == 0)
+		return false;
+	lo = to;
+	side = window_bytes(st, &lo, hi, buf, &n);
+	right = side_binary(side, n);
+	return right != 0 && (left == 1 || right == 1);
 }
 
 /* Decide a value, looking at no byte at or after @limit. */
@@ -702,6 +776,7 @@ accept(struct match_state *st, const struct match_raw *raw)
 	memset(c, 0, sizeof(*c));
 	c->from = from;
 	c->to = to;
+	c->binary = among_binary(st, from, to);
 	c->detector = t->detector;
 	c->validator = validator;
 	c->hotword_required = def->hotword_required || t->pattern->hotword_required;

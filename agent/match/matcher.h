@@ -24,6 +24,13 @@
 #define MATCH_CAND_MAX 256
 /* Bytes after a value's end that must be seen before it is examined. */
 #define MATCH_LOOKAHEAD 32
+/*
+ * Bytes looked at each side of a value; a side with fewer at hand (the
+ * start or end of the data) says nothing. A side where a quarter of them
+ * are bytes text never has (control bytes, broken UTF-8) is raw data.
+ */
+#define MATCH_TEXT_SPAN 16
+#define MATCH_TEXT_SIDE 8
 /* Hotword/structural hits remembered per context stream (the oldest are forgotten first). */
 #define MATCH_CTX_HITS 256
 /* Context streams: the main one (with the word scanner) and the digit one. */
@@ -182,6 +189,7 @@ struct match_cand {
 	bool hotword_required;
 	bool early;    /* the bytes before it give its final level, early_level */
 	bool labelled; /* a strong hotword of its own before it */
+	bool binary;   /* among bytes text never has: reported only with structure */
 	enum phiguard_confidence early_level;
 	uint8_t aggregate;
 	enum phiguard_confidence cap;
