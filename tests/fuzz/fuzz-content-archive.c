@@ -38,13 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.out = fuzz_count_out,
 		.ctx = &out,
 	};
-	size_t piece;
+	size_t piece = fuzz_take_piece(&data, &size);
 
-	if (size < 1)
+	if (piece == 0)
 		return 0;
-	piece = 1 + data[0];
-	data++;
-	size--;
 	memset(&as, 0, sizeof(as));
 	for (size_t at = 0; at < size; at += piece)
 		(void)archive_feed(&as, data + at, size - at < piece ? size - at : piece, &sink);

@@ -28,13 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t out = 0, messages = 0;
 	struct ws_sink sink = { &live, 1, &messages, fuzz_count_out, count_end, &out };
 	enum ws_status st = WS_OK;
-	size_t piece;
+	size_t piece = fuzz_take_piece(&data, &size);
 
-	if (size < 1)
+	if (piece == 0)
 		return 0;
-	piece = 1 + data[0];
-	data++;
-	size--;
 	wd = ws_decoder_new();
 	if (wd == NULL)
 		return 0;

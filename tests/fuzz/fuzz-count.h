@@ -20,4 +20,21 @@ fuzz_count_out(const uint8_t *data, size_t len, void *ctx)
 	return true;
 }
 
+/*
+ * The first byte of a fuzz input picks the size of the pieces (1-256) the
+ * rest is fed in; 0 when there is no rest.
+ */
+static inline size_t
+fuzz_take_piece(const uint8_t **data, size_t *size)
+{
+	size_t piece;
+
+	if (*size < 2)
+		return 0;
+	piece = 1 + (*data)[0];
+	(*data)++;
+	(*size)--;
+	return piece;
+}
+
 #endif

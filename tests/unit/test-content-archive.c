@@ -75,6 +75,25 @@ carve(const uint8_t *data, size_t len, size_t piece, struct text *t, uint64_t *e
 	return carve_counted(data, len, piece, t, entries, &gzips);
 }
 
+/* The same @data cut byte by byte and in 7-byte pieces: the same text and names as @whole. */
+static void
+check_pieces(const uint8_t *data, size_t n, const struct text *whole)
+{
+	struct text one, odd;
+	uint64_t entries = 0, gzips = 0;
+
+	carve_counted(data, n, 1, &one, &entries, &gzips);
+	carve_counted(data, n, 7, &odd, &entries, &gzips);
+	tap_ok(one.s.n == whole->s.n && memcmp(one.s.buf, whole->s.buf, whole->s.n) == 0 &&
+	               strcmp(one.names, whole->names) == 0,
+	       "byte by byte: the same text and names");
+	tap_ok(odd.s.n == whole->s.n && memcmp(odd.s.buf, whole->s.buf, whole->s.n) == 0 &&
+	               strcmp(odd.names, whole->names) == 0,
+	       "in 7-byte pieces: the same text and names");
+	text_sink_free(&one.s);
+	text_sink_free(&odd.s);
+}
+
 static const char document[] =
         "<w:document><w:body><w:p><w:r><w:t>Referral: Mrs Jane Smith, NHS no 401 023 2137, "
         "DOB 01/02/1960.</w:t></w:r></w:p></w:body></w:document>";
@@ -87,7 +106,7 @@ test_office_file(void)
 	static uint8_t zip[8192];
 	size_t n = 0;
 	uint64_t entries = 0;
-	struct text whole, one, odd;
+	struct text whole;
 
 	/* What a multipart form or a decoded attachment looks like: bytes, then the file. */
 	memcpy(zip, "--form\r\nContent-Type: application/octet-stream\r\n\r\n", 50);
@@ -108,15 +127,8 @@ test_office_file(void)
 	tap_eq_int((int)entries, 2, "two entries inflated");
 	tap_eq_str(whole.names, "word/document.xml;xl/sharedStrings.xml;",
 	           "each inflated entry begins with its name");
-	carve(zip, n, 1, &one, &entries);
-	carve(zip, n, 7, &odd, &entries);
-	tap_ok(one.s.n == whole.s.n && memcmp(one.s.buf, whole.s.buf, whole.s.n) == 0,
-	       "byte by byte: the same text");
-	tap_ok(odd.s.n == whole.s.n && memcmp(odd.s.buf, whole.s.buf, whole.s.n) == 0,
-	       "in 7-byte pieces: the same text");
+	check_pieces(zip, n, &whole);
 	text_sink_free(&whole.s);
-	text_sink_free(&one.s);
-	text_sink_free(&odd.s);
 }
 
 static void
@@ -216,7 +228,7 @@ test_gzip(void)
 	static const char csv[] = "name,nhs_number\nJane Smith,401 023 2137\n";
 	static const char more[] = "John Brown,401 023 2145\n";
 	uint64_t entries = 0, gzips = 0;
-	struct text whole, one, odd;
+	struct text whole;
 	size_t n;
 
 	/* A multipart upload of a .csv.gz, a second file of two members, then text. */
@@ -238,16 +250,8 @@ test_gzip(void)
 	tap_eq_str(whole.names, "gz:patients.csv;gz:more.csv;gz:;",
 	           "each begins with its stored name");
 	tap_eq_int((int)(whole.cuts[INFLATE_ERROR] + whole.cuts[INFLATE_OK]), 0, "none cut short");
-	carve_counted(buf, n, 1, &one, &entries, &gzips);
-	carve_counted(buf, n, 7, &odd, &entries, &gzips);
-	tap_ok(one.s.n == whole.s.n && memcmp(one.s.buf, whole.s.buf, whole.s.n) == 0 &&
-	               strcmp(one.names, whole.names) == 0,
-	       "byte by byte: the same text and names");
-	tap_ok(odd.s.n == whole.s.n && memcmp(odd.s.buf, whole.s.buf, whole.s.n) == 0,
-	       "in 7-byte pieces: the same text");
+	check_pieces(buf, n, &whole);
 	text_sink_free(&whole.s);
-	text_sink_free(&one.s);
-	text_sink_free(&odd.s);
 
 	/* Cut inside its data: said when the search is released. */
 	n = gzip_member(buf, csv, 0, "");
