@@ -115,16 +115,17 @@ inflater_feed(struct inflater *in, const uint8_t *data, size_t len, inflate_out_
 			pos = 0;
 			continue;
 		}
-		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
-			return INFLATE_ERROR;
+		/* text decoded before an error in the same call is still text */
 		if (n > 0) {
 			in->started = true;
 			in->out += n;
 			if (!out(in->chunk, n, ctx))
 				return INFLATE_STOP;
-		} else if (r != Z_STREAM_END && in->z.avail_in == take) {
-			return INFLATE_ERROR; /* no progress with room to write: never spin */
 		}
+		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
+			return INFLATE_ERROR;
+		if (n == 0 && r != Z_STREAM_END && in->z.avail_in == take)
+			return INFLATE_ERROR; /* no progress with room to write: never spin */
 		/* gzip members may follow one another (RFC 1952 2.2); nothing else does */
 		if (r == Z_STREAM_END &&
 		    (in->format != INFLATE_GZIP || inflateReset(&in->z) != Z_OK))
