@@ -245,7 +245,11 @@ on_entry_text(const uint8_t *data, size_t len, void *ctx)
 	return text_feed(data, len, &l->entry);
 }
 
-/* An entry's text stopped short: said, since its findings may be incomplete. */
+/*
+ * An entry's text stopped short: said, since its findings may be
+ * incomplete. One that gave no text at all was a chance signature in other
+ * data (random bytes hold a gzip header every few hundred megabytes).
+ */
 static void
 on_entry_cut(enum inflate_status why, void *ctx)
 {
@@ -253,6 +257,8 @@ on_entry_cut(enum inflate_status why, void *ctx)
 	const struct text_scan *e = &l->entry;
 	char reason[64];
 
+	if (e->len == 0)
+		return;
 	if (why == INFLATE_LIMIT)
 		snprintf(reason, sizeof(reason), "it grows past %d times its compressed size",
 		         INFLATE_RATIO);

@@ -72,13 +72,26 @@ def check_gzip():
         rc, out, err = scan(path)
         ok("notes.txt.gz!notes.txt: only the first 19 bytes of its text were read: the file ends inside it" in err,
            "a cut .gz says so on stderr (rc=%d, err=%r)" % (rc, err))
-        corrupt = bytearray(gzip.compress(NOTE))
-        corrupt[10] = 0x07  # a final block of the reserved type (RFC 1951 3.2.3)
+        # stored blocks (level 0): the second one's length check (NLEN, RFC 1951
+        # 3.2.4) broken, after the first block's text came out
+        corrupt = bytearray(gzip.compress(NOTE * 2000, compresslevel=0))
+        first = corrupt[11] | corrupt[12] << 8  # LEN of the block after the 10-byte header
+        corrupt[10 + 5 + first + 3] ^= 0xff
         with open(path, "wb") as f:
-            f.write(gzip.compress(NOTE) + corrupt)
+            f.write(corrupt)
         rc, out, err = scan(path)
-        ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and "its compressed data is corrupt" in err,
-           "a corrupt member after a good one: the good one is read, the other said (%r)" % err)
+        ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and
+           "only the first %d bytes of its text were read: its compressed data is corrupt"
+           % first in err,
+           "a member corrupt half way: what came before is read, the rest is said (%r)" % err)
+        bad_start = bytearray(gzip.compress(NOTE))
+        bad_start[10] = 0x07  # a final block of the reserved type (RFC 1951 3.2.3)
+        with open(path, "wb") as f:
+            f.write(gzip.compress(NOTE) + bad_start)
+        rc, out, err = scan(path)
+        ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and err == "",
+           "a signature with no readable text behind it is taken for chance, not said (%r)"
+           % err)
         with open(path, "wb") as f:
             f.write(gzip.compress(NOTE) + b"\x00\x00 padding after the gzip data")
         rc, out, err = scan(path)
