@@ -30,6 +30,7 @@
 #include "content/inflate.h"
 #include "content/mime.h"
 #include "policy/policy.h"
+#include "report/strbuf.h"
 
 #define SCAN_CHUNK    (64 * 1024)
 #define SCAN_NAME_MAX 200
@@ -95,19 +96,26 @@ usage(FILE *out)
 	             "[--token-key-file FILE] [--min-confidence low|medium|high] FILE...|-\n");
 }
 
+/*
+ * A JSON string the way the events are written (report/strbuf.c): UTF-8
+ * kept (a file named "Siobhán referral.docx" reads back as itself), control
+ * bytes escaped, invalid UTF-8 as U+FFFD.
+ */
 static void
 json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(out, "\\%c", *c);
-		else if (*c < 0x20 || *c >= 0x7f)
-			fprintf(out, "\\u%04x", *c);
-		else
-			fputc(*c, out);
+	size_t n = strlen(s), size = 6 * n + 1; /* "\u00XX" is the longest a byte becomes */
+	char *buf = malloc(size);               /* owned here */
+	struct strbuf sb;
+
+	if (buf == NULL) {
+		fputs("\"\"", out);
+		return;
 	}
-	fputc('"', out);
+	strbuf_init(&sb, buf, size);
+	strbuf_add_escaped(&sb, s, n + 1, STRBUF_JSON);
+	fprintf(out, "\"%.*s\"", (int)sb.len, buf);
+	free(buf);
 }
 
 static int

@@ -301,6 +301,16 @@ def main():
     check_gzip()
     check_mail()
 
+    # A file name outside ASCII reads back as itself from the JSON output.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "Siobh\u00e1n referral \u2013 ward 7.txt")
+        with open(path, "wb") as f:
+            f.write(NOTE)
+        rc, out, err = scan("--format", "json", path)
+        fs = [json.loads(line) for line in out.splitlines()]
+        ok(rc == 1 and fs and all(f["file"] == path for f in fs),
+           "a UTF-8 file name is kept in JSON (%r)" % out[:160])
+
     print("1..%d" % count)
     return 1 if failed else 0
 
