@@ -106,9 +106,9 @@ find_signature(struct archive_state *as, const uint8_t *data, size_t len,
 }
 
 static void
-open_entry(struct archive_state *as, const struct archive_sink *sink, bool gzip)
+open_entry(struct archive_state *as, const struct archive_sink *sink, enum archive_kind kind)
 {
-	uint64_t *count = gzip ? sink->gzip_files : sink->zip_entries;
+	uint64_t *count = kind == ARCHIVE_KIND_GZIP ? sink->gzip_files : sink->zip_entries;
 
 	as->phase = ARCHIVE_SEARCH;
 	if (*sink->live >= sink->live_max)
@@ -119,11 +119,12 @@ open_entry(struct archive_state *as, const struct archive_sink *sink, bool gzip)
 	if (sink->max != 0)
 		inflater_set_max(as->entry, sink->max);
 	as->phase = ARCHIVE_ENTRY;
+	as->kind = (uint8_t)kind;
 	if (count != NULL)
 		(*count)++;
 	if (sink->begin != NULL) {
 		as->name[as->name_len] = '\0';
-		sink->begin(as->name, gzip ? ARCHIVE_KIND_GZIP : ARCHIVE_KIND_ZIP, sink->ctx);
+		sink->begin(as->name, kind, sink->ctx);
 	}
 }
 
@@ -142,7 +143,7 @@ zip_header_done(struct archive_state *as, const struct archive_sink *sink)
 	as->skip = as->name_left + le16(h + 24);
 	as->phase = ARCHIVE_ZIP_NAME;
 	if (as->skip == 0)
-		open_entry(as, sink, false);
+		open_entry(as, sink, ARCHIVE_KIND_ZIP);
 }
 
 /* A gzip member's next optional field, or its data when none is left. */
@@ -152,7 +153,7 @@ gzip_next_field(struct archive_state *as, const struct archive_sink *sink)
 	as->header_len = 0;
 	as->skip = 0;
 	if (as->gzip_flags == 0)
-		open_entry(as, sink, true);
+		open_entry(as, sink, ARCHIVE_KIND_GZIP);
 	else
 		as->phase = ARCHIVE_GZIP_FIELDS;
 }
@@ -297,7 +298,7 @@ archive_feed(struct archive_state *as, const uint8_t *data, size_t len,
 					as->name[as->name_len++] = (char)data[i];
 			as->skip -= (uint32_t)k;
 			if (as->skip == 0)
-				open_entry(as, sink, false);
+				open_entry(as, sink, ARCHIVE_KIND_ZIP);
 			break;
 		default:
 			k = entry_bytes(as, sink, data, len);

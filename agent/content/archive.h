@@ -64,6 +64,7 @@ struct archive_state {
 	uint8_t tail_len;
 	uint8_t header_len;
 	uint8_t gzip_flags; /* the optional fields still to pass (RFC 1952 FLG bits) */
+	uint8_t kind;       /* enum archive_kind of the entry being read (ARCHIVE_ENTRY) */
 	uint8_t tail[3];    /* the last bytes searched: a header split across pieces */
 	uint8_t header[26]; /* a header's fixed part after its signature */
 	uint32_t skip;      /* bytes still to pass (zip name and extra, gzip extra) */

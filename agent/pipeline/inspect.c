@@ -384,22 +384,15 @@ struct decoded {
 	uint32_t coding; /* what its decoder undoes (PHIGUARD_DECODED_*) */
 };
 
-static void
-on_entry_begin(const char *name, enum archive_kind kind, void *ctx)
-{
-	struct decoded *x = ctx;
-
-	(void)name; /* a name inside a zip may itself be patient data: only the kind is kept */
-	x->pf->entry_coding =
-	        kind == ARCHIVE_KIND_GZIP ? PHIGUARD_DECODED_GZIP : PHIGUARD_DECODED_ZIP;
-}
-
+/* The text of the zip entry or gzip file being read (its name is not kept: it may be PHI). */
 static bool
 on_entry_text(const uint8_t *data, size_t len, void *ctx)
 {
 	struct decoded *x = ctx;
+	uint32_t entry = x->pf->archive->kind == ARCHIVE_KIND_GZIP ? PHIGUARD_DECODED_GZIP
+	                                                           : PHIGUARD_DECODED_ZIP;
 
-	match(x->p, x->f, x->pf, data, len, x->coding | x->pf->entry_coding);
+	match(x->p, x->f, x->pf, data, len, x->coding | entry);
 	return reading(x->pf);
 }
 
@@ -419,7 +412,6 @@ scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *
 		.live_max = PIPELINE_INFLATE_MAX,
 		.zip_entries = &p->counters.zip_entries_decoded,
 		.gzip_files = &p->counters.gzip_files_decoded,
-		.begin = on_entry_begin,
 		.out = on_entry_text,
 		.ctx = &x,
 	};

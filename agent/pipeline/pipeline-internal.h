@@ -96,7 +96,6 @@ struct pflow {
 	struct archive_state
 	        *archive;           /* owned, from the first bytes scanned: zip and gzip searched */
 	struct ws_decoder *ws;      /* owned; after a WebSocket upgrade */
-	uint32_t entry_coding;      /* the zip entry or gzip file being read (PHIGUARD_DECODED_*) */
 	struct coding_spans *spans; /* owned, from the first decoded byte; NULL: all as sent */
 	bool ws_raw;                /* the upgrade was refused: what follows is read as sent */
 
