@@ -111,6 +111,40 @@ redact_email(const uint8_t *v, size_t len, struct out *o)
 		                                                                      : '?');
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at @v (2 to 4 bytes, lead
+ * byte C2-F4, each continuation 80-BF), or 0.
+ */
+static size_t
+utf8_sequence_len(const uint8_t *v, size_t len)
+{
+	size_t n = v[0] >= 0xC2 && v[0] <= 0xDF   ? 2
+	           : v[0] >= 0xE0 && v[0] <= 0xEF ? 3
+	           : v[0] >= 0xF0 && v[0] <= 0xF4 ? 4
+	                                          : 0;
+
+	if (n == 0 || n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] < 0x80 || v[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/* An initial is shown whole ("Ł*****" for a Polish name), or as '?'. */
+static void
+put_initial(const uint8_t *v, size_t len, struct out *o)
+{
+	size_t n = is_alpha(v[0]) ? 1 : utf8_sequence_len(v, len);
+
+	if (n == 0 || o->n + n >= o->size) {
+		put(o, '?');
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		put(o, (char)v[i]);
+}
+
 static void
 redact_name(const uint8_t *v, size_t len, struct out *o)
 {
@@ -120,12 +154,15 @@ redact_name(const uint8_t *v, size_t len, struct out *o)
 		/*
 		 * A UTF-8 letter is one letter of the word, not a break in it (a
 		 * break showed the letter after it: "Siobh??n"); its continuation
-		 * bytes add nothing, and as an initial it shows as '?'.
+		 * bytes add nothing.
 		 */
 		if (v[i] >= 0x80 && v[i] < 0xC0 && i > 0 && v[i - 1] >= 0x80)
 			continue;
 		if (is_alpha(v[i]) || v[i] >= 0x80) {
-			put(o, !word_start ? '*' : is_alpha(v[i]) ? (char)v[i] : '?');
+			if (word_start)
+				put_initial(v + i, len - i, o);
+			else
+				put(o, '*');
 			word_start = false;
 		} else {
 			put(o, shape_of(v[i]));

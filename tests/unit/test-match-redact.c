@@ -34,11 +34,19 @@ static const struct {
 	{ DETECTOR_REDACT_NAME, "Anne-Marie Smith", "A***-M**** S****" },
 	/* a UTF-8 letter is a letter: nothing after it shows ("Siobh??n" did) */
 	{ DETECTOR_REDACT_NAME, "Siobh\xc3\xa1n O'Neill", "S****** O'N****" },
-	{ DETECTOR_REDACT_NAME, "\xc3\x93 S\xc3\xbailleabh\xc3\xa1in", "? S***********" },
+	/* an initial outside ASCII shows whole, as an ASCII one does */
+	{ DETECTOR_REDACT_NAME, "\xc3\x93 S\xc3\xbailleabh\xc3\xa1in", "\xc3\x93 S***********" },
 	{ DETECTOR_REDACT_NAME,
 	  "\xc5\xbb"
 	  "aneta",
-	  "?*****" },
+	  "\xc5\xbb*****" },
+	/* a broken sequence is not copied: it would break the event's text */
+	{ DETECTOR_REDACT_NAME, "\xc5 Smith", "? S****" },
+	{ DETECTOR_REDACT_NAME,
+	  "\xc5"
+	  "Abc Smith",
+	  "?*** S****" },
+	{ DETECTOR_REDACT_NAME, "\xe2\x82 Smith", "? S****" },
 	{ DETECTOR_REDACT_RECORD, "hl7v2", "[hl7v2]" },
 };
 
