@@ -9,8 +9,9 @@
  * samples only, never a matched value. A file is read as the agent reads
  * it: the files inside a zip (a .docx, an .xlsx) and gzip files (a .gz)
  * each as a text of its own, and a saved mail's base64 and
- * quoted-printable parts decoded, each named by its file name; their
- * findings name that text, and their offsets are in it.
+ * quoted-printable parts decoded, each named by its file name (in a
+ * mailbox, after the number of its mail); their findings name that text,
+ * and their offsets are in it.
  */
 #include "cli/cli.h"
 
@@ -80,13 +81,28 @@ struct layer {
 	const char *gunzipped; /* what a gzip file without a stored name is called */
 };
 
-/* A file's texts: itself, and its coded mail parts when it is a mail. */
+/*
+ * Where a mailbox (mbox: mails one after another, each after a line that
+ * starts "From ", the envelope) starts its next mail. A "From " at the
+ * start of a line inside a mail is written ">From " by the programs that
+ * keep mailboxes, so a line that starts so is always an envelope.
+ */
+struct mbox_split {
+	bool on;          /* the file is a mailbox */
+	bool line_start;  /* the next byte starts a line */
+	bool envelope;    /* inside an envelope line: the mail starts after it */
+	unsigned matched; /* bytes of "From " matched at the start of this line */
+	unsigned mails;
+};
+
+/* A file's texts: itself, and its coded mail parts when it is a mail or a mailbox. */
 struct file_scan {
 	struct layer file;
-	struct layer part;             /* a mail's current coded part */
-	struct mime_decoder *mime;     /* owned, while the file is a mail */
+	struct layer part;         /* a mail's current coded part */
+	struct mime_decoder *mime; /* owned, while a mail is read */
+	struct mbox_split mbox;
 	char gunzipped[SCAN_NAME_MAX]; /* the name gunzip would give the file */
-	unsigned parts;
+	unsigned parts;                /* of the current mail */
 };
 
 static void
@@ -342,14 +358,55 @@ static void
 on_mail_part(const char *name, void *ctx)
 {
 	struct file_scan *fs = ctx;
-	char numbered[32];
+	char numbered[32], in_mailbox[SCAN_NAME_MAX];
 
 	fs->parts++;
 	if (name[0] == '\0') {
 		snprintf(numbered, sizeof(numbered), "part %u", fs->parts);
 		name = numbered;
 	}
+	if (fs->mbox.on) {
+		snprintf(in_mailbox, sizeof(in_mailbox), "mail %u!%s", fs->mbox.mails, name);
+		name = in_mailbox;
+	}
 	layer_open(&fs->part, name);
+}
+
+static bool
+on_mail_text(const uint8_t *data, size_t len, void *ctx)
+{
+	struct file_scan *fs = ctx;
+
+	return layer_feed(data, len, &fs->part);
+}
+
+/* The current mail ends: what its decoder holds goes out. */
+static void
+mail_end(struct file_scan *fs)
+{
+	if (fs->mime != NULL)
+		(void)mime_decoder_end(fs->mime, on_mail_text, fs);
+	mime_decoder_free(fs->mime);
+	fs->mime = NULL;
+}
+
+/* A mailbox's next mail starts: a decoder of its own, its parts counted anew. */
+static void
+mail_start(struct file_scan *fs)
+{
+	mail_end(fs);
+	fs->mime = mime_decoder_new(NULL);
+	if (fs->mime != NULL)
+		mime_decoder_coded_only(fs->mime, on_mail_part);
+	fs->mbox.mails++;
+	fs->parts = 0;
+}
+
+static void
+mail_feed(struct file_scan *fs, const uint8_t *data, size_t len)
+{
+	if (fs->mime != NULL && len > 0)
+		(void)mime_decoder_feed(fs->mime, data, len, on_mail_text, fs);
 }
 
 /*
@@ -367,9 +424,17 @@ looks_like_mail(const uint8_t *buf, size_t n)
 	return i > 0 && i < n && buf[i] == ':';
 }
 
+/* A mailbox starts with the envelope line of its first mail. */
+static bool
+looks_like_mbox(const uint8_t *buf, size_t n)
+{
+	return n > 5 && memcmp(buf, "From ", 5) == 0;
+}
+
 /*
- * What the file's first bytes say: a mail's coded parts are decoded, and
- * a gzip file without a stored name is called as gunzip would call it.
+ * What the file's first bytes say: a mail's coded parts are decoded (a
+ * mailbox's, mail by mail), and a gzip file without a stored name is
+ * called as gunzip would call it.
  */
 static void
 file_kind(struct file_scan *fs, const char *path, const uint8_t *buf, size_t n)
@@ -383,19 +448,53 @@ file_kind(struct file_scan *fs, const char *path, const uint8_t *buf, size_t n)
 		snprintf(fs->gunzipped, sizeof(fs->gunzipped), "%.*s.tar", (int)(len - 4), base);
 	if (fs->gunzipped[0] != '\0')
 		fs->file.gunzipped = fs->gunzipped;
-	if (looks_like_mail(buf, n)) {
-		fs->mime = mime_decoder_new(NULL);
-		if (fs->mime != NULL)
-			mime_decoder_coded_only(fs->mime, on_mail_part);
+	if (looks_like_mbox(buf, n)) {
+		fs->mbox.on = true;
+		fs->mbox.line_start = true;
+	} else if (looks_like_mail(buf, n)) {
+		mail_start(fs);
 	}
 }
 
-static bool
-on_mail_text(const uint8_t *data, size_t len, void *ctx)
+/*
+ * A mailbox's next bytes, to the mail they belong to; envelope lines go to
+ * none. An envelope split across reads may leave its first bytes to the
+ * mail before it: a line of text after that mail's last part.
+ */
+static void
+mbox_feed(struct file_scan *fs, const uint8_t *buf, size_t n)
 {
-	struct file_scan *fs = ctx;
+	static const char envelope[] = "From ";
+	struct mbox_split *mb = &fs->mbox;
+	size_t seg = 0;
 
-	return layer_feed(data, len, &fs->part);
+	for (size_t i = 0; i < n; i++) {
+		if (mb->envelope) {
+			if (buf[i] == '\n') {
+				mb->envelope = false;
+				mb->line_start = true;
+				mail_start(fs);
+				seg = i + 1;
+			}
+			continue;
+		}
+		if ((mb->line_start || mb->matched > 0) &&
+		    buf[i] == (uint8_t)envelope[mb->matched]) {
+			if (++mb->matched == sizeof(envelope) - 1) {
+				size_t from =
+				        i + 1 >= seg + mb->matched ? i + 1 - mb->matched : seg;
+
+				mail_feed(fs, buf + seg, from - seg);
+				mb->envelope = true;
+				mb->matched = 0;
+			}
+		} else {
+			mb->matched = 0;
+		}
+		mb->line_start = buf[i] == '\n';
+	}
+	if (!mb->envelope)
+		mail_feed(fs, buf + seg, n - seg);
 }
 
 /* The file's next bytes, into each of its texts. */
@@ -403,8 +502,10 @@ static int
 file_feed(struct file_scan *fs, const uint8_t *buf, size_t n)
 {
 	(void)layer_feed(buf, n, &fs->file);
-	if (fs->mime != NULL)
-		(void)mime_decoder_feed(fs->mime, buf, n, on_mail_text, fs);
+	if (fs->mbox.on)
+		mbox_feed(fs, buf, n);
+	else
+		mail_feed(fs, buf, n);
 	if (fs->file.text.error < 0)
 		return fs->file.text.error;
 	return fs->part.text.error;
@@ -456,8 +557,8 @@ scan_fd(const struct phiguard_matcher *m, struct phiguard_scratch *scratch, int 
 		if (r < 0)
 			break;
 	}
-	if (fs.mime != NULL && r == 0)
-		(void)mime_decoder_end(fs.mime, on_mail_text, &fs);
+	if (r == 0)
+		mail_end(&fs);
 	mime_decoder_free(fs.mime);
 	if (r < 0) {
 		/* nothing more is reported from a file that could not be read */

@@ -155,6 +155,42 @@ def check_mail():
            "a clean attachment: nothing found but the headers' addresses (%r)" % out)
 
 
+def check_mbox():
+    """A mailbox (mbox) is read mail by mail, parts named after their mail's number."""
+    def envelope(i):
+        return b"From ward%d@trust.example Sat Nov 28 10:00:00 2026\n" % i
+
+    # the first mail fills the first read up to two bytes short of the next
+    # envelope's "From ", so that one is split across two reads
+    first = mail([(b"rota.csv", b"rota for week 48\r\n")])
+    note = b"\r\n>From the ward: a body line that starts so is escaped\r\n"
+    pad = 65536 - 2 - len(envelope(1)) - len(first) - len(note)
+    first = first + b"x" * pad + note
+    box = (envelope(1) + first + envelope(2) +
+           mail([(b"list.csv", b"name,nhs_number\r\n" + NOTE)]) + b"\n" + envelope(3) +
+           mail([(b"", NOTE), (b"rota.csv", b"rota for week 49\r\n")]) + b"\n")
+    assert box.index(envelope(2)) == 65534
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "ward7.mbox")
+        with open(path, "wb") as f:
+            f.write(box)
+        rc, out, err = scan("--format", "json", path)
+        fs = [json.loads(line) for line in out.splitlines()]
+        nhs = [f for f in fs if f["detector"] == "nhs_number"]
+        text = b"name,nhs_number\r\n" + NOTE
+        ok(rc == 1 and [f.get("entry") for f in nhs] == ["mail 2!list.csv", "mail 3!part 1"] and
+           text[nhs[0]["start"]:nhs[0]["end"]] == b"401 023 2137" and
+           NOTE[nhs[1]["start"]:nhs[1]["end"]] == b"401 023 2137",
+           "an mbox: each mail's attachments decoded, the envelope split across reads "
+           "found (%r)" % [(f.get("entry"), f["start"]) for f in nhs])
+        ok(all(f.get("entry") in ("mail 2!list.csv", "mail 3!part 1") or
+               f["detector"] == "email" and "entry" not in f for f in fs),
+           "nothing else but the headers' addresses (%r)" % out)
+        rc, out, err = scan(path)
+        ok(rc == 1 and "ward7.mbox!mail 2!list.csv:" in out and err == "",
+           "text format: FILE!mail N!PART:OFFSET (%r %r)" % (out, err))
+
+
 def main():
     chat_path = data("clinical-chat.txt")
     chat = open(chat_path, "rb").read()
@@ -300,6 +336,7 @@ def main():
 
     check_gzip()
     check_mail()
+    check_mbox()
 
     # A file name outside ASCII reads back as itself from the JSON output.
     with tempfile.TemporaryDirectory() as tmp:
