@@ -112,37 +112,24 @@ redact_email(const uint8_t *v, size_t len, struct out *o)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence at @v (2 to 4 bytes, lead
- * byte C2-F4, each continuation 80-BF), or 0.
+ * An initial is shown whole, as an ASCII one is ("Ł*****" for a Polish
+ * name), when it is a letter of an alphabet: a well-formed two-byte UTF-8
+ * sequence (Latin, Greek, Cyrillic, Hebrew, Arabic). Three- and four-byte
+ * ones show as '?': in Chinese, Japanese or Korean a name's first
+ * character is its family name, not an initial, and an emoji says nothing.
  */
-static size_t
-utf8_sequence_len(const uint8_t *v, size_t len)
-{
-	size_t n = v[0] >= 0xC2 && v[0] <= 0xDF   ? 2
-	           : v[0] >= 0xE0 && v[0] <= 0xEF ? 3
-	           : v[0] >= 0xF0 && v[0] <= 0xF4 ? 4
-	                                          : 0;
-
-	if (n == 0 || n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (v[i] < 0x80 || v[i] > 0xBF)
-			return 0;
-	return n;
-}
-
-/* An initial is shown whole ("Ł*****" for a Polish name), or as '?'. */
 static void
 put_initial(const uint8_t *v, size_t len, struct out *o)
 {
-	size_t n = is_alpha(v[0]) ? 1 : utf8_sequence_len(v, len);
-
-	if (n == 0 || o->n + n >= o->size) {
+	if (is_alpha(v[0])) {
+		put(o, (char)v[0]);
+	} else if (len >= 2 && v[0] >= 0xC2 && v[0] <= 0xDF && v[1] >= 0x80 && v[1] <= 0xBF &&
+	           o->n + 2 < o->size) {
+		put(o, (char)v[0]);
+		put(o, (char)v[1]);
+	} else {
 		put(o, '?');
-		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		put(o, (char)v[i]);
 }
 
 static void

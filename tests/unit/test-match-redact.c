@@ -47,6 +47,8 @@ static const struct {
 	  "Abc Smith",
 	  "?*** S****" },
 	{ DETECTOR_REDACT_NAME, "\xe2\x82 Smith", "? S****" },
+	/* a CJK name's first character is its family name, not an initial */
+	{ DETECTOR_REDACT_NAME, "\xe7\x8e\x8b\xe8\x8a\xb3 Smith", "?* S****" },
 	{ DETECTOR_REDACT_RECORD, "hl7v2", "[hl7v2]" },
 };
 
