@@ -4,6 +4,8 @@
  * value-shaped runs by chance: they are no findings. Text next to raw data
  * on one side is still text (the last line of a file stored in a zip), and
  * a value between raw bytes with structure around it (a DICOM tag) counts.
+ * Raw data in base64 (an attachment, an image in JSON) is raw data too;
+ * words joined by '+' or '/' are not.
  */
 #include <string.h>
 
@@ -43,6 +45,45 @@ fill_random(uint8_t *b, size_t n, uint64_t seed)
 		b[i] = (uint8_t)(xorshift_next(&seed) >> 24);
 }
 
+/*
+ * @n bytes of @in in base64 into @out (room for 4/3 of @n and the line
+ * breaks), CRLF after every @line characters (0: one line), or base64url;
+ * its length.
+ */
+static size_t
+base64_lines(const uint8_t *in, size_t n, uint8_t *out, size_t line, bool url)
+{
+	const char *abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	                      : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, col = 0;
+
+	for (size_t i = 0; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		for (int k = 3; k >= 0; k--) {
+			out[o++] = (uint8_t)abc[(v >> (6 * k)) & 63];
+			if (line > 0 && ++col == line) {
+				out[o++] = '\r';
+				out[o++] = '\n';
+				col = 0;
+			}
+		}
+	}
+	return o;
+}
+
+/* The level of the first finding of @detector in @text (NONE: none). */
+static enum phiguard_confidence
+level_of_first(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *text,
+               const char *detector, struct found_list *fl)
+{
+	scan_block(m, s, text, strlen(text), fl);
+	for (size_t i = 0; i < fl->n; i++)
+		if (strcmp(fl->items[i].detector, detector) == 0)
+			return fl->items[i].confidence;
+	return PHIGUARD_CONFIDENCE_NONE;
+}
+
 int
 main(void)
 {
@@ -50,10 +91,10 @@ main(void)
 	        matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM);
 	struct phiguard_scratch *s = NULL;
 	struct found_list fl = { 0 };
-	uint8_t *raw = malloc(RAW_LEN), buf[256];
+	uint8_t *raw = malloc(RAW_LEN), *coded = malloc(RAW_LEN), buf[256];
 	size_t cuts[RAW_LEN / 1448], n_cuts = 0, n;
 
-	if (!tap_ok(m != NULL && raw != NULL && phiguard_scratch_new(m, &s) == 0,
+	if (!tap_ok(m != NULL && raw != NULL && coded != NULL && phiguard_scratch_new(m, &s) == 0,
 	            "built-in matcher"))
 		goto out;
 	fill_random(raw, RAW_LEN, 0x5eed);
@@ -84,8 +125,33 @@ main(void)
 	                     "\r\nNHS no 401 023 2137 for bed 4\r\n");
 	tap_eq_int(nhs_level(m, s, buf, 64 + n, &fl), PHIGUARD_CONFIDENCE_HIGH,
 	           "text with raw bytes before it only is still read");
+
+	/* The same random bytes in base64, as a mail's attachment (76 a line) and as base64url. */
+	n = base64_lines(raw, RAW_LEN / 2, coded, 76, false);
+	scan_block(m, s, coded, n, &fl);
+	tap_ok(count_at_least(&fl, PHIGUARD_CONFIDENCE_MEDIUM) == 0,
+	       "2 MiB of random bytes in base64 lines: no finding at medium or above (%zu at any "
+	       "level)",
+	       fl.n);
+	n = base64_lines(raw + RAW_LEN / 2, RAW_LEN / 2, coded, 0, true);
+	scan_block(m, s, coded, n, &fl);
+	tap_ok(count_at_least(&fl, PHIGUARD_CONFIDENCE_MEDIUM) == 0,
+	       "the same in one line of base64url (%zu at any level)", fl.n);
+	/* ... but words joined by '+' (a form) or '/' (a path) are text */
+	tap_eq_int(
+	        level_of_first(m, s,
+	                       "notes=Patient+seen+today+NHS+no+4010232137+for+discharge+to+Ward+"
+	                       "7+later",
+	                       "nhs_number", &fl),
+	        PHIGUARD_CONFIDENCE_HIGH, "a labelled NHS number in a form's '+' words is read");
+	tap_eq_int(level_of_first(m, s,
+	                          "addr=Flat+2+10+Downing+Street+London+SW1A2AA+United+Kingdom+"
+	                          "for+Mrs+Jane+Smith+bed+4",
+	                          "uk_postcode", &fl),
+	           PHIGUARD_CONFIDENCE_MEDIUM, "a postcode in a form's '+' words is read");
 out:
 	found_clear(&fl);
+	free(coded);
 	free(raw);
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);
