@@ -5,7 +5,8 @@
  * the number, an address next to a name, a common forename, ward
  * shorthand, a name in capitals with an accent) and what keeps
  * a look-alike out (an NPI next to a record, a goods note near clinical
- * words, a FHIR resource's own id). Each line is one message.
+ * words, a FHIR resource's own id, a company's "B.V." after a date). Each
+ * line is one message.
  */
 #include <string.h>
 
@@ -58,6 +59,12 @@ static const struct level_case messages[] = {
 	  "DRAIG BURNS - chi:100 430 4447",
 	  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
 	{ "MA\xc5\x81GORZATA NOWAK in bed 4", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	/* "b." for born: before a date, in its forms; not a company's "B.V." */
+	{ "Piotr Smith (b. is 20 Apr 1951) - awaiting bloods", "date_of_birth",
+	  PHIGUARD_CONFIDENCE_HIGH },
+	{ "Miss McDonald b.: 04/11/1929", "date_of_birth", PHIGUARD_CONFIDENCE_HIGH },
+	{ "// booking : 2015-07-16 Booking.com B.V.", "date_of_birth", PHIGUARD_CONFIDENCE_NONE },
+	{ "r'$1.$ $2.$ $19680801.$ $a.$ $b.$'", "date_of_birth", PHIGUARD_CONFIDENCE_NONE },
 };
 
 int
