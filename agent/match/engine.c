@@ -69,18 +69,39 @@ byte_at(const struct match_state *st, uint64_t o)
 }
 
 static bool
+is_digit_byte(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
 in_boundary_class(enum detector_boundary b, int c)
 {
 	if (c < 0)
 		return false;
 	switch (b) {
 	case DETECTOR_BOUNDARY_DIGIT:
-		return c >= '0' && c <= '9';
+		return is_digit_byte(c);
 	case DETECTOR_BOUNDARY_ALNUM:
 		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 	default:
 		return false;
 	}
+}
+
+/*
+ * Whether [@from, @to) is a piece of a decimal number: the digits after
+ * its point ("0.03147088677" in a table of figures, "3.014 932 246 73" in
+ * a list of constants, "report.20181126.091102.8480") or before it. A
+ * number is whole or it is not a value: a detector bounded by digits
+ * treats the point between two digits as a digit.
+ */
+static bool
+in_decimal_number(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	return (from >= 2 && byte_at(st, from - 1) == '.' &&
+	        is_digit_byte(byte_at(st, from - 2))) ||
+	       (byte_at(st, to) == '.' && is_digit_byte(byte_at(st, to + 1)));
 }
 
 static enum phiguard_confidence
@@ -801,6 +822,8 @@ accept(struct match_state *st, const struct match_raw *raw)
 	if (from > 0 && in_boundary_class(def->boundary, byte_at(st, from - 1)))
 		return;
 	if (in_boundary_class(def->boundary, byte_at(st, to)))
+		return;
+	if (def->boundary == DETECTOR_BOUNDARY_DIGIT && in_decimal_number(st, from, to))
 		return;
 	if (!value_bytes(st, from, to))
 		return;

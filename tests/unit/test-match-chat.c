@@ -5,7 +5,7 @@
  * the number, an address next to a name, a common forename, ward
  * shorthand, a name in capitals with an accent) and what keeps
  * a look-alike out (an NPI next to a record, a goods note near clinical
- * words, a FHIR resource's own id, a company's "B.V." after a date). Each
+ * words, a FHIR resource's own id, a company's "B.V." after a date, digits after a decimal point). Each
  * line is one message.
  */
 #include <string.h>
@@ -65,6 +65,11 @@ static const struct level_case messages[] = {
 	{ "Miss McDonald b.: 04/11/1929", "date_of_birth", PHIGUARD_CONFIDENCE_HIGH },
 	{ "// booking : 2015-07-16 Booking.com B.V.", "date_of_birth", PHIGUARD_CONFIDENCE_NONE },
 	{ "r'$1.$ $2.$ $19680801.$ $a.$ $b.$'", "date_of_birth", PHIGUARD_CONFIDENCE_NONE },
+	/* a piece of a decimal number is not a phone number; one before a full stop is */
+	{ "0.0436506734112 0.0346270873711 0.03147088677 0.029201781247", "uk_phone",
+	  PHIGUARD_CONFIDENCE_NONE },
+	{ "Writing report.20181126.091102.8480.0.001.json", "uk_phone", PHIGUARD_CONFIDENCE_NONE },
+	{ "ring his daughter on 0141 496 0123. thanks", "uk_phone", PHIGUARD_CONFIDENCE_MEDIUM },
 };
 
 int
