@@ -28,8 +28,8 @@ is_word_byte(unsigned char c)
  * with the same first byte. Hyperscan's caseless flag folds ASCII only,
  * so "PÁDRAIG" would not match the gazetteer's "Pádraig".
  */
-static unsigned char
-other_case(unsigned char lead, unsigned char cont)
+unsigned char
+match_other_case(unsigned char lead, unsigned char cont)
 {
 	unsigned cp = (unsigned)(lead & 0x1f) << 6 | (cont & 0x3f), pair;
 
@@ -58,7 +58,7 @@ escape_literal(const char *word, char *out, size_t out_size)
 	size_t o = 0;
 
 	for (const unsigned char *c = (const unsigned char *)word; *c != '\0'; c++) {
-		unsigned char other = c[1] != '\0' ? other_case(c[0], c[1]) : 0;
+		unsigned char other = c[1] != '\0' ? match_other_case(c[0], c[1]) : 0;
 
 		if (o + 16 >= out_size)
 			break;
@@ -145,6 +145,7 @@ add_patterns(struct expr_builder *b, uint16_t di, const struct detector_def *def
 				}
 				if (t.width)
 					t.width += (unsigned)strlen(w);
+				t.word = w;
 			} else {
 				snprintf(text, sizeof(text), "%s", pat->expr);
 			}
@@ -295,7 +296,7 @@ expr_in(const struct match_expr *e, enum match_db db)
 {
 	switch (db) {
 	case MATCH_DB_BULK:
-		return has_role(e, false);
+		return has_role(e, false) && !e->gazetteer;
 	case MATCH_DB_CONTEXT:
 		return has_role(e, true) && !e->word && !e->digit;
 	default:
@@ -427,6 +428,8 @@ match_compile(const struct phiguard_detector_set *set,
 		match_words_build(m);
 	if (!(flags & MATCH_COMPILE_NO_DIGITS))
 		mark_digit_exprs(m);
+	if (!(flags & MATCH_COMPILE_NO_GAZETTEER))
+		match_gazetteer_build(m);
 	if (m->modes & PHIGUARD_MATCHER_BLOCK)
 		r = compile_db(m, HS_MODE_BLOCK, MATCH_DB_BULK, &m->block_db, err);
 	if (r == 0 && (m->modes & PHIGUARD_MATCHER_STREAM))
@@ -483,6 +486,7 @@ phiguard_matcher_free(struct phiguard_matcher *m)
 	hs_free_database(m->ctx_db);
 	hs_free_database(m->digit_db);
 	match_words_free(&m->words);
+	match_gazetteer_free(&m->gazetteer);
 	if (m->token_key != NULL) {
 		explicit_bzero(m->token_key, m->token_key_len);
 		free(m->token_key);

@@ -116,28 +116,21 @@ lookup(const struct match_words *w, const uint64_t key[2])
 }
 
 void
-match_words_build(struct phiguard_matcher *m)
+match_words_fill(struct match_words *w, size_t n, const uint8_t (*word)[MATCH_WORD_MAX],
+                 const size_t *len_of)
 {
-	struct match_words *w = &m->words;
-	size_t n_words = 0, n_slots = 16, n_ids = 0, n = m->n_expr ? m->n_expr : 1;
-	/* each expression's folded word, zero-padded, and its length (0: not a word); owned here */
-	uint8_t(*word)[MATCH_WORD_MAX] = xcalloc(n, sizeof(*word));
-	size_t *len_of = xcalloc(n, sizeof(*len_of));
+	size_t n_words = 0, n_slots = 16, n_ids = 0;
 
-	for (size_t i = 0; i < m->n_expr; i++) {
-		len_of[i] = expr_word(&m->expr[i], (char *)word[i]);
+	for (size_t i = 0; i < n; i++)
 		n_words += len_of[i] > 0;
-	}
 	if (n_words == 0)
-		goto out;
+		return;
 	/* Sparse: a word run that is no hotword mostly meets an empty slot at once. */
 	while (n_slots < 4 * n_words)
 		n_slots *= 2;
 	w->mask = (uint32_t)(n_slots - 1);
 	w->slots = xcalloc(n_slots, sizeof(*w->slots));
 	w->ids = xcalloc(n_words, sizeof(*w->ids));
-	for (unsigned c = 0; c < 256; c++)
-		w->fold[c] = word_fold((uint8_t)c);
 	for (unsigned l = 0; l <= MATCH_WORD_MAX; l++) {
 		uint8_t ones[16] = { 0 };
 
@@ -149,7 +142,7 @@ match_words_build(struct phiguard_matcher *m)
 	 * its ids are those of every such expression, ascending, all taken
 	 * with the first of them (the ids of one word are contiguous).
 	 */
-	for (size_t i = 0; i < m->n_expr; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct match_word *e;
 		uint64_t key[2];
 
@@ -164,11 +157,10 @@ match_words_build(struct phiguard_matcher *m)
 		w->filter[filter_bit(key) >> 6] |= 1ULL << (filter_bit(key) & 63);
 		e->len = (uint8_t)len_of[i];
 		e->ids = (uint32_t)n_ids;
-		for (size_t k = i; k < m->n_expr; k++) {
+		for (size_t k = i; k < n; k++) {
 			if (len_of[k] == len_of[i] && memcmp(word[k], word[i], len_of[i]) == 0) {
 				w->ids[n_ids++] = (uint32_t)k;
 				e->n_ids++;
-				m->expr[k].word = true;
 			}
 		}
 		w->n++;
@@ -177,7 +169,39 @@ match_words_build(struct phiguard_matcher *m)
 		if (e->len > w->max_len)
 			w->max_len = e->len;
 	}
-out:
+}
+
+const struct match_word *
+match_words_find(const struct match_words *w, const uint8_t word[MATCH_WORD_MAX], size_t len)
+{
+	const struct match_word *e;
+	uint64_t key[2];
+
+	if (w->n == 0 || len > w->max_len || (w->lengths >> len & 1) == 0 || !w->first[word[0]])
+		return NULL;
+	word_key(word, key);
+	if (!maybe_word(w, key))
+		return NULL;
+	e = lookup(w, key);
+	return e->key[0] != 0 ? e : NULL;
+}
+
+void
+match_words_build(struct phiguard_matcher *m)
+{
+	struct match_words *w = &m->words;
+	size_t n = m->n_expr ? m->n_expr : 1;
+	/* each expression's folded word, zero-padded, and its length (0: not a word); owned here */
+	uint8_t(*word)[MATCH_WORD_MAX] = xcalloc(n, sizeof(*word));
+	size_t *len_of = xcalloc(n, sizeof(*len_of));
+
+	for (size_t i = 0; i < m->n_expr; i++)
+		len_of[i] = expr_word(&m->expr[i], (char *)word[i]);
+	for (unsigned c = 0; c < 256; c++)
+		w->fold[c] = word_fold((uint8_t)c);
+	match_words_fill(w, m->n_expr, (const uint8_t(*)[MATCH_WORD_MAX])word, len_of);
+	for (size_t i = 0; i < m->n_expr; i++)
+		m->expr[i].word = len_of[i] > 0;
 	free(word);
 	free(len_of);
 }

@@ -58,6 +58,12 @@ byte_class_has(const struct byte_class *c, unsigned char b)
 	return (c->bits[b / w] >> (b % w)) & 1UL;
 }
 
+/*
+ * The class body @s[0..@len) ("A-Za-z\x27\x80-\xff\-": bytes, ranges, \xHH
+ * and \c escapes) into @ret; -EINVAL with *@ret_why on a bad one.
+ */
+int byte_class_parse(const char *s, size_t len, struct byte_class *ret, const char **ret_why);
+
 struct detector_pattern {
 	char *expr;     /* Hyperscan syntax; owned */
 	unsigned width; /* 0: not fixed */

@@ -182,33 +182,49 @@ class_byte(const char **s)
 	return c[1];
 }
 
-static int
-parse_class(struct yparse *p, yaml_node_t *node, const char *what, struct byte_class *ret)
+int
+byte_class_parse(const char *s, size_t len, struct byte_class *ret, const char **ret_why)
 {
-	int r = 0;
-	const char *s = scalar(p, node, what, &r);
+	const char *end = s + len;
 	const unsigned w = 8 * sizeof(unsigned long);
 
-	if (s == NULL)
-		return r;
-	if (*s == '\0')
-		return fail(p, node, "'%s' must not be empty", what);
 	memset(ret, 0, sizeof(*ret));
-	while (*s != '\0') {
+	if (len == 0) {
+		*ret_why = "must not be empty";
+		return -EINVAL;
+	}
+	while (s < end) {
 		int lo = class_byte(&s), hi;
 
-		if (lo < 0)
-			return fail(p, node, "'%s': bad escape in character class", what);
+		if (lo < 0 || s > end) {
+			*ret_why = "bad escape in character class";
+			return -EINVAL;
+		}
 		hi = lo;
-		if (s[0] == '-' && s[1] != '\0') {
+		if (s + 1 < end && s[0] == '-') {
 			s++;
 			hi = class_byte(&s);
-			if (hi < lo)
-				return fail(p, node, "'%s': bad range in character class", what);
+			if (hi < lo || s > end) {
+				*ret_why = "bad range in character class";
+				return -EINVAL;
+			}
 		}
 		for (int b = lo; b <= hi; b++)
 			ret->bits[b / w] |= 1UL << (b % w);
 	}
+	return 0;
+}
+
+static int
+parse_class(struct yparse *p, yaml_node_t *node, const char *what, struct byte_class *ret)
+{
+	int r = 0;
+	const char *s = scalar(p, node, what, &r), *why = NULL;
+
+	if (s == NULL)
+		return r;
+	if (byte_class_parse(s, strlen(s), ret, &why) < 0)
+		return fail(p, node, "'%s': %s", what, why);
 	return 0;
 }
 

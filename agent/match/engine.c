@@ -61,6 +61,12 @@ byte_seen(const struct match_state *st, uint64_t o)
 	return st->tail[o & (st->m->tail_size - 1)];
 }
 
+int
+match_byte_seen(const struct match_state *st, uint64_t o)
+{
+	return byte_seen(st, o);
+}
+
 /* The same, for examining a value: nothing at or after st->visible_end. */
 static int
 byte_at(const struct match_state *st, uint64_t o)
@@ -938,6 +944,24 @@ fifo_push(struct match_state *st, uint64_t from, uint64_t to, uint32_t expr, siz
 	raw->expr = expr;
 	raw->target = (uint16_t)target;
 	st->fifo_n++;
+	/*
+	 * Events ending at the same byte are examined in order of expression:
+	 * the first of two overlapping values is the one the distinct values
+	 * of its detector remember, and Hyperscan (or the gazetteer scan) may
+	 * report a tie in any order.
+	 */
+	for (unsigned i = st->fifo_n - 1; i > 0; i--) {
+		struct match_raw *cur = &st->fifo[(st->fifo_head + i) % MATCH_FIFO];
+		struct match_raw *prev = &st->fifo[(st->fifo_head + i - 1) % MATCH_FIFO];
+		struct match_raw tmp;
+
+		if (prev->to != cur->to || prev->expr < cur->expr ||
+		    (prev->expr == cur->expr && prev->target <= cur->target))
+			break;
+		tmp = *prev;
+		*prev = *cur;
+		*cur = tmp;
+	}
 }
 
 static void
@@ -977,14 +1001,11 @@ record_event(struct match_state *st, const struct match_target *t, uint64_t from
 	     sample, NULL);
 }
 
-int
-match_on_event(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-               void *ctx)
+void
+match_bulk_event(struct match_state *st, uint32_t id, uint64_t from, uint64_t to)
 {
-	struct match_state *st = ctx;
 	const struct match_expr *e = &st->m->expr[id];
 
-	(void)flags;
 	advance(st, to);
 	for (size_t k = 0; k < e->n_targets && !st->stopped; k++) {
 		const struct match_target *t = &e->targets[k];
@@ -1001,6 +1022,19 @@ match_on_event(unsigned int id, unsigned long long from, unsigned long long to, 
 			break; /* context: looked up around values only */
 		}
 	}
+}
+
+int
+match_on_event(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+               void *ctx)
+{
+	struct match_state *st = ctx;
+
+	(void)flags;
+	/* the forenames found without Hyperscan go first, in order of their end */
+	match_gazetteer_advance(st, to);
+	if (!st->stopped)
+		match_bulk_event(st, id, from, to);
 	return st->stopped ? 1 : 0;
 }
 
@@ -1022,7 +1056,9 @@ match_chunk_end(struct match_state *st)
 	/*
 	 * Strictly before the end: a match ending exactly here may still be
 	 * reported by the next scan call (Hyperscan needs the next byte for \b).
+	 * A forename is known once the capital after it is: all of this chunk's.
 	 */
+	match_gazetteer_advance(st, UINT64_MAX);
 	advance(st, avail_end(st));
 	for (size_t i = len - keep; i < len; i++)
 		st->tail[(st->offset + i) & (st->m->tail_size - 1)] = data[i];
@@ -1035,6 +1071,7 @@ match_chunk_end(struct match_state *st)
 void
 match_finish(struct match_state *st)
 {
+	match_gazetteer_advance(st, UINT64_MAX);
 	st->at_end = true;
 	advance(st, UINT64_MAX);
 }

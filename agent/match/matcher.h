@@ -52,6 +52,8 @@ enum {
 	MATCH_COMPILE_NO_WORDS = 1U << 0,
 	/* No digit database: its hotwords stay in the context database (the same). */
 	MATCH_COMPILE_NO_DIGITS = 1U << 1,
+	/* Every forename pattern in the bulk database (to compare both paths). */
+	MATCH_COMPILE_NO_GAZETTEER = 1U << 2,
 };
 
 enum match_role {
@@ -73,6 +75,7 @@ struct match_target {
 	        *pattern; /* value/signature; owned by the matcher's set copy */
 	unsigned width;   /* effective fixed width (gazetteer added), 0: none */
 	bool som;
+	const char *word; /* the gazetteer word put in the pattern; owned by the set copy */
 };
 
 struct match_expr {
@@ -84,8 +87,10 @@ struct match_expr {
 	const char *file;
 	unsigned line, column;
 	const char *detector;
-	bool word;  /* a caseless \bword\b: looked up by the word scanner, not Hyperscan */
-	bool digit; /* a regular-expression hotword with a digit class: the digit database */
+	bool word;      /* a caseless \bword\b: looked up by the word scanner, not Hyperscan */
+	bool digit;     /* a regular-expression hotword with a digit class: the digit database */
+	bool gazetteer; /* a forename followed by a space and a capital: gazetteer.c */
+	uint8_t after_class; /* ... its class of the byte after the space (match_gazetteer) */
 };
 
 /*
@@ -112,6 +117,23 @@ struct match_words {
 	bool first[256];     /* some word starts with this folded byte */
 	uint64_t filter[64]; /* bit (hash % 4096): some word has that hash */
 	uint64_t keep[MATCH_WORD_MAX + 1][2]; /* the bytes [0, L) of a key (any byte order) */
+};
+
+/*
+ * Gazetteer patterns of the form `(?i:{gazetteer}) [CLASS]` (a forename,
+ * a space, the surname's capital), without Hyperscan: at each space
+ * followed by a byte of CLASS, the word before it is looked up. As a
+ * literal search they were most of the bulk database's cost ("will",
+ * "grace", "mark" are common words); a space before a capital is rare.
+ */
+#define MATCH_GAZETTEER_CLASSES 8
+struct match_gazetteer {
+	struct match_words table; /* the forenames, folded (gazetteer.c) */
+	unsigned min_len;
+	bool in_word[256]; /* a byte a forename may have */
+	bool after[256];   /* a byte of some pattern's CLASS */
+	struct byte_class classes[MATCH_GAZETTEER_CLASSES];
+	unsigned n_classes;
 };
 
 /* The word scanner's place in the context stream (it keeps a partial word across feeds). */
@@ -157,11 +179,12 @@ struct phiguard_matcher {
 	 * for those detectors' values.
 	 */
 	hs_database_t *digit_db;
-	struct match_words words; /* the single-word hotwords of the context scan */
-	size_t ctx_stream_size;   /* of both context databases */
-	size_t tail_size;         /* stream bytes kept: a power of two covering every window */
-	unsigned modes;           /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
-	uint8_t *token_key;       /* owned, wiped on free */
+	struct match_words words;         /* the single-word hotwords of the context scan */
+	struct match_gazetteer gazetteer; /* the forename patterns of the bulk scan */
+	size_t ctx_stream_size;           /* of both context databases */
+	size_t tail_size;   /* stream bytes kept: a power of two covering every window */
+	unsigned modes;     /* PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM */
+	uint8_t *token_key; /* owned, wiped on free */
 	size_t token_key_len;
 	size_t stream_size;
 };
@@ -249,6 +272,7 @@ struct match_state {
 	/* [0]: the main context stream (and the word scanner), [1]: the digit one. */
 	struct match_ctx context[MATCH_CTX_STREAMS];
 	struct match_word_scan words;
+	uint64_t gazetteer_next; /* the next space the gazetteer scan looks at */
 	/*
 	 * The bytes of the last value examined: the next target of the same
 	 * event (one expression shared by several detectors) reuses them.
@@ -283,12 +307,26 @@ struct phiguard_stream {
 	        st; /* owns st.context[].stream; last: its per-detector arrays follow it */
 };
 
+/*
+ * compile.c: the other case of a two-byte UTF-8 letter (Latin-1 Supplement,
+ * Latin Extended-A) as its second byte, 0 when it has none.
+ */
+unsigned char match_other_case(unsigned char lead, unsigned char cont);
 /* compile.c: phiguard_matcher_compile() with MATCH_COMPILE_* @flags. */
 int match_compile(const struct phiguard_detector_set *set,
                   const struct phiguard_matcher_options *options, unsigned flags,
                   struct phiguard_matcher **ret_matcher, struct phiguard_error *err);
 
 /* ctx_words.c */
+/*
+ * A word table from @n folded words (zero-padded, @len_of[i] 0: none): the
+ * ids of one word are the indexes that have it, ascending.
+ */
+void match_words_fill(struct match_words *w, size_t n, const uint8_t (*word)[MATCH_WORD_MAX],
+                      const size_t *len_of);
+/* The entry of a folded, zero-padded word, or NULL. */
+const struct match_word *match_words_find(const struct match_words *w,
+                                          const uint8_t word[MATCH_WORD_MAX], size_t len);
 /* The word table of the expressions that are single caseless words; marks them. */
 void match_words_build(struct phiguard_matcher *m);
 void match_words_free(struct match_words *w);
@@ -300,6 +338,13 @@ void match_words_advance(struct match_state *st, uint64_t to);
 void match_words_feed_end(struct match_state *st);
 /* No byte follows: push the hit of the word the data ends with. */
 void match_words_finish(struct match_state *st);
+
+/* gazetteer.c */
+/* Takes the qualifying forename expressions out of the bulk database (marks them). */
+void match_gazetteer_build(struct phiguard_matcher *m);
+void match_gazetteer_free(struct match_gazetteer *g);
+/* Report, in order, the forename events that end at or before @to (of the current chunk). */
+void match_gazetteer_advance(struct match_state *st, uint64_t to);
 
 /* The context database of stream @k (MATCH_CTX_STREAMS), or NULL. */
 static inline const hs_database_t *
@@ -313,6 +358,10 @@ match_ctx_db(const struct phiguard_matcher *m, unsigned k)
 void match_ctx_push(struct match_ctx *c, uint64_t from, uint64_t to, uint32_t expr);
 size_t match_state_size(const struct phiguard_matcher *m);
 void match_state_init(struct match_state *st, const struct phiguard_matcher *m);
+/* A value or record event of bulk expression @id ending at @to, in order of @to. */
+void match_bulk_event(struct match_state *st, uint32_t id, uint64_t from, uint64_t to);
+/* The byte at stream offset @o if still at hand (the chunk or the kept tail), else -1. */
+int match_byte_seen(const struct match_state *st, uint64_t o);
 /* Hyperscan match callback; ctx is the struct match_state. */
 int match_on_event(unsigned int id, unsigned long long from, unsigned long long to,
                    unsigned int flags, void *ctx);

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The context scan's two shortcuts: single-word hotwords looked up by the
- * word scanner instead of the Hyperscan context database, and hotwords
- * with a digit class scanned in a stream of their own, fed only for the
- * detectors that use them. The findings (levels included) must be exactly
- * those of a matcher with one Hyperscan context stream for every hotword,
- * in block and stream mode, on the sample documents and on generated text
- * dense with hotwords in mixed case, underscores, digits, ages, non-ASCII
- * bytes and words cut at the edges of the data.
+ * The matcher's shortcuts around Hyperscan. The context scan's two:
+ * single-word hotwords looked up by the word scanner instead of the
+ * Hyperscan context database, and hotwords with a digit class scanned in a
+ * stream of their own, fed only for the detectors that use them; and the
+ * bulk scan's: forename patterns found from the space and capital after
+ * the forename (gazetteer.c) instead of one Hyperscan literal each. The
+ * findings (levels included) must be exactly those of a matcher without
+ * the shortcut, in block and stream mode (random splits, and one byte at a
+ * time), on the sample documents and on generated text dense with what
+ * each shortcut reads: hotwords in mixed case, underscores, digits, ages;
+ * forenames in every case, inside longer words, after digits, hyphens and
+ * apostrophes, accented in both cases; non-ASCII bytes, and all of it cut
+ * at the edges of the data.
  */
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +53,37 @@ static const char pack[] =
         "    window: 20\n"
         "    hotwords: {strong: ['re:(?i)\\b[0-9]{1,3} ?(?:yo|y/o)\\b'], weak: [ward, bed,\n"
         "               're:\\b0[1-9][0-9]{3} ?[0-9]{6}\\b']}\n";
+
+/*
+ * Forename patterns: the built-in form with two classes, a detector without
+ * the alnum boundary sharing an expression, words with a hyphen, an
+ * apostrophe, accents, and one too long for the table.
+ */
+static const char name_pack[] =
+        "detectors:\n"
+        "  - name: gz_name\n"
+        "    patterns: [{regex: '(?i:{gazetteer}) [A-Z\\x80-\\xff]', width: 2,\n"
+        "                extend_right: 'a-zA-Z\\x27\\x80-\\xff\\-'}]\n"
+        "    boundary: alnum\n"
+        "    validator: person_name\n"
+        "    confidence: low\n"
+        "    window: 40\n"
+        "    hotwords: {strong: [bed]}\n"
+        "    gazetteer: [Jane, Jo, Will, Mary-Jane, Anne-Marie, \"O'Neill\", "
+        "\"P\xc3\xa1"
+        "draig\", \"\xc5\x81ukasz\", Verylongforenameabc]\n"
+        "    redact: name\n"
+        "  - name: gz_caps\n"
+        "    patterns: [{regex: '(?i:{gazetteer}) [A-Z]', width: 2}]\n"
+        "    boundary: alnum\n"
+        "    confidence: medium\n"
+        "    gazetteer: [Jane, Zz]\n"
+        "  - name: gz_any\n"
+        "    patterns: [{regex: '(?i:{gazetteer}) [A-Z]', width: 2},\n"
+        "               {regex: '(?i:{gazetteer}) [a-z]', width: 2},\n"
+        "               {regex: '(?i:{gazetteer}) [\\x80-\\xff]', width: 1}]\n"
+        "    confidence: low\n"
+        "    gazetteer: [Jane, Jo]\n";
 
 /* Only single words: no Hyperscan context database at all. */
 static const char pack_words[] = "detectors:\n"
@@ -132,6 +168,63 @@ static const char *const edges[] = {
 	"WQ1234 ward\xc3\xa9\x62\x65\x64", /* "...ward\u00e9bed" */
 };
 
+/* Forenames and what surrounds them, for the gazetteer scan. */
+static const char *const name_pieces[] = {
+	"Jane",
+	"JANE",
+	"jane",
+	"jAnE",
+	"Smith",
+	"SMITH",
+	"smith",
+	"Mary-Jane",
+	"Anne-Marie",
+	"Joann",
+	"Goodwill",
+	"will",
+	"Will",
+	"2Jane",
+	"_Jane",
+	"-Jane",
+	"'Jane",
+	"\xc3\xa9Jane",
+	"P\xc3\xa1"
+	"draig",
+	"P\xc3\x81"
+	"DRAIG",
+	"p\xc3\x81"
+	"draig",
+	"\xc5\x81ukasz",
+	"\xc5\x82ukasz",
+	"\xc3\x93",
+	"S\xc3\xbailleabh\xc3\xa1in",
+	"O'Neill",
+	"Jo",
+	"JO",
+	"Mr",
+	"Dr",
+	"bed 4",
+	"DOB 01/02/1950",
+	"NHS no 401 023 2137",
+	"Verylongforenameabc",
+	"Zz",
+	"A",
+	"\xe2\x80\x99",
+};
+
+static const char *const name_edges[] = {
+	"Jane Smith",
+	" Jane Smith",
+	"Jane S",
+	"Jane ",
+	"x Jane \xc3\x81",
+	"Jo Bloggs bed 4",
+	"Mary-Jane Smith in bed 4",
+	"SMITH, Jane bed 4",
+	"Verylongforenameabc Smith bed 4",
+	"Jo Z Jo Z Jo Z",
+};
+
 static const char *const separators[] = { " ", " ", " ", "\n", "\r\n", "", "\t", ", " };
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
@@ -143,13 +236,13 @@ next_rand(void)
 }
 
 static char *
-generate(size_t len)
+generate(const char *const *words, size_t n_words, size_t len)
 {
 	char *buf = malloc(len + 1);
 	size_t n = 0;
 
 	while (n < len) {
-		const char *p = pieces[next_rand() % ARRAY_SIZE(pieces)];
+		const char *p = words[next_rand() % n_words];
 		const char *sep = separators[next_rand() % ARRAY_SIZE(separators)];
 
 		for (; *p != '\0' && n < len; p++)
@@ -165,16 +258,17 @@ static void
 diff(const struct found_list *a, const struct found_list *b)
 {
 	for (size_t i = 0; i < a->n; i++)
-		tap_diag("words    %s %llu..%llu %d", a->items[i].detector, a->items[i].start,
+		tap_diag("with    %s %llu..%llu %d", a->items[i].detector, a->items[i].start,
 		         a->items[i].end, a->items[i].confidence);
 	for (size_t i = 0; i < b->n; i++)
-		tap_diag("no words %s %llu..%llu %d", b->items[i].detector, b->items[i].start,
+		tap_diag("without %s %llu..%llu %d", b->items[i].detector, b->items[i].start,
 		         b->items[i].end, b->items[i].confidence);
 }
 
 struct pair {
-	struct phiguard_matcher *m[2]; /* [0] with the word scanner, [1] without */
+	struct phiguard_matcher *m[2]; /* [0] with the shortcuts, [1] without some */
 	struct phiguard_scratch *s[2];
+	bool bytewise; /* streams are also fed one byte at a time */
 };
 
 /* Block and stream (random splits) findings of both matchers on @data. */
@@ -199,13 +293,25 @@ compare(struct pair *p, const char *name, const unsigned char *data, size_t len)
 		ok &= scan_stream(p->m[k], p->s[k], data, len, cuts, n_cuts, &f[k]) == 0;
 	if (ok && !(ok &= found_same(&f[0], &f[1])))
 		diff(&f[0], &f[1]);
-	tap_ok(ok, "%s: %zu findings, the same as with one context stream", name, n);
+	if (ok && p->bytewise && len > 1) {
+		size_t *every = malloc((len - 1) * sizeof(*every));
+
+		for (size_t i = 0; i + 1 < len; i++)
+			every[i] = i + 1;
+		for (int k = 0; k < 2 && ok; k++)
+			ok &= scan_stream(p->m[k], p->s[k], data, len, every, len - 1, &f[k]) == 0;
+		if (ok && !(ok &= found_same(&f[0], &f[1])))
+			diff(&f[0], &f[1]);
+		free(every);
+	}
+	tap_ok(ok, "%s: %zu findings, the same as without the shortcut", name, n);
 	found_clear(&f[0]);
 	found_clear(&f[1]);
 }
 
+/* @without: the MATCH_COMPILE_* flags of the matcher to compare with. */
 static bool
-pair_new(struct pair *p, const char *yaml, bool builtin)
+pair_new(struct pair *p, const char *yaml, bool builtin, unsigned without)
 {
 	struct phiguard_detector_set *set = phiguard_detector_set_new();
 	struct phiguard_error err = { 0 };
@@ -217,9 +323,7 @@ pair_new(struct pair *p, const char *yaml, bool builtin)
 		struct phiguard_matcher_options o = { .token_key = (const uint8_t *)"key",
 			                              .token_key_len = 3 };
 
-		r = match_compile(set, &o,
-		                  k == 0 ? 0 : MATCH_COMPILE_NO_WORDS | MATCH_COMPILE_NO_DIGITS,
-		                  &p->m[k], &err);
+		r = match_compile(set, &o, k == 0 ? 0 : without, &p->m[k], &err);
 		if (r == 0)
 			r = phiguard_scratch_new(p->m[k], &p->s[k]);
 	}
@@ -291,15 +395,27 @@ test_table(const struct pair *p)
 	       "words longer than the table's limit stay in Hyperscan");
 }
 
+struct text_kind {
+	const char *const *edges, *const *pieces;
+	size_t n_edges, n_pieces;
+};
+
+static const struct text_kind hotword_text = { edges, pieces, ARRAY_SIZE(edges),
+	                                       ARRAY_SIZE(pieces) };
+static const struct text_kind name_text = { name_edges, name_pieces, ARRAY_SIZE(name_edges),
+	                                    ARRAY_SIZE(name_pieces) };
+
 /* The edge cases, then @count generated texts of up to @max_len bytes. */
 static void
-compare_many(struct pair *p, const char *what, unsigned count, size_t max_len)
+compare_many(struct pair *p, const struct text_kind *kind, const char *what, unsigned count,
+             size_t max_len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(edges); i++)
-		compare(p, edges[i], (const unsigned char *)edges[i], strlen(edges[i]));
+	for (size_t i = 0; i < kind->n_edges; i++)
+		compare(p, kind->edges[i], (const unsigned char *)kind->edges[i],
+		        strlen(kind->edges[i]));
 	for (unsigned i = 0; i < count; i++) {
 		char name[64];
-		char *text = generate(1 + next_rand() % max_len);
+		char *text = generate(kind->pieces, kind->n_pieces, 1 + next_rand() % max_len);
 
 		snprintf(name, sizeof(name), "%s, generated text %u", what, i);
 		compare(p, name, (const unsigned char *)text, strlen(text));
@@ -307,22 +423,62 @@ compare_many(struct pair *p, const char *what, unsigned count, size_t max_len)
 	}
 }
 
+/* The expression @text is found by the gazetteer scan, not Hyperscan. */
+static bool
+is_gazetteer(const struct phiguard_matcher *m, const char *text)
+{
+	const struct match_expr *e = expr_named(m, text);
+
+	return e != NULL && e->gazetteer;
+}
+
+static void
+test_gazetteer_table(const struct pair *custom, const struct pair *builtin)
+{
+	const struct phiguard_matcher *m = custom->m[0], *b = builtin->m[0];
+	size_t taken = 0, comma = 0;
+
+	tap_ok(is_gazetteer(m, "(?i:Jane) [A-Z\\x80-\\xff]") &&
+	               is_gazetteer(m, "(?i:P\\xc3[\\xa1\\x81]draig) [A-Z\\x80-\\xff]") &&
+	               is_gazetteer(m, "(?i:Mary\\x2dJane) [A-Z\\x80-\\xff]") &&
+	               m->gazetteer.n_classes == 2,
+	       "forename patterns with a space and a capital: the gazetteer scan (%u classes)",
+	       m->gazetteer.n_classes);
+	tap_ok(!is_gazetteer(m, "(?i:Jane) [A-Z]") && is_gazetteer(m, "(?i:Zz) [A-Z]"),
+	       "an expression shared with a detector without the alnum boundary stays in "
+	       "Hyperscan");
+	tap_ok(!is_gazetteer(m, "(?i:Verylongforenameabc) [A-Z\\x80-\\xff]") &&
+	               !is_gazetteer(m, "(?i:Jo) [a-z]"),
+	       "a forename over 16 bytes, a class with lower-case letters: Hyperscan");
+	for (size_t i = 0; i < b->n_expr; i++) {
+		taken += b->expr[i].gazetteer;
+		comma += strncmp(b->expr[i].text, ", (?i:", 6) == 0 && !b->expr[i].gazetteer;
+	}
+	tap_ok(taken > 1000 && comma > 1000 && builtin->m[1]->gazetteer.table.n == 0,
+	       "built-in packs: %zu forename expressions scanned, %zu after a comma in Hyperscan",
+	       taken, comma);
+}
+
 int
 main(void)
 {
-	struct pair builtin = { 0 }, custom = { 0 }, words = { 0 };
+	struct pair builtin = { 0 }, custom = { 0 }, words = { 0 }, names = { 0 },
+	            builtin_names = { .bytewise = true };
+	const unsigned context_off = MATCH_COMPILE_NO_WORDS | MATCH_COMPILE_NO_DIGITS;
 
-	if (!tap_ok(pair_new(&custom, pack, false), "test pack, and with one context stream"))
+	if (!tap_ok(pair_new(&custom, pack, false, context_off),
+	            "test pack, and with one context stream"))
 		return tap_done();
 	test_table(&custom);
-	compare_many(&custom, "pack", 200, 2048);
-	if (tap_ok(pair_new(&words, pack_words, false),
+	compare_many(&custom, &hotword_text, "pack", 200, 2048);
+	if (tap_ok(pair_new(&words, pack_words, false, context_off),
 	           "words-only pack, and with one context stream")) {
 		tap_ok(words.m[0]->ctx_db == NULL && words.m[1]->ctx_db != NULL,
 		       "words only: no context database");
-		compare_many(&words, "words-only pack", 50, 2048);
+		compare_many(&words, &hotword_text, "words-only pack", 50, 2048);
 	}
-	if (!tap_ok(pair_new(&builtin, pack, true), "built-in packs, and with one context stream"))
+	if (!tap_ok(pair_new(&builtin, pack, true, context_off),
+	            "built-in packs, and with one context stream"))
 		goto out;
 	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
 		size_t len = 0;
@@ -333,8 +489,21 @@ main(void)
 		compare(&builtin, samples[i], data, len);
 		free(data);
 	}
-	compare_many(&builtin, "built-in", 40, 16384);
+	compare_many(&builtin, &hotword_text, "built-in", 40, 16384);
+	if (!tap_ok(pair_new(&names, name_pack, false, MATCH_COMPILE_NO_GAZETTEER) &&
+	                    pair_new(&builtin_names, NULL, true, MATCH_COMPILE_NO_GAZETTEER),
+	            "forename packs, and with every forename pattern in Hyperscan"))
+		goto out;
+	test_gazetteer_table(&names, &builtin_names);
+	names.bytewise = true;
+	compare_many(&names, &name_text, "forename pack", 200, 512);
+	builtin_names.bytewise = false;
+	compare_many(&builtin_names, &name_text, "built-in forenames", 40, 16384);
+	builtin_names.bytewise = true;
+	compare_many(&builtin_names, &name_text, "built-in forenames, byte by byte", 20, 512);
 out:
+	pair_free(&builtin_names);
+	pair_free(&names);
 	pair_free(&builtin);
 	pair_free(&words);
 	pair_free(&custom);
