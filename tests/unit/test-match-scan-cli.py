@@ -34,6 +34,17 @@ def scan(*args, stdin=None):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+def scan_json(*args, stdin=None):
+    """scan --format json: exit code, the findings, and what it printed."""
+    rc, out, err = scan("--format", "json", *args, stdin=stdin)
+    return rc, [json.loads(line) for line in out.splitlines()], out, err
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def data(name):
     return os.path.join(DATA, name)
 
@@ -45,10 +56,8 @@ def check_gzip():
     """A .gz file is read as gunzip would give it, offsets in that text."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "notes.txt.gz")
-        with open(path, "wb") as f:
-            f.write(gzip.compress(NOTE))
-        rc, out, err = scan("--format", "json", path)
-        fs = [json.loads(line) for line in out.splitlines()]
+        write(path, gzip.compress(NOTE))
+        rc, fs, out, err = scan_json(path)
         nhs = [f for f in fs if f["detector"] == "nhs_number"]
         ok(rc == 1 and len(nhs) == 1 and nhs[0]["entry"] == "notes.txt" and
            NOTE[nhs[0]["start"]:nhs[0]["end"]] == b"401 023 2137",
@@ -63,12 +72,10 @@ def check_gzip():
         rc, out, err = scan(clean)
         ok(rc == 0 and out == "" and err == "", "a clean .gz: exit 0, nothing said")
         # two members one after the other, as `cat a.gz b.gz` makes them
-        with open(path, "wb") as f:
-            f.write(gzip.compress(b"nothing here\n" * 100) + gzip.compress(NOTE))
+        write(path, gzip.compress(b"nothing here\n" * 100) + gzip.compress(NOTE))
         rc, out, err = scan("--format", "json", path)
         ok(rc == 1 and '"entry":"notes.txt"' in out, "the second gzip member is read too")
-        with open(path, "wb") as f:
-            f.write(gzip.compress(NOTE)[:30])
+        write(path, gzip.compress(NOTE)[:30])
         rc, out, err = scan(path)
         ok("notes.txt.gz!notes.txt: only the first 19 bytes of its text were read: the file ends inside it" in err,
            "a cut .gz says so on stderr (rc=%d, err=%r)" % (rc, err))
@@ -77,8 +84,7 @@ def check_gzip():
         corrupt = bytearray(gzip.compress(NOTE * 2000, compresslevel=0))
         first = corrupt[11] | corrupt[12] << 8  # LEN of the block after the 10-byte header
         corrupt[10 + 5 + first + 3] ^= 0xff
-        with open(path, "wb") as f:
-            f.write(corrupt)
+        write(path, corrupt)
         rc, out, err = scan(path)
         ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and
            "only the first %d bytes of its text were read: its compressed data is corrupt"
@@ -86,14 +92,12 @@ def check_gzip():
            "a member corrupt half way: what came before is read, the rest is said (%r)" % err)
         bad_start = bytearray(gzip.compress(NOTE))
         bad_start[10] = 0x07  # a final block of the reserved type (RFC 1951 3.2.3)
-        with open(path, "wb") as f:
-            f.write(gzip.compress(NOTE) + bad_start)
+        write(path, gzip.compress(NOTE) + bad_start)
         rc, out, err = scan(path)
         ok(rc == 1 and "notes.txt.gz!notes.txt:" in out and err == "",
            "a signature with no readable text behind it is taken for chance, not said (%r)"
            % err)
-        with open(path, "wb") as f:
-            f.write(gzip.compress(NOTE) + b"\x00\x00 padding after the gzip data")
+        write(path, gzip.compress(NOTE) + b"\x00\x00 padding after the gzip data")
         rc, out, err = scan(path)
         ok(rc == 1 and err == "", "bytes after the gzip data are no error (%r)" % err)
         with open(os.path.join(tmp, "patients.csv"), "wb") as f:
@@ -126,11 +130,9 @@ def check_mail():
                    b"401 023 2145</t></si></sst>")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "referral.eml")
-        with open(path, "wb") as f:
-            f.write(mail([(b"list.csv", b"name,nhs_number\r\n" + NOTE), (b"list.xlsx",
-                                                                        sheet.getvalue())]))
-        rc, out, err = scan("--format", "json", path)
-        fs = [json.loads(line) for line in out.splitlines()]
+        write(path, mail([(b"list.csv", b"name,nhs_number\r\n" + NOTE),
+                          (b"list.xlsx", sheet.getvalue())]))
+        rc, fs, out, err = scan_json(path)
         csv = [f for f in fs if f["detector"] == "nhs_number" and f.get("entry") == "list.csv"]
         text = b"name,nhs_number\r\n" + NOTE
         ok(rc == 1 and len(csv) == 1 and text[csv[0]["start"]:csv[0]["end"]] == b"401 023 2137",
@@ -141,16 +143,13 @@ def check_mail():
         ok(all(f.get("entry") in ("list.csv", "list.xlsx!xl/sharedStrings.xml") or
                f["detector"] == "email" and f["end"] < 60 for f in fs),
            "in the mail as it is, only the addresses of its headers are found")
-        with open(path, "wb") as f:
-            f.write(mail([(b"", b"NHS no 401 023 2137\r\n"), (b"rota\x1b[2J.csv", NOTE)]))
+        write(path, mail([(b"", b"NHS no 401 023 2137\r\n"), (b"rota\x1b[2J.csv", NOTE)]))
         rc, out, err = scan(path)
         ok(rc == 1 and "referral.eml!part 1:" in out and "referral.eml!rota?[2J.csv:" in out,
            "a part without a name is numbered; control bytes in a name are not printed (%r)"
            % out)
-        with open(path, "wb") as f:
-            f.write(mail([(b"rota.csv", b"rota for week 48, shifts 07:30-20:00\r\n")]))
-        rc, out, err = scan("--format", "json", path)
-        fs = [json.loads(line) for line in out.splitlines()]
+        write(path, mail([(b"rota.csv", b"rota for week 48, shifts 07:30-20:00\r\n")]))
+        rc, fs, out, err = scan_json(path)
         ok(fs and all("entry" not in f and f["detector"] == "email" for f in fs),
            "a clean attachment: nothing found but the headers' addresses (%r)" % out)
 
@@ -172,10 +171,8 @@ def check_mbox():
     assert box.index(envelope(2)) == 65534
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "ward7.mbox")
-        with open(path, "wb") as f:
-            f.write(box)
-        rc, out, err = scan("--format", "json", path)
-        fs = [json.loads(line) for line in out.splitlines()]
+        write(path, box)
+        rc, fs, out, err = scan_json(path)
         nhs = [f for f in fs if f["detector"] == "nhs_number"]
         text = b"name,nhs_number\r\n" + NOTE
         ok(rc == 1 and [f.get("entry") for f in nhs] == ["mail 2!list.csv", "mail 3!part 1"] and
@@ -341,10 +338,8 @@ def main():
     # A file name outside ASCII reads back as itself from the JSON output.
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "Siobh\u00e1n referral \u2013 ward 7.txt")
-        with open(path, "wb") as f:
-            f.write(NOTE)
-        rc, out, err = scan("--format", "json", path)
-        fs = [json.loads(line) for line in out.splitlines()]
+        write(path, NOTE)
+        rc, fs, out, err = scan_json(path)
         ok(rc == 1 and fs and all(f["file"] == path for f in fs),
            "a UTF-8 file name is kept in JSON (%r)" % out[:160])
 
