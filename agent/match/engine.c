@@ -581,23 +581,20 @@ static bool
 side_base64(const uint8_t *b, size_t n)
 {
 	unsigned mixed = 0;
+	bool p_lower = false, p_alpha = false, p_digit = false; /* the byte before */
 
 	if (n < MATCH_TEXT_SPAN)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		bool lower = b[i] >= 'a' && b[i] <= 'z', upper = b[i] >= 'A' && b[i] <= 'Z';
-		bool digit = b[i] >= '0' && b[i] <= '9';
+		bool digit = is_digit_byte(b[i]);
 
 		if (!is_base64_byte(b[i]))
 			return false;
-		if (i > 0) {
-			uint8_t p = b[i - 1];
-			bool p_lower = p >= 'a' && p <= 'z', p_digit = p >= '0' && p <= '9';
-			bool p_alpha = p_lower || (p >= 'A' && p <= 'Z');
-
-			mixed += (p_lower && upper) || (p_digit && (lower || upper)) ||
-			         (p_alpha && digit);
-		}
+		mixed += (p_lower && upper) || (p_digit && (lower || upper)) || (p_alpha && digit);
+		p_lower = lower;
+		p_alpha = lower || upper;
+		p_digit = digit;
 	}
 	return mixed >= 2;
 }

@@ -175,24 +175,31 @@ static void
 space_found(struct match_state *st, uint64_t p, uint8_t after)
 {
 	const struct match_gazetteer *g = &st->m->gazetteer;
-	uint8_t run[MATCH_WORD_MAX], folded[MATCH_WORD_MAX];
+	uint8_t rev[MATCH_WORD_MAX], run[MATCH_WORD_MAX], folded[MATCH_WORD_MAX];
 	size_t k = 0;
+	int before = -1; /* the byte that ended the walk, read once */
+	bool walked_past = false;
 
 	/* the run of name bytes before the space, at most the longest forename */
 	while (k < g->table.max_len && p > k) {
 		int c = match_byte_seen(st, p - 1 - k);
 
-		if (c < 0 || !g->in_word[c])
+		if (c < 0 || !g->in_word[c]) {
+			before = c;
+			walked_past = true;
 			break;
-		k++;
+		}
+		rev[k++] = (uint8_t)c;
 	}
 	for (size_t i = 0; i < k; i++)
-		run[i] = (uint8_t)match_byte_seen(st, p - k + i);
+		run[i] = rev[k - 1 - i];
 	for (size_t s = 0; s + g->min_len <= k && !st->stopped; s++) {
 		uint64_t start = p - k + s;
 		const struct match_word *e;
 
-		if (start > 0 && is_alnum_byte(s > 0 ? run[s - 1] : match_byte_seen(st, start - 1)))
+		if (start > 0 && is_alnum_byte(s > 0         ? run[s - 1]
+		                               : walked_past ? before
+		                                             : match_byte_seen(st, start - 1)))
 			continue;
 		memset(folded, 0, sizeof(folded));
 		fold_name(run + s, k - s, folded);

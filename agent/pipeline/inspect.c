@@ -399,8 +399,7 @@ on_entry_text(const uint8_t *data, size_t len, void *ctx)
 /*
  * The message's bytes, as sent or decoded: the matcher reads them, and the
  * text of any zip entry or gzip file in them (a .docx, an .xlsx, a .csv.gz,
- * in a form upload or a
- * mail attachment) after them.
+ * in a form upload or a mail attachment) after them.
  */
 static void
 scan(struct pipeline *p, const struct flow *f, struct pflow *pf, const uint8_t *data, size_t len,
