@@ -7,8 +7,9 @@
  * also common words ("will", "grace", "mark"), each a candidate for the
  * literal matcher to confirm. Here the scan starts from the rarer half of
  * the pattern: each space followed by a byte of CLASS (a capital, or the
- * lead byte of an accented one), and the word before that space is looked
- * up in a table of the folded forenames.
+ * lead byte of an accented one) and preceded by a byte a forename may end
+ * in (not the full stop of ". The"), and the word before that space is
+ * looked up in a table of the folded forenames.
  *
  * The same events at the same offsets as the literals gave: a forename
  * may match as the end of a longer run of name bytes ("Mary-Jane"), so
@@ -39,6 +40,14 @@ static bool
 is_alnum_byte(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A byte the space scan's second test takes for a name byte (word_byte_mask16). */
+static bool
+is_simple_word_byte(unsigned c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 || c == '-' ||
+	       c == '\'';
 }
 
 /*
@@ -154,6 +163,10 @@ match_gazetteer_build(struct phiguard_matcher *m)
 			for (unsigned b = 0; b < 256; b++)
 				g->after[b] =
 				        g->after[b] || byte_class_has(&g->classes[c], (uint8_t)b);
+		g->word_bytes_simple = true;
+		for (unsigned b = 0; b < 256; b++)
+			if (g->in_word[b] && !is_simple_word_byte(b))
+				g->word_bytes_simple = false;
 	}
 	free(word);
 	free(len_of);
@@ -226,6 +239,19 @@ space_capital_mask16(const uint8_t *b)
 
 	return space & (unsigned)(_mm_movemask_epi8(capital) | _mm_movemask_epi8(next));
 }
+
+/* Bit i: @b[i] is a letter, 0x80-0xff, '-' or '\'' (is_simple_word_byte). */
+static unsigned
+word_byte_mask16(const uint8_t *b)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	__m128i low = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(low, _mm_set1_epi8(25)), low);
+	__m128i mark = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+	                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+
+	return (unsigned)(_mm_movemask_epi8(_mm_or_si128(letter, mark)) | _mm_movemask_epi8(v));
+}
 #endif
 
 void
@@ -246,10 +272,25 @@ match_gazetteer_advance(struct match_state *st, uint64_t to)
 		p++;
 	}
 #ifdef __SSE2__
+	/*
+	 * A space with no name byte before it starts no forename: most spaces
+	 * before a capital follow the end of a sentence. Bit 0 of a block
+	 * takes the last byte of the block before (at first, the byte before
+	 * @p, or "maybe" when it is not at hand).
+	 */
+	unsigned carry = 1;
+
+	if (p > 0) {
+		int c = p > base ? st->chunk[p - 1 - base] : match_byte_seen(st, p - 1);
+
+		carry = c < 0 || is_simple_word_byte((unsigned)c);
+	}
 	while (p + 16 <= stop && !st->stopped) {
 		const uint8_t *b = st->chunk + (p - base);
-		unsigned m = space_capital_mask16(b);
+		unsigned words = g->word_bytes_simple ? word_byte_mask16(b) : 0xffff;
+		unsigned m = space_capital_mask16(b) & ((words << 1) | carry);
 
+		carry = (words >> 15) & 1;
 		while (m != 0 && !st->stopped) {
 			unsigned j = (unsigned)__builtin_ctz(m);
 

@@ -132,6 +132,8 @@ struct match_gazetteer {
 	unsigned min_len;
 	bool in_word[256]; /* a byte a forename may have */
 	bool after[256];   /* a byte of some pattern's CLASS */
+	/* in_word has letters, bytes 0x80-0xff, '-' and '\'' only: the space scan may test them */
+	bool word_bytes_simple;
 	struct byte_class classes[MATCH_GAZETTEER_CLASSES];
 	unsigned n_classes;
 };

@@ -71,7 +71,7 @@ static const char name_pack[] =
         "    hotwords: {strong: [bed]}\n"
         "    gazetteer: [Jane, Jo, Will, Mary-Jane, Anne-Marie, \"O'Neill\", "
         "\"P\xc3\xa1"
-        "draig\", \"\xc5\x81ukasz\", Verylongforenameabc]\n"
+        "draig\", \"\xc5\x81ukasz\", \"Jos\xc3\xa9\", Verylongforenameabc]\n"
         "    redact: name\n"
         "  - name: gz_caps\n"
         "    patterns: [{regex: '(?i:{gazetteer}) [A-Z]', width: 2}]\n"
@@ -84,6 +84,18 @@ static const char name_pack[] =
         "               {regex: '(?i:{gazetteer}) [\\x80-\\xff]', width: 1}]\n"
         "    confidence: low\n"
         "    gazetteer: [Jane, Jo]\n";
+
+/*
+ * A forename ending in a byte that is not a letter ("Wm." for William): the
+ * space scan may not skip a space after a full stop.
+ */
+static const char name_pack_stop[] =
+        "detectors:\n"
+        "  - name: gz_abbrev\n"
+        "    patterns: [{regex: '(?i:{gazetteer}) [A-Z\\x80-\\xff]', width: 2}]\n"
+        "    boundary: alnum\n"
+        "    confidence: low\n"
+        "    gazetteer: [Jane, Wm.]\n";
 
 /* Only single words: no Hyperscan context database at all. */
 static const char pack_words[] = "detectors:\n"
@@ -196,6 +208,11 @@ static const char *const name_pieces[] = {
 	"draig",
 	"\xc5\x81ukasz",
 	"\xc5\x82ukasz",
+	"Jos\xc3\xa9",
+	"JOS\xc3\x89",
+	"Wm.",
+	"WM.",
+	"end.",
 	"\xc3\x93",
 	"S\xc3\xbailleabh\xc3\xa1in",
 	"O'Neill",
@@ -223,6 +240,11 @@ static const char *const name_edges[] = {
 	"SMITH, Jane bed 4",
 	"Verylongforenameabc Smith bed 4",
 	"Jo Z Jo Z Jo Z",
+	"Jos\xc3\xa9 Smith",
+	"Wm. Smith",
+	"0123456789abcdef Jane Smith",
+	"0123456789abcde. Jane Smith",
+	"0123456789abcdeJ Jane Smith",
 };
 
 static const char *const separators[] = { " ", " ", " ", "\n", "\r\n", "", "\t", ", " };
@@ -423,6 +445,34 @@ compare_many(struct pair *p, const struct text_kind *kind, const char *what, uns
 	}
 }
 
+/*
+ * @text in two pieces, cut at each byte in turn: the second piece starts
+ * the space scan's blocks at every offset, with the byte before it in the
+ * first piece.
+ */
+static void
+compare_cut_everywhere(struct pair *p, const char *what, const char *text)
+{
+	size_t len = strlen(text);
+	struct found_list f[2] = { { 0 }, { 0 } };
+	bool ok = true;
+
+	for (size_t cut = 1; cut < len && ok; cut++) {
+		for (int k = 0; k < 2 && ok; k++)
+			ok &= scan_stream(p->m[k], p->s[k], text, len, &cut, 1, &f[k]) == 0;
+		if (ok && !(ok &= found_same(&f[0], &f[1]))) {
+			tap_diag("cut at %zu", cut);
+			diff(&f[0], &f[1]);
+		}
+	}
+	tap_ok(ok && f[0].n > 0,
+	       "%s, cut at every byte: %zu findings, the same as without the "
+	       "shortcut",
+	       what, f[0].n);
+	found_clear(&f[0]);
+	found_clear(&f[1]);
+}
+
 /* The expression @text is found by the gazetteer scan, not Hyperscan. */
 static bool
 is_gazetteer(const struct phiguard_matcher *m, const char *text)
@@ -433,7 +483,7 @@ is_gazetteer(const struct phiguard_matcher *m, const char *text)
 }
 
 static void
-test_gazetteer_table(const struct pair *custom, const struct pair *builtin)
+test_gazetteer_table(const struct pair *custom, const struct pair *stop, const struct pair *builtin)
 {
 	const struct phiguard_matcher *m = custom->m[0], *b = builtin->m[0];
 	size_t taken = 0, comma = 0;
@@ -447,6 +497,9 @@ test_gazetteer_table(const struct pair *custom, const struct pair *builtin)
 	tap_ok(!is_gazetteer(m, "(?i:Jane) [A-Z]") && is_gazetteer(m, "(?i:Zz) [A-Z]"),
 	       "an expression shared with a detector without the alnum boundary stays in "
 	       "Hyperscan");
+	tap_ok(m->gazetteer.word_bytes_simple && !stop->m[0]->gazetteer.word_bytes_simple &&
+	               is_gazetteer(stop->m[0], "(?i:Wm\\x2e) [A-Z\\x80-\\xff]"),
+	       "the space scan skips spaces after other bytes only when no forename ends in one");
 	tap_ok(!is_gazetteer(m, "(?i:Verylongforenameabc) [A-Z\\x80-\\xff]") &&
 	               !is_gazetteer(m, "(?i:Jo) [a-z]"),
 	       "a forename over 16 bytes, a class with lower-case letters: Hyperscan");
@@ -462,7 +515,7 @@ test_gazetteer_table(const struct pair *custom, const struct pair *builtin)
 int
 main(void)
 {
-	struct pair builtin = { 0 }, custom = { 0 }, words = { 0 }, names = { 0 },
+	struct pair builtin = { 0 }, custom = { 0 }, words = { 0 }, names = { 0 }, stop = { 0 },
 	            builtin_names = { .bytewise = true };
 	const unsigned context_off = MATCH_COMPILE_NO_WORDS | MATCH_COMPILE_NO_DIGITS;
 
@@ -491,18 +544,24 @@ main(void)
 	}
 	compare_many(&builtin, &hotword_text, "built-in", 40, 16384);
 	if (!tap_ok(pair_new(&names, name_pack, false, MATCH_COMPILE_NO_GAZETTEER) &&
+	                    pair_new(&stop, name_pack_stop, false, MATCH_COMPILE_NO_GAZETTEER) &&
 	                    pair_new(&builtin_names, NULL, true, MATCH_COMPILE_NO_GAZETTEER),
 	            "forename packs, and with every forename pattern in Hyperscan"))
 		goto out;
-	test_gazetteer_table(&names, &builtin_names);
+	test_gazetteer_table(&names, &stop, &builtin_names);
 	names.bytewise = true;
 	compare_many(&names, &name_text, "forename pack", 200, 512);
+	compare_many(&stop, &name_text, "forename pack with a full stop", 100, 512);
+	compare_cut_everywhere(&names, "forenames at every offset",
+	                       "Jane Smith, Jo Bloggs. Jane Smith; Mary-Jane Smith, Jos\xc3\xa9 "
+	                       "Smith, Jo Smith and Will Smith saw Jane Smith at 4.");
 	builtin_names.bytewise = false;
 	compare_many(&builtin_names, &name_text, "built-in forenames", 40, 16384);
 	builtin_names.bytewise = true;
 	compare_many(&builtin_names, &name_text, "built-in forenames, byte by byte", 20, 512);
 out:
 	pair_free(&builtin_names);
+	pair_free(&stop);
 	pair_free(&names);
 	pair_free(&builtin);
 	pair_free(&words);
