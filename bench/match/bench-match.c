@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Matcher throughput on a generated mixed corpus (clinical chat, ordinary
- * chat, JSON, HTML, numbers), measured in one run against two baselines:
- * memcpy over the same bytes (the ceiling) and PCRE2 with JIT running the
+ * chat, JSON, HTML, numbers), measured in one run against three baselines:
+ * memcpy over the same bytes (the ceiling), PCRE2 with JIT running the
  * same expressions one after another (what a regex-per-detector engine
- * does). Not a test: run it by hand, see bench/README.md.
+ * does), and Hyperscan alone on a plain set of 20 DLP expressions
+ * (plain-set.h, where the throughput goal comes from). Not a test: run it
+ * by hand, see bench/README.md.
  *
  *	bench-match [MiB] [pcre2-MiB] [corpus-out]
  *	bench-match --file FILE [pcre2-MiB]
@@ -24,6 +26,7 @@
 
 #include "cpu-time.h"
 #include "match/matcher.h"
+#include "plain-set.h"
 
 #ifdef HAVE_PCRE2
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -397,10 +400,10 @@ count_event(unsigned int id, unsigned long long from, unsigned long long to, uns
 	return 0;
 }
 
-/* Hyperscan alone (same database, a counting callback): the engine's floor. */
+/* Hyperscan alone on @db in block mode, with a counting callback. */
 static double
-bench_raw(const struct phiguard_matcher *m, struct phiguard_scratch *s, const char *corpus,
-          size_t len, size_t piece, uint64_t *ret_events)
+bench_hs_block(const hs_database_t *db, hs_scratch_t *scratch, const char *corpus, size_t len,
+               size_t piece, uint64_t *ret_events)
 {
 	double best = 1e9;
 
@@ -411,14 +414,38 @@ bench_raw(const struct phiguard_matcher *m, struct phiguard_scratch *s, const ch
 		for (size_t at = 0; at < len; at += piece) {
 			size_t n = len - at < piece ? len - at : piece;
 
-			hs_scan(m->block_db, corpus + at, (unsigned)n, 0, s->hs, count_event,
-			        &events);
+			hs_scan(db, corpus + at, (unsigned)n, 0, scratch, count_event, &events);
 		}
 		t = bench_cpu_seconds() - t;
 		best = t < best ? t : best;
 		*ret_events = events;
 	}
 	return mbps(len, best);
+}
+
+/* The plain 20-expression set (plain-set.h) as one block database; NULL if it does not compile. */
+static hs_database_t *
+plain_set_compile(void)
+{
+	enum {
+		n = sizeof(plain_set) / sizeof(plain_set[0])
+	};
+	const char *regex[n];
+	unsigned flags[n], ids[n];
+	hs_database_t *db = NULL;
+	hs_compile_error_t *err = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		regex[i] = plain_set[i].regex;
+		flags[i] = plain_set[i].caseless ? HS_FLAG_CASELESS : 0;
+		ids[i] = i;
+	}
+	if (hs_compile_multi(regex, flags, ids, n, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
+		fprintf(stderr, "bench-match: plain set: %s\n", err ? err->message : "?");
+		hs_free_compile_error(err);
+		return NULL;
+	}
+	return db;
 }
 
 /*
@@ -551,9 +578,15 @@ main(int argc, char **argv)
 	struct phiguard_scratch *s = NULL;
 	struct phiguard_error err = { 0 };
 	uint64_t fb = 0, fs = 0;
-	double cp, blk, blk_msg, str, weighted = 0;
+	double cp, blk, blk_msg, str, weighted = 0, plain_mbps = 0;
+	hs_database_t *plain = plain_set_compile(); /* owned */
+	hs_scratch_t *plain_scratch = NULL;         /* owned */
 	char *corpus;
 
+	if (plain != NULL && hs_alloc_scratch(plain, &plain_scratch) != HS_SUCCESS) {
+		hs_free_database(plain);
+		plain = NULL;
+	}
 	if (phiguard_detector_set_add_builtin(set, &err) < 0 ||
 	    phiguard_matcher_compile(set, NULL, &m, &err) < 0 || phiguard_scratch_new(m, &s) < 0) {
 		fprintf(stderr, "bench-match: %s:%u:%u: %s\n", err.file, err.line, err.column,
@@ -588,7 +621,7 @@ main(int argc, char **argv)
 	printf("%-34s %9.0f MB/s\n", "memcpy (ceiling)", cp);
 	{
 		uint64_t ev = 0;
-		double raw = bench_raw(m, s, corpus, len, 64 << 10, &ev);
+		double raw = bench_hs_block(m->block_db, s->hs, corpus, len, 64 << 10, &ev);
 
 		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu events\n",
 		       "hyperscan only, 64 KiB buffers", raw, raw / cp, (unsigned long long)ev);
@@ -619,6 +652,14 @@ main(int argc, char **argv)
 	str = bench_stream(m, s, corpus, len, 1 << 20, 1448, &fs);
 	printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
 	       "stream, 1 MiB flows, 1448 B writes", str, str / cp, (unsigned long long)fs);
+	if (plain != NULL) {
+		uint64_t ev = 0;
+
+		plain_mbps = bench_hs_block(plain, plain_scratch, corpus, len, 64 << 10, &ev);
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu events\n",
+		       "plain 20-expression set, hyperscan", plain_mbps, plain_mbps / cp,
+		       (unsigned long long)ev);
+	}
 	for (int k = 0; k < 5 && file == NULL; k++) {
 		size_t klen = len / 4;
 		static const double share[] = { 0.10, 0.35, 0.25, 0.25, 0.05 };
@@ -649,10 +690,22 @@ main(int argc, char **argv)
 		pb = bench_block(m, s, prose, len / 4, 64 << 10, &fb);
 		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
 		       "block 64 KiB, prose (not in mix)", pb, pb / cp, (unsigned long long)fb);
+		if (plain != NULL) {
+			uint64_t ev = 0;
+			double pp =
+			        bench_hs_block(plain, plain_scratch, prose, len / 4, 64 << 10, &ev);
+
+			printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu events\n",
+			       "  prose, plain 20-expression set", pp, pp / cp,
+			       (unsigned long long)ev);
+			printf("ratio prose block / plain set:     %9.2f x\n", pb / pp);
+		}
 		free(prose);
 	}
 #ifdef HAVE_PCRE2
-	{
+	if (pcre_mib == 0) {
+		printf("pcre2-jit baseline: not run (pcre2-MiB 0)\n");
+	} else {
 		size_t n = 0;
 		uint64_t pm = 0;
 		size_t plen = (pcre_mib << 20) < len ? pcre_mib << 20 : len;
@@ -666,6 +719,10 @@ main(int argc, char **argv)
 #else
 	printf("pcre2-jit baseline: not built (libpcre2-8 not found)\n");
 #endif
+	if (plain != NULL)
+		printf("ratio block 64 KiB / plain set:    %9.2f x\n", blk / plain_mbps);
+	hs_free_scratch(plain_scratch);
+	hs_free_database(plain);
 	free(corpus);
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);
