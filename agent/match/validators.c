@@ -989,81 +989,87 @@ validate_us_mbi(const uint8_t *v, size_t len, struct validator_result *r)
  * Words that follow a title or forename in ordinary chat but are not surnames:
  * stop words, chat words, numbers, months and days, ward vocabulary, street and building
  * words ("Victoria Road", "Albert Terrace"), clinical abbreviations that chat writes in
- * capitals after a name ("Jane NEWS 5"). Sorted (bsearch).
+ * capitals after a name ("Jane NEWS 5", "Mrs Smith DOB ...", "Mr Jones NOK wife"). Sorted
+ * (bsearch).
  * Deliberately absent, because they are common UK surnames: who (Dr Who), may, ward,
  * bell, hall, wood, hill, king, young, white, black, brown, green, long, little, day.
  */
 static const char *const name_stop_words[] = {
-	"a",         "about",     "above",     "abx",       "ac",         "add",      "admission",
-	"admitted",  "ae",        "after",     "afternoon", "again",      "against",  "ago",
-	"aki",       "all",       "already",   "also",      "am",         "amu",      "an",
-	"and",       "any",       "anyone",    "anything",  "apr",        "april",    "are",
-	"aru",       "as",        "asap",      "ask",       "asked",      "at",       "aug",
-	"august",    "ave",       "avenue",    "away",      "back",       "bad",      "bay",
-	"bays",      "be",        "because",   "bed",       "beds",       "been",     "before",
-	"being",     "below",     "best",      "better",    "between",    "bleep",    "bleeped",
-	"block",     "bloods",    "bm",        "book",      "booked",     "both",     "bp",
-	"breakfast", "btw",       "building",  "busy",      "but",        "by",       "bye",
-	"call",      "called",    "came",      "can",       "cannot",     "cant",     "ccu",
-	"cdu",       "center",    "centre",    "chase",     "chased",     "check",    "checked",
-	"cheers",    "clear",     "clinic",    "close",     "coffee",     "come",     "coming",
-	"confirm",   "confirmed", "copd",      "could",     "cover",      "covering", "crescent",
-	"crp",       "ct",        "cubicle",   "cxr",       "dec",        "december", "department",
-	"dept",      "did",       "dinner",    "discharge", "discharged", "division", "dnacpr",
-	"dnar",      "do",        "does",      "doing",     "done",       "dont",     "down",
-	"drive",     "drug",      "drugs",     "during",    "each",       "early",    "ecg",
-	"echo",      "ed",        "eight",     "eighteen",  "eighty",     "either",   "eleven",
-	"else",      "email",     "emailed",   "empty",     "eol",        "estate",   "even",
-	"evening",   "ever",      "every",     "everyone",  "fast",       "fbc",      "feb",
-	"february",  "feel",      "feeling",   "few",       "fifteen",    "fifth",    "fifty",
-	"fine",      "first",     "five",      "floor",     "follow",     "for",      "forty",
-	"four",      "fourteen",  "fourth",    "fri",       "friday",     "from",     "full",
-	"further",   "fyi",       "garden",    "gardens",   "gave",       "gcs",      "get",
-	"gets",      "getting",   "give",      "given",     "go",         "goes",     "going",
-	"gone",      "good",      "got",       "great",     "grove",      "had",      "handover",
-	"happy",     "has",       "have",      "having",    "hb",         "hdu",      "he",
-	"hello",     "help",      "her",       "here",      "hers",       "hey",      "hi",
-	"him",       "his",       "hospital",  "how",       "hr",         "hundred",  "i",
-	"icu",       "if",        "im",        "in",        "infirmary",  "inr",      "into",
-	"is",        "it",        "its",       "itu",       "iv",         "jan",      "january",
-	"jul",       "july",      "jun",       "june",      "just",       "keep",     "kept",
-	"know",      "lane",      "last",      "late",      "later",      "let",      "lets",
-	"level",     "lfts",      "like",      "lol",       "look",       "looked",   "looks",
-	"lounge",    "lunch",     "made",      "make",      "many",       "mar",      "march",
-	"me",        "meds",      "might",     "mine",      "minors",     "mon",      "monday",
-	"more",      "morning",   "most",      "move",      "moved",      "mri",      "much",
-	"must",      "my",        "nbm",       "need",      "needed",     "needs",    "never",
-	"new",       "news",      "next",      "ng",        "nice",       "night",    "nine",
-	"nineteen",  "ninety",    "no",        "nope",      "nor",        "not",      "notes",
-	"nov",       "november",  "now",       "obs",       "oct",        "october",  "of",
-	"off",       "office",    "ok",        "okay",      "on",         "once",     "one",
-	"only",      "or",        "order",     "ot",        "other",      "our",      "ours",
-	"out",       "over",      "own",       "paid",      "pain",       "pass",     "patient",
-	"patients",  "period",    "phone",     "physio",    "place",      "please",   "pls",
-	"plz",       "pm",        "pop",       "practice",  "pt",         "pts",      "put",
-	"quick",     "rang",      "rd",        "ready",     "referral",   "referred", "results",
-	"resus",     "review",    "reviewed",  "right",     "ring",       "road",     "room",
-	"rota",      "round",     "rounds",    "rr",        "said",       "salt",     "same",
-	"sat",       "sats",      "saturday",  "saw",       "say",        "says",     "second",
-	"see",       "seen",      "send",      "sent",      "sep",        "sept",     "september",
-	"seven",     "seventeen", "seventy",   "shall",     "she",        "shift",    "should",
-	"side",      "six",       "sixteen",   "sixty",     "so",         "some",     "soon",
-	"sorry",     "sort",      "sorted",    "speak",     "spo",        "spoke",    "square",
-	"st",        "station",   "still",     "stop",      "street",     "sun",      "sunday",
-	"sure",      "surgery",   "sw",        "swap",      "take",       "taken",    "tea",
-	"team",      "tell",      "temp",      "ten",       "terrace",    "text",     "texted",
-	"than",      "thank",     "thanks",    "that",      "the",        "their",    "them",
-	"then",      "there",     "these",     "they",      "think",      "third",    "thirteen",
-	"thirty",    "this",      "those",     "three",     "through",    "thu",      "thur",
-	"thurs",     "thursday",  "thx",       "to",        "today",      "told",     "tomorrow",
-	"tonight",   "too",       "took",      "transfer",  "try",        "trying",   "tto",
-	"ttos",      "tue",       "tues",      "tuesday",   "twelve",     "twenty",   "two",
-	"ue",        "under",     "until",     "up",        "update",     "updated",  "upon",
-	"us",        "use",       "used",      "uti",       "very",       "view",     "was",
-	"way",       "we",        "wed",       "wednesday", "well",       "were",     "what",
-	"when",      "where",     "which",     "while",     "why",        "will",     "wing",
-	"with",      "work",      "would",     "write",     "wynd",       "xray",     "yeah",
-	"yep",       "yes",       "yesterday", "yet",       "you",        "your",     "yours",
+	"a",         "about",     "above",      "abx",       "ac",         "acp",       "add",
+	"admission", "admitted",  "ae",         "after",     "afternoon",  "again",     "against",
+	"ago",       "aki",       "all",        "already",   "also",       "am",        "amu",
+	"an",        "and",       "anp",        "any",       "anyone",     "anything",  "apr",
+	"april",     "are",       "aru",        "as",        "asap",       "ask",       "asked",
+	"at",        "aug",       "august",     "ave",       "avenue",     "away",      "back",
+	"bad",       "bay",       "bays",       "be",        "because",    "bed",       "beds",
+	"been",      "before",    "being",      "below",     "best",       "better",    "between",
+	"bleep",     "bleeped",   "block",      "bloods",    "bm",         "bmi",       "book",
+	"booked",    "both",      "bp",         "breakfast", "btw",        "building",  "busy",
+	"but",       "by",        "bye",        "call",      "called",     "came",      "can",
+	"cannot",    "cant",      "ccu",        "cdu",       "center",     "centre",    "chase",
+	"chased",    "check",     "checked",    "cheers",    "clear",      "clinic",    "close",
+	"cns",       "coffee",    "come",       "coming",    "confirm",    "confirmed", "copd",
+	"could",     "cover",     "covering",   "cpn",       "crescent",   "crp",       "ct",
+	"cubicle",   "cxr",       "dec",        "december",  "department", "dept",      "did",
+	"dinner",    "discharge", "discharged", "division",  "dn",         "dnacpr",    "dnar",
+	"dnr",       "do",        "doa",        "dob",       "does",       "doing",     "done",
+	"dont",      "down",      "drive",      "drug",      "drugs",      "dtoc",      "during",
+	"each",      "early",     "ecg",        "echo",      "ed",         "eight",     "eighteen",
+	"eighty",    "either",    "eleven",     "else",      "email",      "emailed",   "empty",
+	"eol",       "estate",    "even",       "evening",   "ever",       "every",     "everyone",
+	"ews",       "fast",      "fbc",        "feb",       "february",   "feel",      "feeling",
+	"few",       "fifteen",   "fifth",      "fifty",     "fine",       "first",     "five",
+	"floor",     "follow",    "for",        "forty",     "four",       "fourteen",  "fourth",
+	"fri",       "friday",    "from",       "full",      "further",    "fy",        "fyi",
+	"garden",    "gardens",   "gave",       "gcs",       "get",        "gets",      "getting",
+	"give",      "given",     "go",         "goes",      "going",      "gone",      "good",
+	"got",       "gp",        "great",      "grove",     "had",        "handover",  "happy",
+	"has",       "have",      "having",     "hb",        "hca",        "hcsw",      "hdu",
+	"he",        "hello",     "help",       "her",       "here",       "hers",      "hey",
+	"hi",        "him",       "his",        "hospital",  "how",        "hr",        "hundred",
+	"i",         "icu",       "id",         "if",        "im",         "in",        "infirmary",
+	"inr",       "into",      "is",         "it",        "its",        "itu",       "iv",
+	"jan",       "january",   "jul",        "july",      "jun",        "june",      "just",
+	"keep",      "kept",      "know",       "lane",      "last",       "late",      "later",
+	"let",       "lets",      "level",      "lfts",      "like",       "lol",       "look",
+	"looked",    "looks",     "lounge",     "lunch",     "made",       "make",      "many",
+	"mar",       "march",     "me",         "meds",      "mffd",       "might",     "mine",
+	"minors",    "mob",       "mon",        "monday",    "more",       "morning",   "most",
+	"move",      "moved",     "mri",        "mrn",       "much",       "must",      "my",
+	"nbm",       "need",      "needed",     "needs",     "never",      "new",       "news",
+	"next",      "ng",        "nhs",        "nice",      "night",      "nine",      "nineteen",
+	"ninety",    "nino",      "no",         "nok",       "nope",       "nor",       "not",
+	"notes",     "nov",       "november",   "now",       "obs",        "oct",       "october",
+	"of",        "off",       "office",     "ok",        "okay",       "on",        "once",
+	"one",       "only",      "ooh",        "or",        "order",      "ot",        "other",
+	"our",       "ours",      "out",        "over",      "own",        "paid",      "pain",
+	"pals",      "pass",      "patient",    "patients",  "period",     "phone",     "physio",
+	"place",     "please",    "pls",        "plz",       "pm",         "poc",       "pop",
+	"practice",  "pt",        "pts",        "put",       "quick",      "rang",      "rd",
+	"ready",     "ref",       "referral",   "referred",  "results",    "resus",     "review",
+	"reviewed",  "right",     "ring",       "rip",       "rn",         "road",      "room",
+	"rota",      "round",     "rounds",     "rr",        "said",       "salt",      "same",
+	"sat",       "sats",      "saturday",   "saw",       "say",        "says",      "second",
+	"see",       "seen",      "send",       "sent",      "sep",        "sept",      "september",
+	"seven",     "seventeen", "seventy",    "shall",     "she",        "shift",     "sho",
+	"should",    "side",      "six",        "sixteen",   "sixty",      "slt",       "sn",
+	"so",        "some",      "soon",       "sorry",     "sort",       "sorted",    "speak",
+	"spo",       "spoke",     "spr",        "square",    "st",         "station",   "still",
+	"stop",      "street",    "sun",        "sunday",    "sure",       "surgery",   "sw",
+	"swap",      "take",      "taken",      "tea",       "team",       "tel",       "tell",
+	"temp",      "ten",       "terrace",    "text",      "texted",     "than",      "thank",
+	"thanks",    "that",      "the",        "their",     "them",       "then",      "there",
+	"these",     "they",      "think",      "third",     "thirteen",   "thirty",    "this",
+	"those",     "three",     "through",    "thu",       "thur",       "thurs",     "thursday",
+	"thx",       "to",        "today",      "told",      "tomorrow",   "tonight",   "too",
+	"took",      "transfer",  "try",        "trying",    "tta",        "tto",       "ttos",
+	"tue",       "tues",      "tuesday",    "twelve",    "twenty",     "two",       "ue",
+	"under",     "until",     "up",         "update",    "updated",    "upon",      "urn",
+	"us",        "use",       "used",       "uti",       "very",       "view",      "was",
+	"way",       "we",        "wed",        "wednesday", "well",       "were",      "what",
+	"when",      "where",     "which",      "while",     "why",        "will",      "wing",
+	"with",      "work",      "would",      "write",     "wynd",       "xray",      "yeah",
+	"yep",       "yes",       "yesterday",  "yet",       "you",        "your",      "yours",
 };
 
 static bool
@@ -1079,6 +1085,24 @@ name_is_stop_word(const uint8_t *w, size_t n)
 	low[n] = '\0';
 	return bsearch(&key, name_stop_words, ARRAY_SIZE(name_stop_words),
 	               sizeof(name_stop_words[0]), cmp_str) != NULL;
+}
+
+/*
+ * Ward abbreviations that are also names when capitalised ("Mrs Hill CHI
+ * 0101501234", but "Wong Chi", "Edd", "Reg"): not a surname only in capitals.
+ */
+static bool
+name_is_capital_abbreviation(const uint8_t *w, size_t n)
+{
+	static const char *const abbreviations[] = { "CHI", "DOD", "EDD", "LOS", "NI", "REG" };
+
+	for (size_t i = 0; i < n; i++)
+		if (w[i] < 'A' || w[i] > 'Z')
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(abbreviations); i++)
+		if (strlen(abbreviations[i]) == n && memcmp(w, abbreviations[i], n) == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -1171,7 +1195,8 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 			return false;
 	}
 	/* the candidate is "<title or forename> <Surname>": judge the last token */
-	if (!name_surname_ok(v + last, e - last) || name_is_stop_word(v + last, e - last))
+	if (!name_surname_ok(v + last, e - last) || name_is_stop_word(v + last, e - last) ||
+	    name_is_capital_abbreviation(v + last, e - last))
 		return false;
 	/* without a title the surname is capitalised (ASCII capital or a UTF-8 letter) */
 	if (!name_is_title(v + first, first_len) && v[last] >= 'a' && v[last] <= 'z')

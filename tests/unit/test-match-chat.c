@@ -72,14 +72,61 @@ static const struct level_case messages[] = {
 	{ "ring his daughter on 0141 496 0123. thanks", "uk_phone", PHIGUARD_CONFIDENCE_MEDIUM },
 };
 
+/*
+ * A name followed by a ward abbreviation in capitals: the name alone is the
+ * value ("Mrs Smith", not "Mrs Smith DOB"), so its redacted sample and its
+ * token are those of the same name written anywhere else. "Joy NHS" (a
+ * forename and an abbreviation) is no name.
+ */
+static const struct {
+	const char *text, *name; /* name: the person_name value in text, NULL: none */
+} extents[] = {
+	{ "Mrs Smith DOB 12/3/48", "Mrs Smith" },
+	{ "Mr Jones NOK is his wife", "Mr Jones" },
+	{ "Mrs Brown NHS 401 023 2137", "Mrs Brown" },
+	{ "Mr Khan GP letter attached", "Mr Khan" },
+	{ "Mrs Hill CHI 0101501234", "Mrs Hill" },
+	{ "Mr Reid MRN 1234567", "Mr Reid" },
+	{ "Mr Singh MOB 07700 900461", "Mr Singh" },
+	{ "Mrs Begum's NOK is her son", "Mrs Begum's" },
+	{ "Bed 8 Joy NHS nO -> 776-736-8289", NULL },
+	{ "Bed 11 Gary CHI no - 250-303-7550", NULL },
+	/* a capitalised "Chi" is a name; "DOB" after a full name changes nothing */
+	{ "Jane Chi in bed 3", "Jane Chi" },
+	{ "Mrs Jane Smith DOB 12/3/48", "Mrs Jane Smith" },
+};
+
+static void
+check_extents(const struct phiguard_matcher *m, struct phiguard_scratch *s)
+{
+	struct found_list fl = { 0 };
+
+	for (size_t i = 0; i < sizeof(extents) / sizeof(extents[0]); i++) {
+		const char *text = extents[i].text, *name = extents[i].name;
+		unsigned long long start =
+		        name ? (unsigned long long)(strstr(text, name) - text) : 0;
+		bool ok = scan_block(m, s, text, strlen(text), &fl) == 0;
+
+		for (size_t k = 0; k < fl.n; k++)
+			if (strcmp(fl.items[k].detector, "person_name") == 0)
+				ok &= name != NULL && fl.items[k].start == start &&
+				      fl.items[k].end == start + strlen(name);
+		ok &= name == NULL || found_count(&fl, "person_name") == 1;
+		tap_ok(ok, "name extent: %s -> %s", text, name ? name : "(none)");
+	}
+	found_clear(&fl);
+}
+
 int
 main(void)
 {
 	struct phiguard_matcher *m = matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK);
 	struct phiguard_scratch *s = NULL;
 
-	if (tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher"))
+	if (tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher")) {
 		check_levels(m, s, messages, sizeof(messages) / sizeof(messages[0]), "ward chat");
+		check_extents(m, s);
+	}
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);
 	return tap_done();
