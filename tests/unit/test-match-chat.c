@@ -59,6 +59,10 @@ static const struct level_case messages[] = {
 	  "DRAIG BURNS - chi:100 430 4447",
 	  "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
 	{ "MA\xc5\x81GORZATA NOWAK in bed 4", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	/* a NINO as typed: the last pair run into the letter, a space before the letter only */
+	{ "NI: JG 12 34 56C for the benefits form", "nino", PHIGUARD_CONFIDENCE_HIGH },
+	{ "his nat ins is jg123456 c", "nino", PHIGUARD_CONFIDENCE_HIGH },
+	{ "part JG 12 34 56D back in stock", "nino", PHIGUARD_CONFIDENCE_MEDIUM },
 	/* "b." for born: before a date, in its forms; not a company's "B.V." */
 	{ "Piotr Smith (b. is 20 Apr 1951) - awaiting bloods", "date_of_birth",
 	  PHIGUARD_CONFIDENCE_HIGH },
