@@ -97,6 +97,9 @@ static const struct {
 	{ "Bed 11 Gary CHI no - 250-303-7550", NULL },
 	/* a capitalised "Chi" is a name; "DOB" after a full name changes nothing */
 	{ "Jane Chi in bed 3", "Jane Chi" },
+	/* initials without a space between them */
+	{ "Mr A.B. Smith for theatre", "Mr A.B. Smith" },
+	{ "Dr J.R. Hartley on call", "Dr J.R. Hartley" },
 	{ "Mrs Jane Smith DOB 12/3/48", "Mrs Jane Smith" },
 };
 
