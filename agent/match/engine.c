@@ -201,6 +201,30 @@ on_digit_hit(unsigned int id, unsigned long long from, unsigned long long to, un
 	return 0;
 }
 
+/* Stream bytes [@from, @from + @n) out of the tail ring into @out (all of them kept). */
+static void
+tail_copy_out(const struct match_state *st, uint64_t from, size_t n, uint8_t *out)
+{
+	size_t size = st->m->tail_size, at = (size_t)(from & (size - 1)), first = MIN(n, size - at);
+
+	if (n == 0)
+		return;
+	memcpy(out, st->tail + at, first);
+	memcpy(out + first, st->tail, n - first);
+}
+
+/* Keep @data, stream bytes [@from, @from + @n), in the tail ring (@n <= tail_size). */
+static void
+tail_keep(struct match_state *st, uint64_t from, const uint8_t *data, size_t n)
+{
+	size_t size = st->m->tail_size, at = (size_t)(from & (size - 1)), first = MIN(n, size - at);
+
+	if (n == 0)
+		return;
+	memcpy(st->tail + at, data, first);
+	memcpy(st->tail, data + first, n - first);
+}
+
 /*
  * The bytes of [*lo, hi) still at hand, contiguous: a view into the current
  * chunk when they all lie there (block scans), else copied into @buf. *lo
@@ -209,7 +233,7 @@ on_digit_hit(unsigned int id, unsigned long long from, unsigned long long to, un
 static const uint8_t *
 window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *buf, size_t *ret_len)
 {
-	uint64_t end = MIN(hi, avail_end(st)), o;
+	uint64_t end = MIN(hi, avail_end(st));
 	uint64_t kept = st->offset > st->m->tail_size ? st->offset - st->m->tail_size : 0;
 	size_t n = 0;
 
@@ -222,8 +246,8 @@ window_bytes(const struct match_state *st, uint64_t *lo, uint64_t hi, uint8_t *b
 		*ret_len = (size_t)(end - *lo);
 		return st->chunk + (*lo - st->offset);
 	}
-	for (o = *lo; o < MIN(end, st->offset); o++)
-		buf[n++] = st->tail[o & (st->m->tail_size - 1)];
+	n = (size_t)(MIN(end, st->offset) - *lo);
+	tail_copy_out(st, *lo, n, buf);
 	if (end > st->offset) {
 		memcpy(buf + n, st->chunk, (size_t)(end - st->offset));
 		n += (size_t)(end - st->offset);
@@ -1057,8 +1081,7 @@ match_chunk_end(struct match_state *st)
 	 */
 	match_gazetteer_advance(st, UINT64_MAX);
 	advance(st, avail_end(st));
-	for (size_t i = len - keep; i < len; i++)
-		st->tail[(st->offset + i) & (st->m->tail_size - 1)] = data[i];
+	tail_keep(st, st->offset + len - keep, data + len - keep, keep);
 	st->offset += len;
 	st->chunk = NULL;
 	st->chunk_len = 0;

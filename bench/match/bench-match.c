@@ -681,7 +681,7 @@ main(int argc, char **argv)
 	 */
 	if (file == NULL) {
 		char *prose = generate_kind(len / 4, 5);
-		double pb;
+		double pb, ps;
 
 		printf("%-34s %9.0f MB/s  (10%% clinical, 35%% chat, 25%% JSON, 25%% HTML, 5%% "
 		       "numbers)\n",
@@ -690,6 +690,9 @@ main(int argc, char **argv)
 		pb = bench_block(m, s, prose, len / 4, 64 << 10, &fb);
 		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
 		       "block 64 KiB, prose (not in mix)", pb, pb / cp, (unsigned long long)fb);
+		ps = bench_stream(m, s, prose, len / 4, 1 << 20, 1448, &fs);
+		printf("%-34s %9.0f MB/s  %.3f x memcpy  %llu findings\n",
+		       "  prose, stream, 1448 B writes", ps, ps / cp, (unsigned long long)fs);
 		if (plain != NULL) {
 			uint64_t ev = 0;
 			double pp =
