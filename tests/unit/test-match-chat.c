@@ -49,6 +49,12 @@ static const struct level_case messages[] = {
 	{ "Has anyone got Mr Bell's Nat Ins for the benefits form?", "person_name",
 	  PHIGUARD_CONFIDENCE_MEDIUM },
 	{ "Nancy is a city in France", "person_name", PHIGUARD_CONFIDENCE_NONE },
+	/* the short forms of older patients' names, Welsh and Romanian forenames */
+	{ "Pat Murphy back from theatre", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "can someone check on Bob Hughes bed 6", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Huw Jenkins for the ward round", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Dafydd Parry new admission", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
+	{ "Mihai Popescu in bay 2", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
 	/* ward shorthand raises a name; the temp on reception does not */
 	{ "Dean Sutherland new AF, rate controlled", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
 	{ "Mrs Hill temp 39.2, cultures sent", "person_name", PHIGUARD_CONFIDENCE_MEDIUM },
