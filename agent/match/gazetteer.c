@@ -276,11 +276,11 @@ match_gazetteer_advance(struct match_state *st, uint64_t to)
 	 * A space with no name byte before it starts no forename: most spaces
 	 * before a capital follow the end of a sentence. Bit 0 of a block
 	 * takes the last byte of the block before (at first, the byte before
-	 * @p, or "maybe" when it is not at hand).
+	 * @p, or "maybe" when it is not at hand or the test is off).
 	 */
 	unsigned carry = 1;
 
-	if (p > 0) {
+	if (g->word_bytes_simple && p > 0) {
 		int c = p > base ? st->chunk[p - 1 - base] : match_byte_seen(st, p - 1);
 
 		carry = c < 0 || is_simple_word_byte((unsigned)c);

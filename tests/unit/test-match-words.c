@@ -552,6 +552,8 @@ main(void)
 	names.bytewise = true;
 	compare_many(&names, &name_text, "forename pack", 200, 512);
 	compare_many(&stop, &name_text, "forename pack with a full stop", 100, 512);
+	compare_cut_everywhere(&stop, "a forename ending in a full stop at every offset",
+	                       "Wm. J, Jane K. Wm. L and Wm. M saw Jane N at 4. Wm. P");
 	compare_cut_everywhere(&names, "forenames at every offset",
 	                       "Jane Smith, Jo Bloggs. Jane Smith; Mary-Jane Smith, Jos\xc3\xa9 "
 	                       "Smith, Jo Smith and Will Smith saw Jane Smith at 4.");
