@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/macro.h"
 
 /*
@@ -48,18 +49,6 @@ sep_at(const uint8_t *v, size_t len, size_t i, unsigned *ret_kind)
 		return 1;
 	}
 	return 0;
-}
-
-static uint8_t
-ascii_upper(uint8_t c)
-{
-	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
-static uint8_t
-ascii_lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
 }
 
 static bool
