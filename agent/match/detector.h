@@ -20,6 +20,8 @@ struct validator;
 #define DETECTOR_PATTERNS_MAX     64   /* patterns (or require/structural) per list */
 #define DETECTOR_HOTWORDS_MAX     1024 /* per class */
 #define DETECTOR_GAZETTEER_MAX    4096
+#define DETECTOR_PARTICLES_MAX    64 /* words joining a surname to the next word */
+#define DETECTOR_PARTICLE_LEN     15
 #define DETECTOR_EXPR_MAX         4096       /* bytes of one expression, after substitution */
 #define DETECTOR_WINDOW_MAX       (1u << 20) /* records */
 #define DETECTOR_VALUE_WINDOW_MAX 4096       /* hotword/structural windows of values */
@@ -100,6 +102,12 @@ struct detector_def {
 	struct detector_words strong, weak;
 	struct detector_words negative; /* in the window: the value stays at low at most */
 	struct detector_words gazetteer;
+	/*
+	 * Words that join a surname to the next one ("de", "van", "Ní"): a
+	 * value widened right that ends in one, then a space and a capital or
+	 * UTF-8 letter, goes on over the next word ("Aoife Ní Bhriain").
+	 */
+	struct detector_words particles;
 	bool caseless;
 	enum detector_boundary boundary;
 	char *validator; /* owned; NULL means none */

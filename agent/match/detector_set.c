@@ -57,6 +57,7 @@ detector_def_free(struct detector_def *def)
 	words_free(&def->weak);
 	words_free(&def->negative);
 	words_free(&def->gazetteer);
+	words_free(&def->particles);
 	free(def);
 }
 
@@ -97,6 +98,7 @@ detector_def_clone(const struct detector_def *def)
 	words_copy(&c->weak, &def->weak);
 	words_copy(&c->negative, &def->negative);
 	words_copy(&c->gazetteer, &def->gazetteer);
+	words_copy(&c->particles, &def->particles);
 	return c;
 }
 

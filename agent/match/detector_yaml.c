@@ -27,10 +27,10 @@ struct yparse {
 #define POS(n) (unsigned)(n)->start_mark.line + 1, (unsigned)(n)->start_mark.column + 1
 
 static const char *const detector_keys[] = {
-	"name",     "description",      "kind",          "patterns",       "caseless",
-	"boundary", "validator",        "confidence",    "max_confidence", "hotwords",
-	"window",   "hotword_required", "structural",    "gazetteer",      "require",
-	"redact",   "enabled",          "window_before", "window_after",   "same_line",
+	"name",         "description", "kind",           "patterns", "caseless", "boundary",
+	"validator",    "confidence",  "max_confidence", "hotwords", "window",   "hotword_required",
+	"structural",   "gazetteer",   "require",        "redact",   "enabled",  "window_before",
+	"window_after", "same_line",   "particles",
 };
 static const char *const pattern_keys[] = {
 	"regex", "width", "extend_left", "extend_right", "hotword_required", "validator",
@@ -283,6 +283,27 @@ parse_words(struct yparse *p, yaml_node_t *node, const char *what, size_t max,
 	return 0;
 }
 
+/* Particles are single words: no blank, at most DETECTOR_PARTICLE_LEN bytes. */
+static int
+parse_particles(struct yparse *p, yaml_node_t *node, struct detector_def *def)
+{
+	int r = parse_words(p, node, "particles", DETECTOR_PARTICLES_MAX, &def->particles);
+	size_t i = 0;
+
+	if (r < 0)
+		return r;
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++, i++) {
+		const char *w = def->particles.items[i];
+
+		if (strlen(w) > DETECTOR_PARTICLE_LEN || strpbrk(w, " \t\r\n") != NULL)
+			return fail(p, node_at(p, *it),
+			            "'particles' entries must be one word of at most %d bytes",
+			            DETECTOR_PARTICLE_LEN);
+	}
+	return 0;
+}
+
 static int
 parse_pattern(struct yparse *p, yaml_node_t *node, const char *what, struct detector_pattern *pat)
 {
@@ -465,6 +486,8 @@ parse_field(struct yparse *p, const char *key, yaml_node_t *v, struct detector_d
 		r = parse_sub_mapping(p, v, key, def);
 	} else if (strcmp(key, "gazetteer") == 0) {
 		r = parse_words(p, v, key, DETECTOR_GAZETTEER_MAX, &def->gazetteer);
+	} else if (strcmp(key, "particles") == 0) {
+		r = parse_particles(p, v, def);
 	}
 	return r;
 }

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/macro.h"
 
 size_t
@@ -759,19 +760,141 @@ resolve_cross(struct match_state *st)
 	}
 }
 
+/* Whether the last word of [@from, @to) (not its first) is one of @def's particles. */
+static bool
+ends_in_particle(const struct match_state *st, const struct detector_def *def, uint64_t from,
+                 uint64_t to)
+{
+	uint8_t word[DETECTOR_PARTICLE_LEN];
+	uint64_t start = to;
+	size_t n;
+
+	while (start > from && to - start <= DETECTOR_PARTICLE_LEN && byte_at(st, start - 1) != ' ')
+		start--;
+	n = (size_t)(to - start);
+	if (start == from || n == 0 || n > DETECTOR_PARTICLE_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		word[i] = (uint8_t)byte_at(st, start + i); /* seen: the walk above read them */
+	for (size_t i = 0; i < def->particles.n; i++) {
+		const char *p = def->particles.items[i];
+		size_t k = 0;
+
+		while (k < n && p[k] != '\0' && ascii_lower(word[k]) == ascii_lower((uint8_t)p[k]))
+			k++;
+		if (k == n && p[k] == '\0')
+			return true;
+	}
+	return false;
+}
+
+/* Whether [@from, @to) ends in an initial after a blank ("Mr A"). */
+static bool
+ends_in_initial(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	int c = to - from >= 3 ? byte_at(st, to - 1) : -1;
+
+	return c >= 'A' && c <= 'Z' && byte_at(st, to - 2) == ' ';
+}
+
+/* The end of the word that starts at @at: bytes of the pattern's extend_right class. */
+static uint64_t
+word_end(const struct match_state *st, const struct detector_pattern *pat, uint64_t at,
+         uint64_t limit)
+{
+	for (; at < limit; at++) {
+		int c = byte_at(st, at);
+
+		if (c < 0 || !byte_class_has(&pat->extend_right, (unsigned char)c))
+			break;
+	}
+	return at;
+}
+
+/*
+ * A value widened right that ends in a particle ("Aoife Ní", "Mr de"), or
+ * in an initial before one ("Mr A" of "Mr A de Silva"), goes on over the
+ * next word, and ends at the last capitalised one ("Ní Bhriain", "de
+ * Silva", "van der Berg"); never past @limit (the bytes a value event may
+ * look at).
+ */
+static uint64_t
+extend_over_particles(const struct match_state *st, const struct detector_def *def,
+                      const struct detector_pattern *pat, uint64_t from, uint64_t to,
+                      uint64_t limit)
+{
+	uint64_t taken = to;
+
+	for (unsigned k = 0; k < 4 && def->particles.n > 0; k++) {
+		int next = to + 1 < limit ? byte_at(st, to + 1) : -1;
+		bool capital = (next >= 'A' && next <= 'Z') || next >= 0xc0;
+		uint64_t end;
+
+		if (byte_at(st, to) != ' ' || !(capital || (next >= 'a' && next <= 'z')))
+			break;
+		end = word_end(st, pat, to + 1, limit);
+		if (!ends_in_particle(st, def, from, to) &&
+		    !(k == 0 && ends_in_initial(st, from, to) &&
+		      ends_in_particle(st, def, to, end)))
+			break;
+		to = end;
+		if (capital && !ends_in_particle(st, def, from, to))
+			taken = to;
+	}
+	return taken;
+}
+
+/*
+ * A possessive is not part of a name ("O'Brien's wife", "Evans’s" as
+ * phones type it, "Mrs Evans' son"): its own bytes, sample and token stay
+ * those of the name. A bare apostrophe only before a word: "'Vera Sans',"
+ * in code closes a quoted string.
+ */
+static uint64_t
+trim_possessive(const struct match_state *st, uint64_t from, uint64_t to)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		bool bare;
+	} ends[] = { { "'s", 2, false },
+		     { "'S", 2, false },
+		     { "'", 1, true },
+		     { "\xe2\x80\x99s", 4, false },
+		     { "\xe2\x80\x99S", 4, false },
+		     { "\xe2\x80\x99", 3, true } };
+	int after = byte_at(st, to), next = byte_at(st, to + 1);
+	bool word_after =
+	        after == ' ' && ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z'));
+
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		size_t n = ends[i].len, k = 0;
+
+		if (to - from <= n || (ends[i].bare && !word_after))
+			continue;
+		while (k < n && byte_at(st, to - n + k) == (uint8_t)ends[i].bytes[k])
+			k++;
+		if (k == n)
+			return to - n;
+	}
+	return to;
+}
+
 /* The extent of a value event: start by width and/or left walk, or SOM; end widened right. */
 static bool
 value_extent(const struct match_state *st, const struct match_raw *raw,
              const struct match_target *t, uint64_t *ret_from, uint64_t *ret_to)
 {
 	const struct detector_pattern *pat = t->pattern;
+	const struct detector_def *def = st->m->det[t->detector].def;
 	uint64_t from = raw->from, to = raw->to;
 	int c;
 
 	if (t->width != 0) {
 		if (to < t->width)
 			return false;
-		from = to - t->width;
+		/* the forename scan says where a forename starts (before a particle too) */
+		from = st->m->expr[raw->expr].gazetteer ? raw->from : to - t->width;
 	} else if (pat->has_extend_left) {
 		from = to;
 	}
@@ -791,6 +914,10 @@ value_extent(const struct match_state *st, const struct match_raw *raw,
 				break;
 			to++;
 		}
+		to = extend_over_particles(st, def, pat, from, to,
+		                           raw->to + DETECTOR_EXTEND_RIGHT_MAX);
+		if (byte_class_has(&pat->extend_right, '\''))
+			to = trim_possessive(st, from, to);
 	}
 	if (to <= from || to - from > MATCH_CAND_MAX)
 		return false;

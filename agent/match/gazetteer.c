@@ -23,6 +23,12 @@
  * order of their end, before a Hyperscan event that ends at the same byte
  * or later; a chunk's are all reported before it ends (the capital that
  * completes one is in the chunk).
+ *
+ * One event the literals did not give: when the word before the space is
+ * one of the detector's particles ("Ana de Silva", "Ana van der Berg"),
+ * the forename is looked for before it, and its event, ending at the
+ * surname's capital, carries the forename's start (the expression's width
+ * covers the forename alone).
  */
 #include "match/matcher.h"
 
@@ -124,6 +130,39 @@ expr_class(struct phiguard_matcher *m, const struct match_expr *e, size_t *ret_l
 	return (int)g->n_classes++;
 }
 
+/* The particles of every detector with a forename taken here, folded, into g->particles. */
+static void
+particles_build(const struct phiguard_matcher *m, struct match_gazetteer *g)
+{
+	size_t n = 0;
+	/* each particle folded, zero-padded, and its length; owned here */
+	uint8_t(*word)[MATCH_WORD_MAX] = NULL;
+	size_t *len_of = NULL;
+
+	for (size_t d = 0; d < m->n_det; d++) {
+		const struct detector_words *p = &m->det[d].def->particles;
+		bool scanned = false;
+
+		for (size_t i = 0; i < m->n_expr && !scanned; i++)
+			scanned = m->expr[i].gazetteer && m->expr[i].targets[0].detector == d;
+		for (size_t i = 0; scanned && i < p->n; i++) {
+			size_t len = strlen(p->items[i]);
+
+			word = xrealloc(word, n + 1, sizeof(*word));
+			len_of = xrealloc(len_of, n + 1, sizeof(*len_of));
+			memset(word[n], 0, sizeof(word[n]));
+			fold_name((const uint8_t *)p->items[i], len, word[n]);
+			len_of[n++] = len;
+			for (size_t b = 0; b < len; b++)
+				g->in_word[(uint8_t)p->items[i][b]] = true;
+		}
+	}
+	if (n > 0)
+		match_words_fill(&g->particles, n, (const uint8_t(*)[MATCH_WORD_MAX])word, len_of);
+	free(word);
+	free(len_of);
+}
+
 void
 match_gazetteer_build(struct phiguard_matcher *m)
 {
@@ -153,6 +192,7 @@ match_gazetteer_build(struct phiguard_matcher *m)
 	if (found > 0) {
 		match_words_fill(&g->table, m->n_expr, (const uint8_t(*)[MATCH_WORD_MAX])word,
 		                 len_of);
+		particles_build(m, g);
 		/* the other case of every letter too: the text may have either */
 		for (unsigned b = 0; b < 256; b++)
 			if (is_alnum_byte((int)b) && b > '9')
@@ -176,7 +216,64 @@ void
 match_gazetteer_free(struct match_gazetteer *g)
 {
 	match_words_free(&g->table);
+	match_words_free(&g->particles);
 	memset(g, 0, sizeof(*g));
+}
+
+/*
+ * The word @run[0..@k) before the space at @p was preceded by the space at
+ * @q. If it is a particle, the word before @q is a forename ("Ana de
+ * Silva"), or a particle again with a forename before it ("Ana van der
+ * Berg"): an event ending at @p + 2 from the forename's start.
+ */
+static void
+particle_found(struct match_state *st, uint64_t p, uint8_t after, const uint8_t *run, size_t k,
+               uint64_t q)
+{
+	const struct match_gazetteer *g = &st->m->gazetteer;
+	uint8_t word[MATCH_WORD_MAX], prev[MATCH_WORD_MAX], folded[MATCH_WORD_MAX];
+
+	memcpy(word, run, k);
+	for (unsigned step = 0; step < 2 && !st->stopped; step++) {
+		const struct match_word *e;
+		size_t n = 0;
+		int stop = -1; /* the byte before the word at @q; -1: none (start of data) */
+
+		memset(folded, 0, sizeof(folded));
+		fold_name(word, k, folded);
+		if (match_words_find(&g->particles, folded, k) == NULL)
+			return;
+		/* the word that ends at the space @q */
+		while (q > n) {
+			int c = match_byte_seen(st, q - 1 - n);
+
+			if (c < 0 || !g->in_word[c]) {
+				stop = c;
+				break;
+			}
+			if (n == g->table.max_len)
+				return; /* longer than any forename or particle */
+			prev[MATCH_WORD_MAX - 1 - n++] = (uint8_t)c;
+		}
+		if (n == 0 || (q > n && (stop < 0 || is_alnum_byte(stop))))
+			return;
+		memmove(prev, prev + MATCH_WORD_MAX - n, n);
+		memset(folded, 0, sizeof(folded));
+		fold_name(prev, n, folded);
+		e = match_words_find(&g->table, folded, n);
+		for (unsigned i = 0; e != NULL && i < e->n_ids && !st->stopped; i++) {
+			uint32_t id = g->table.ids[e->ids + i];
+
+			if (byte_class_has(&g->classes[st->m->expr[id].after_class], after))
+				match_bulk_event(st, id, q - n, p + 2);
+		}
+		if (e != NULL || stop != ' ')
+			return;
+		/* no forename: perhaps a first particle ("van" of "van der") */
+		memcpy(word, prev, n);
+		k = n;
+		q -= n + 1;
+	}
 }
 
 /*
@@ -221,9 +318,11 @@ space_found(struct match_state *st, uint64_t p, uint8_t after)
 			uint32_t id = g->table.ids[e->ids + i];
 
 			if (byte_class_has(&g->classes[st->m->expr[id].after_class], after))
-				match_bulk_event(st, id, 0, p + 2);
+				match_bulk_event(st, id, start, p + 2);
 		}
 	}
+	if (walked_past && before == ' ' && k > 0 && p > k)
+		particle_found(st, p, after, run, k, p - k - 1);
 }
 
 #ifdef __SSE2__

@@ -129,6 +129,8 @@ struct match_words {
 #define MATCH_GAZETTEER_CLASSES 8
 struct match_gazetteer {
 	struct match_words table; /* the forenames, folded (gazetteer.c) */
+	/* the particles of their detectors, folded ("Ana de Silva": the forename before "de") */
+	struct match_words particles;
 	unsigned min_len;
 	bool in_word[256]; /* a byte a forename may have */
 	bool after[256];   /* a byte of some pattern's CLASS */

@@ -22,7 +22,7 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Campbell", "Stewart"
             "Hamilton", "Graham", "Kerr", "Johnston", "O'Neill", "McLaughlin", "Patel", "Khan",
             "Singh", "Ahmed", "Chen", "Nowak", "Kowalski", "Okafor", "Mensah", "Smith-Jones",
             "Walker", "White", "Hall", "Wood", "Green", "Hughes", "Evans", "Roberts", "Edwards",
-            "Davies", "McGregor", "Sweeney"]
+            "Davies", "McGregor", "Sweeney", "de Silva", "D'Souza", "Ní Bhriain"]
 
 
 class TuneFamily(Family):

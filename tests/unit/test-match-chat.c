@@ -98,7 +98,12 @@ static const struct {
 	{ "Mrs Hill CHI 0101501234", "Mrs Hill" },
 	{ "Mr Reid MRN 1234567", "Mr Reid" },
 	{ "Mr Singh MOB 07700 900461", "Mr Singh" },
-	{ "Mrs Begum's NOK is her son", "Mrs Begum's" },
+	/* a possessive is not part of the name; a quote closing a string ends none */
+	{ "Mrs Begum's NOK is her son", "Mrs Begum" },
+	{ "Please ring Mrs Evans' son", "Mrs Evans" },
+	{ "John Smith\xe2\x80\x99s wife rang", "John Smith" },
+	{ "Mr O'Brien's daughter is NOK", "Mr O'Brien" },
+	{ "console.warn(name = 'Will Robinson', 2)", NULL },
 	{ "Bed 8 Joy NHS nO -> 776-736-8289", NULL },
 	{ "Bed 11 Gary CHI no - 250-303-7550", NULL },
 	/* a capitalised "Chi" is a name; "DOB" after a full name changes nothing */
@@ -107,6 +112,19 @@ static const struct {
 	{ "Mr A.B. Smith for theatre", "Mr A.B. Smith" },
 	{ "Dr J.R. Hartley on call", "Dr J.R. Hartley" },
 	{ "Mrs Jane Smith DOB 12/3/48", "Mrs Jane Smith" },
+	/* surnames with a particle, whole */
+	{ "Mrs d'Souza in bay B", "Mrs d'Souza" },
+	{ "Mr de Silva for CT head", "Mr de Silva" },
+	{ "Ms van der Berg bed 4", "Ms van der Berg" },
+	{ "Dr Al Mansouri reviewed", "Dr Al Mansouri" },
+	{ "Aoife N\xc3\xad Bhriain, 4 Church Lane", "Aoife N\xc3\xad Bhriain" },
+	{ "Jane Van Der Berg bed 2", "Jane Van Der Berg" },
+	{ "Ana de Silva bed 2", "Ana de Silva" },
+	{ "asked about Ian van der Berg today", "Ian van der Berg" },
+	{ "re Mr A de Silva on Ward 18", "Mr A de Silva" },
+	{ "Mr A Van Dyke for theatre", "Mr A Van Dyke" },
+	{ "the Rue de Rivoli", NULL },
+	{ "ask Jane de", NULL },
 };
 
 static void
@@ -130,15 +148,48 @@ check_extents(const struct phiguard_matcher *m, struct phiguard_scratch *s)
 	found_clear(&fl);
 }
 
+/*
+ * The same extents in stream mode, the text cut in two at every byte: the
+ * particle and possessive rules read bytes on both sides of the value.
+ */
+static void
+check_extents_cut(const struct phiguard_matcher *m, struct phiguard_scratch *s)
+{
+	struct found_list fl = { 0 };
+
+	for (size_t i = 0; i < sizeof(extents) / sizeof(extents[0]); i++) {
+		const char *text = extents[i].text, *name = extents[i].name;
+		size_t len = strlen(text);
+		unsigned long long start =
+		        name ? (unsigned long long)(strstr(text, name) - text) : 0;
+		bool ok = true;
+
+		for (size_t cut = 1; cut < len && ok; cut++) {
+			ok &= scan_stream(m, s, text, len, &cut, 1, &fl) == 0;
+			for (size_t k = 0; k < fl.n; k++)
+				if (strcmp(fl.items[k].detector, "person_name") == 0)
+					ok &= name != NULL && fl.items[k].start == start &&
+					      fl.items[k].end == start + strlen(name);
+			ok &= name == NULL || found_count(&fl, "person_name") == 1;
+			if (!ok)
+				tap_diag("cut at %zu", cut);
+		}
+		tap_ok(ok, "name extent, stream cut at every byte: %s", text);
+	}
+	found_clear(&fl);
+}
+
 int
 main(void)
 {
-	struct phiguard_matcher *m = matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK);
+	struct phiguard_matcher *m =
+	        matcher_for(NULL, true, NULL, PHIGUARD_MATCHER_BLOCK | PHIGUARD_MATCHER_STREAM);
 	struct phiguard_scratch *s = NULL;
 
 	if (tap_ok(m != NULL && phiguard_scratch_new(m, &s) == 0, "built-in matcher")) {
 		check_levels(m, s, messages, sizeof(messages) / sizeof(messages[0]), "ward chat");
 		check_extents(m, s);
+		check_extents_cut(m, s);
 	}
 	phiguard_scratch_free(s);
 	phiguard_matcher_free(m);

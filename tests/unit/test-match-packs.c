@@ -72,6 +72,12 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown pattern validator",
 	  "detectors:\n  - name: x\n    patterns:\n      - {regex: 'abc', validator: surnam}\n", 4,
 	  35, "unknown validator 'surnam'" },
+	{ "particle of two words",
+	  "detectors:\n  - name: x\n    patterns: ['a']\n    particles: [de, van der]\n", 4, 21,
+	  "one word" },
+	{ "particles not a list",
+	  "detectors:\n  - name: x\n    patterns: ['a']\n    particles: de\n", 4, 16,
+	  "must be a list" },
 };
 
 static void
