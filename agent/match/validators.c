@@ -665,6 +665,12 @@ date_lex(const uint8_t *v, size_t len, struct date_tok tok[3], size_t *ret_n)
 			i += w > 0 ? w : 1;
 			continue;
 		}
+		/* a year written short after an apostrophe and a month's name: "1 Feb '50" */
+		if (v[i] == '\'' && n == 2 && !tok[1].number && (sep & SEP_BLANK) != 0 &&
+		    i + 3 == len && is_digit(v[i + 1]) && is_digit(v[i + 2])) {
+			i++;
+			continue;
+		}
 		if (n == 3)
 			return false;
 		tok[n] = (struct date_tok){ .sep = sep, .comma = comma };
@@ -748,9 +754,14 @@ date_numeric(const struct date_tok t[3], unsigned *y, unsigned *m, unsigned *d)
 {
 	unsigned sep = t[1].sep;
 
-	/* one single separator of one kind, the same both times, no commas */
+	/*
+	 * One single separator of one kind, the same both times, no commas; a
+	 * blank only in the form typed on phones, "01 02 1950" (two, two and
+	 * four digits: "3 4 50" is any three numbers).
+	 */
 	if (t[1].comma || t[2].comma || sep != t[2].sep ||
-	    (sep != SEP_SLASH && sep != SEP_DOT && sep != SEP_HYPHEN))
+	    (sep != SEP_SLASH && sep != SEP_DOT && sep != SEP_HYPHEN &&
+	     !(sep == SEP_BLANK && t[0].digits == 2 && t[1].digits == 2 && t[2].digits == 4)))
 		return false;
 	if (t[0].digits == 4) { /* ISO 8601 yyyy-mm-dd, also yyyy/mm/dd */
 		*y = t[0].value;

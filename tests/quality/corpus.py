@@ -262,7 +262,9 @@ def ordinal(d):
 
 DATE_STYLES = ["dd/mm/yyyy", "d/m/yy", "dd.mm.yyyy", "dd-mm-yyyy", "yyyy-mm-dd", "d Mon yyyy",
                "d Month yyyy", "Month d, yyyy", "dth Month yyyy", "dd/mm/yy", "dd-MON-yyyy",
-               "d.m.yy", "ddmmyyyy"]
+               "d.m.yy", "ddmmyyyy",
+               # as typed on a phone; only a family that weighs them uses them
+               "dd mm yyyy", "d Mon 'yy"]
 
 
 def fmt_date(rng, dt, style=None, weights=None):
@@ -284,6 +286,8 @@ def fmt_date(rng, dt, style=None, weights=None):
         "dd-MON-yyyy": "%02d-%s-%04d" % (d, mon[:3].upper(), y),
         "d.m.yy": "%d.%d.%02d" % (d, m, y % 100),
         "ddmmyyyy": "%02d%02d%04d" % (d, m, y),
+        "dd mm yyyy": "%02d %02d %04d" % (d, m, y),
+        "d Mon 'yy": "%d %s '%02d" % (d, mon[:3], y % 100),
     }[style]
 
 

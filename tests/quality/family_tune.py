@@ -75,6 +75,8 @@ class TuneFamily(Family):
                       "noreply@example.com", "orders@amazon.co.uk", "support@github.com",
                       "info@example.org"],
         "export_p": 0.25,
+        # the default mix of corpus.fmt_date, and the two forms typed on phones
+        "date_weights": [30, 10, 8, 6, 6, 10, 8, 4, 4, 8, 3, 3, 2, 3, 2],
     }
     name_forms = {"title_surname": 30, "title_full": 20, "full": 25, "lower_title": 8,
                   "title_initial": 7, "surname_comma": 2, "full_caps": 1, "first": 10}
