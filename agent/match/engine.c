@@ -966,6 +966,13 @@ accept(struct match_state *st, const struct match_raw *raw)
 	/* A pattern may name its own validator (a surname in a labelled field). */
 	const struct validator *validator =
 	        t->pattern->validator ? t->pattern->validator : d->validator;
+	/*
+	 * A value widened over blanks runs on past its end ("Zephyrine Hill was
+	 * admitted"), maybe into the middle of a word: its end, and so the
+	 * boundary after it, is known once its validator has read it.
+	 */
+	bool run_on =
+	        t->pattern->has_extend_right && byte_class_has(&t->pattern->extend_right, ' ');
 	struct validator_result res;
 	struct match_cand *c;
 	uint64_t from, to;
@@ -975,13 +982,17 @@ accept(struct match_state *st, const struct match_raw *raw)
 		return;
 	if (from > 0 && in_boundary_class(def->boundary, byte_at(st, from - 1)))
 		return;
-	if (in_boundary_class(def->boundary, byte_at(st, to)))
+	if (!run_on && in_boundary_class(def->boundary, byte_at(st, to)))
 		return;
 	if (def->boundary == DETECTOR_BOUNDARY_DIGIT && in_decimal_number(st, from, to))
 		return;
 	if (!value_bytes(st, from, to))
 		return;
 	if (!value_check(validator, st->value, st->value_len, &res))
+		return;
+	if (res.keep > 0 && res.keep < st->value_len)
+		to = from + res.keep;
+	if (run_on && in_boundary_class(def->boundary, byte_at(st, to)))
 		return;
 	if (!resolve_overlap(st, t->detector, from, to,
 	                     def->hotword_required || t->pattern->hotword_required, &aggregate))

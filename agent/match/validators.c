@@ -1213,15 +1213,90 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
  * a stop word, the whole not a placeholder that forms and API examples
  * fill in.
  */
+/* What forms and API examples fill a name field with. */
 static bool
-validate_surname(const uint8_t *v, size_t len, struct validator_result *r)
+name_is_placeholder(const uint8_t *w, size_t n)
 {
 	static const char *const placeholders[] = {
 		"anon",    "anonymous", "example",   "lastname",  "na",       "name",   "nil",
 		"none",    "not given", "not known", "null",      "redacted", "sample", "string",
 		"surname", "test",      "unknown",   "undefined", "withheld", "xxx",
 	};
-	char low[16], norm[48];
+	char low[16];
+
+	if (n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)ascii_lower(w[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
+		if (strcmp(low, placeholders[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A particle between the words of a full name ("Ana de Silva", "Jan van der Berg"). */
+static bool
+name_is_particle(const uint8_t *w, size_t n)
+{
+	static const char *const particles[] = { "al",  "ap",  "bin", "da",  "das", "de",
+		                                 "del", "den", "der", "des", "di",  "dos",
+		                                 "du",  "el",  "la",  "le",  "van", "von" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
+		if (strlen(particles[i]) == n && memcmp(particles[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A full name after a label that says whose it is ("Patient name:
+ * Zephyrine Hill", "patientName": "Ana de Silva"). The value runs on over
+ * the words after it, so the name is the capitalised words it starts with
+ * (a particle in lower case between two of them), up to four, ending before
+ * an abbreviation or a word that is no surname ("Hill DOB ...", "Hill was
+ * admitted"): at least two words, none a placeholder ("Test Patient").
+ */
+static bool
+validate_full_name(const uint8_t *v, size_t len, struct validator_result *r)
+{
+	char norm[48];
+	size_t i = 0, end = 0, words = 0;
+
+	result_init(r);
+	while (i < len && words < 4) {
+		size_t s = i, n;
+		bool capital;
+
+		while (i < len && v[i] != ' ')
+			i++;
+		n = i - s;
+		capital = (v[s] >= 'A' && v[s] <= 'Z') || v[s] >= 0xc0;
+		/* the first word is a forename: June, May and Will are names there */
+		if (n == 0 || !name_surname_ok(v + s, n) || name_is_placeholder(v + s, n) ||
+		    (capital && words > 0 &&
+		     (name_is_stop_word(v + s, n) || name_is_capital_abbreviation(v + s, n))) ||
+		    (!capital && (words == 0 || !name_is_particle(v + s, n))))
+			break;
+		if (capital) {
+			words++;
+			end = i;
+		}
+		i++; /* the blank */
+	}
+	if (words < 2 || end >= sizeof(norm))
+		return false;
+	for (size_t k = 0; k < end; k++)
+		norm[k] = (char)ascii_upper(v[k]);
+	result_store(r, norm, end);
+	r->keep = end;
+	return true;
+}
+
+static bool
+validate_surname(const uint8_t *v, size_t len, struct validator_result *r)
+{
+	char norm[48];
 	size_t start = 0, words = 0;
 
 	result_init(r);
@@ -1235,16 +1310,9 @@ validate_surname(const uint8_t *v, size_t len, struct validator_result *r)
 		if (i < len)
 			start = i + 1;
 	}
-	if (name_is_stop_word(v + start, len - start) || (v[start] >= 'a' && v[start] <= 'z'))
+	if (name_is_stop_word(v + start, len - start) || (v[start] >= 'a' && v[start] <= 'z') ||
+	    name_is_placeholder(v, len))
 		return false;
-	if (len < sizeof(low)) {
-		for (size_t i = 0; i < len; i++)
-			low[i] = (char)ascii_lower(v[i]);
-		low[len] = '\0';
-		for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
-			if (strcmp(low, placeholders[i]) == 0)
-				return false;
-	}
 	for (size_t i = 0; i < len; i++)
 		norm[i] = (char)ascii_upper(v[i]);
 	result_store(r, norm, len);
@@ -1311,6 +1379,7 @@ static const struct validator validators[] = {
 	{ "nino", validate_nino },
 	{ "person_name", validate_person_name },
 	{ "surname", validate_surname },
+	{ "full_name", validate_full_name },
 	{ "uk_phone", validate_uk_phone },
 	{ "uk_postcode", validate_uk_postcode },
 	{ "uk_utr", validate_uk_utr },

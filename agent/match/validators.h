@@ -23,6 +23,8 @@ struct validator_result {
 	/* Normalised value (separators removed, upper case) for the keyed-hash token. */
 	char normalised[64];
 	size_t normalised_len;
+	/* The value is only its first @keep bytes (0: all of it): the rest ran on past it. */
+	size_t keep;
 };
 
 /* true: the candidate is valid; *ret is filled. false: reject. */

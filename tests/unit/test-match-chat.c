@@ -124,6 +124,15 @@ static const struct {
 	{ "re Mr A de Silva on Ward 18", "Mr A de Silva" },
 	{ "Mr A Van Dyke for theatre", "Mr A Van Dyke" },
 	{ "the Rue de Rivoli", NULL },
+	/* a full name after a label that says it is a patient's, any forename */
+	{ "Patient name: Zephyrine Hill DOB 12/03/1950", "Zephyrine Hill" },
+	{ "Patient name: Zephyrine Hill was admitted yesterday afternoon", "Zephyrine Hill" },
+	{ "Name of patient - Ana de Silva, bed 4", "Ana de Silva" },
+	{ "{\"patientName\": \"Zephyrine Hill\", \"ward\": 5}", "Zephyrine Hill" },
+	{ "<PatientName>Zephyrine Hill</PatientName>", "Zephyrine Hill" },
+	{ "patient's name: Test Patient", NULL },
+	{ "Full name: Xu", NULL },
+	{ "Name: Zephyrine Hill", NULL },
 	{ "ask Jane de", NULL },
 };
 
