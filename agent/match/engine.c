@@ -776,16 +776,8 @@ ends_in_particle(const struct match_state *st, const struct detector_def *def, u
 		return false;
 	for (size_t i = 0; i < n; i++)
 		word[i] = (uint8_t)byte_at(st, start + i); /* seen: the walk above read them */
-	for (size_t i = 0; i < def->particles.n; i++) {
-		const char *p = def->particles.items[i];
-		size_t k = 0;
-
-		while (k < n && p[k] != '\0' && ascii_lower(word[k]) == ascii_lower((uint8_t)p[k]))
-			k++;
-		if (k == n && p[k] == '\0')
-			return true;
-	}
-	return false;
+	return ascii_word_in_list(word, n, (const char *const *)def->particles.items,
+	                          def->particles.n);
 }
 
 /* Whether [@from, @to) ends in an initial after a blank ("Mr A"). */

@@ -1141,19 +1141,10 @@ name_is_title(const uint8_t *w, size_t n)
 	static const char *const titles[] = { "dame", "dr",  "lady", "lord",   "master", "miss",
 		                              "mr",   "mrs", "ms",   "mstr",   "mx",     "nurse",
 		                              "prof", "rev", "sir",  "sister", "sr" };
-	char low[8];
 
 	if (n > 0 && w[n - 1] == '.')
 		n--;
-	if (n == 0 || n >= sizeof(low))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)ascii_lower(w[i]);
-	low[n] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(titles); i++)
-		if (strcmp(low, titles[i]) == 0)
-			return true;
-	return false;
+	return n > 0 && ascii_word_in_list(w, n, titles, ARRAY_SIZE(titles));
 }
 
 static bool
@@ -1222,17 +1213,8 @@ name_is_placeholder(const uint8_t *w, size_t n)
 		"none",    "not given", "not known", "null",      "redacted", "sample", "string",
 		"surname", "test",      "unknown",   "undefined", "withheld", "xxx",
 	};
-	char low[16];
 
-	if (n >= sizeof(low))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)ascii_lower(w[i]);
-	low[n] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
-		if (strcmp(low, placeholders[i]) == 0)
-			return true;
-	return false;
+	return ascii_word_in_list(w, n, placeholders, ARRAY_SIZE(placeholders));
 }
 
 /* A particle between the words of a full name ("Ana de Silva", "Jan van der Berg"). */
@@ -1243,10 +1225,7 @@ name_is_particle(const uint8_t *w, size_t n)
 		                                 "del", "den", "der", "des", "di",  "dos",
 		                                 "du",  "el",  "la",  "le",  "van", "von" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
-		if (strlen(particles[i]) == n && memcmp(particles[i], w, n) == 0)
-			return true;
-	return false;
+	return ascii_word_in_list(w, n, particles, ARRAY_SIZE(particles));
 }
 
 /*
