@@ -1196,14 +1196,6 @@ validate_person_name(const uint8_t *v, size_t len, struct validator_result *r)
 	return true;
 }
 
-/*
- * A surname on its own, where a field's label says it is one ("lastName":
- * "Smith", "Surname: O'BRIEN"): one to four words of name bytes joined by
- * single spaces ("Ó Súilleabháin", "van der Berg"), the last capitalised
- * (an ASCII capital or a UTF-8 letter, as in the full-name check) and not
- * a stop word, the whole not a placeholder that forms and API examples
- * fill in.
- */
 /* What forms and API examples fill a name field with. */
 static bool
 name_is_placeholder(const uint8_t *w, size_t n)
@@ -1272,6 +1264,14 @@ validate_full_name(const uint8_t *v, size_t len, struct validator_result *r)
 	return true;
 }
 
+/*
+ * A surname on its own, where a field's label says it is one ("lastName":
+ * "Smith", "Surname: O'BRIEN"): one to four words of name bytes joined by
+ * single spaces ("Ó Súilleabháin", "van der Berg"), the last capitalised
+ * (an ASCII capital or a UTF-8 letter, as in the full-name check) and not
+ * a stop word, the whole not a placeholder that forms and API examples
+ * fill in.
+ */
 static bool
 validate_surname(const uint8_t *v, size_t len, struct validator_result *r)
 {
