@@ -900,14 +900,9 @@ value_extent(const struct match_state *st, const struct match_raw *raw,
 		}
 	}
 	if (pat->has_extend_right) {
-		for (unsigned n = 0; n < DETECTOR_EXTEND_RIGHT_MAX; n++) {
-			c = byte_at(st, to);
-			if (c < 0 || !byte_class_has(&pat->extend_right, (unsigned char)c))
-				break;
-			to++;
-		}
-		to = extend_over_particles(st, def, pat, from, to,
-		                           raw->to + DETECTOR_EXTEND_RIGHT_MAX);
+		uint64_t limit = raw->to + DETECTOR_EXTEND_RIGHT_MAX;
+
+		to = extend_over_particles(st, def, pat, from, word_end(st, pat, to, limit), limit);
 		if (byte_class_has(&pat->extend_right, '\''))
 			to = trim_possessive(st, from, to);
 	}

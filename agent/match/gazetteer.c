@@ -221,6 +221,58 @@ match_gazetteer_free(struct match_gazetteer *g)
 }
 
 /*
+ * The run of name bytes that ends at stream offset @p, at most the longest
+ * forename, into @out in order; *@ret_before is the byte before it (-1:
+ * none at hand, or the start of the data), read even when the run stopped
+ * at the longest forename.
+ */
+static size_t
+word_before(const struct match_state *st, uint64_t p, uint8_t out[MATCH_WORD_MAX], int *ret_before)
+{
+	const struct match_gazetteer *g = &st->m->gazetteer;
+	uint8_t rev[MATCH_WORD_MAX];
+	size_t k = 0;
+	int c = -1;
+
+	while (p > k) {
+		c = match_byte_seen(st, p - 1 - k);
+		if (c < 0 || !g->in_word[c] || k == g->table.max_len)
+			break;
+		rev[k++] = (uint8_t)c;
+		c = -1;
+	}
+	for (size_t i = 0; i < k; i++)
+		out[i] = rev[k - 1 - i];
+	*ret_before = c;
+	return k;
+}
+
+/* The entry of @table for the @n bytes at @w, folded; NULL: none. */
+static const struct match_word *
+find_folded(const struct match_words *table, const uint8_t *w, size_t n)
+{
+	uint8_t folded[MATCH_WORD_MAX] = { 0 };
+
+	fold_name(w, n, folded);
+	return match_words_find(table, folded, n);
+}
+
+/* The events of forename @e (NULL: none) whose CLASS has @after, from @start to @end. */
+static void
+forename_events(struct match_state *st, const struct match_word *e, uint8_t after, uint64_t start,
+                uint64_t end)
+{
+	const struct match_gazetteer *g = &st->m->gazetteer;
+
+	for (unsigned i = 0; e != NULL && i < e->n_ids && !st->stopped; i++) {
+		uint32_t id = g->table.ids[e->ids + i];
+
+		if (byte_class_has(&g->classes[st->m->expr[id].after_class], after))
+			match_bulk_event(st, id, start, end);
+	}
+}
+
+/*
  * The word @run[0..@k) before the space at @p was preceded by the space at
  * @q. If it is a particle, the word before @q is a forename ("Ana de
  * Silva"), or a particle again with a forename before it ("Ana van der
@@ -231,42 +283,23 @@ particle_found(struct match_state *st, uint64_t p, uint8_t after, const uint8_t 
                uint64_t q)
 {
 	const struct match_gazetteer *g = &st->m->gazetteer;
-	uint8_t word[MATCH_WORD_MAX], prev[MATCH_WORD_MAX], folded[MATCH_WORD_MAX];
+	uint8_t word[MATCH_WORD_MAX], prev[MATCH_WORD_MAX];
 
 	memcpy(word, run, k);
 	for (unsigned step = 0; step < 2 && !st->stopped; step++) {
 		const struct match_word *e;
-		size_t n = 0;
-		int stop = -1; /* the byte before the word at @q; -1: none (start of data) */
+		int stop; /* the byte before the word at @q */
+		size_t n;
 
-		memset(folded, 0, sizeof(folded));
-		fold_name(word, k, folded);
-		if (match_words_find(&g->particles, folded, k) == NULL)
+		if (find_folded(&g->particles, word, k) == NULL)
 			return;
-		/* the word that ends at the space @q */
-		while (q > n) {
-			int c = match_byte_seen(st, q - 1 - n);
-
-			if (c < 0 || !g->in_word[c]) {
-				stop = c;
-				break;
-			}
-			if (n == g->table.max_len)
-				return; /* longer than any forename or particle */
-			prev[MATCH_WORD_MAX - 1 - n++] = (uint8_t)c;
-		}
-		if (n == 0 || (q > n && (stop < 0 || is_alnum_byte(stop))))
+		n = word_before(st, q, prev, &stop);
+		/* none, longer than any forename, or after a letter or digit */
+		if (n == 0 || (stop >= 0 && g->in_word[stop]) ||
+		    (q > n && (stop < 0 || is_alnum_byte(stop))))
 			return;
-		memmove(prev, prev + MATCH_WORD_MAX - n, n);
-		memset(folded, 0, sizeof(folded));
-		fold_name(prev, n, folded);
-		e = match_words_find(&g->table, folded, n);
-		for (unsigned i = 0; e != NULL && i < e->n_ids && !st->stopped; i++) {
-			uint32_t id = g->table.ids[e->ids + i];
-
-			if (byte_class_has(&g->classes[st->m->expr[id].after_class], after))
-				match_bulk_event(st, id, q - n, p + 2);
-		}
+		e = find_folded(&g->table, prev, n);
+		forename_events(st, e, after, q - n, p + 2);
 		if (e != NULL || stop != ' ')
 			return;
 		/* no forename: perhaps a first particle ("van" of "van der") */
@@ -285,43 +318,18 @@ static void
 space_found(struct match_state *st, uint64_t p, uint8_t after)
 {
 	const struct match_gazetteer *g = &st->m->gazetteer;
-	uint8_t rev[MATCH_WORD_MAX], run[MATCH_WORD_MAX], folded[MATCH_WORD_MAX];
-	size_t k = 0;
-	int before = -1; /* the byte that ended the walk, read once */
-	bool walked_past = false;
+	uint8_t run[MATCH_WORD_MAX];
+	int before; /* the byte before the run, read once */
+	size_t k = word_before(st, p, run, &before);
 
-	/* the run of name bytes before the space, at most the longest forename */
-	while (k < g->table.max_len && p > k) {
-		int c = match_byte_seen(st, p - 1 - k);
-
-		if (c < 0 || !g->in_word[c]) {
-			before = c;
-			walked_past = true;
-			break;
-		}
-		rev[k++] = (uint8_t)c;
-	}
-	for (size_t i = 0; i < k; i++)
-		run[i] = rev[k - 1 - i];
 	for (size_t s = 0; s + g->min_len <= k && !st->stopped; s++) {
 		uint64_t start = p - k + s;
-		const struct match_word *e;
 
-		if (start > 0 && is_alnum_byte(s > 0         ? run[s - 1]
-		                               : walked_past ? before
-		                                             : match_byte_seen(st, start - 1)))
+		if (start > 0 && is_alnum_byte(s > 0 ? run[s - 1] : before))
 			continue;
-		memset(folded, 0, sizeof(folded));
-		fold_name(run + s, k - s, folded);
-		e = match_words_find(&g->table, folded, k - s);
-		for (unsigned i = 0; e != NULL && i < e->n_ids && !st->stopped; i++) {
-			uint32_t id = g->table.ids[e->ids + i];
-
-			if (byte_class_has(&g->classes[st->m->expr[id].after_class], after))
-				match_bulk_event(st, id, start, p + 2);
-		}
+		forename_events(st, find_folded(&g->table, run + s, k - s), after, start, p + 2);
 	}
-	if (walked_past && before == ' ' && k > 0 && p > k)
+	if (before == ' ' && k > 0 && !st->stopped)
 		particle_found(st, p, after, run, k, p - k - 1);
 }
 
